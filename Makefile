@@ -1,0 +1,211 @@
+# pyframe_rt: build, test, demo and benchmarks.
+#
+#   make          build dist/ (wasm + JS bindings) and the native library
+#   make test     install what is missing, build, run every test suite
+#   make demo     install what is missing, build, serve the demo (PORT=8000)
+#   make bench    run the benchmarks and print their tables
+#
+# Every public target first runs scripts/setup.sh, which installs missing
+# Debian and npm packages, then re-enters make for the real work, so that the
+# rules below can rely on the tools being there.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+MAKEFLAGS += --no-print-directory
+PORT ?= 8000
+
+BUILD := build
+DIST := dist
+CJSON_DIR := $(BUILD)/deps/cjson
+EMENV := . ./emsdk.env &&
+
+C_SRC := $(sort $(wildcard runtime/*.c components/*.c))
+C_HDR := $(wildcard runtime/*.h components/*.h)
+TEST_SRC := $(sort $(wildcard test/native/*.cc))
+GTEST_DIR := /usr/src/googletest/googletest
+
+CSTD := -std=c99
+WARN := -Wall -Wextra -Wno-unused-parameter
+INCLUDES := -Iruntime -Icomponents -I$(CJSON_DIR)
+TEST_INCLUDES := $(INCLUDES) -Itest -I$(GTEST_DIR)/include -I$(GTEST_DIR)
+
+# Native test build: AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+NATIVE_T := $(BUILD)/native-test
+NATIVE_T_OBJ := $(patsubst %.c,$(NATIVE_T)/%.o,$(C_SRC)) $(NATIVE_T)/cjson.o
+# Native release build (benchmarks).
+NATIVE_R := $(BUILD)/native
+NATIVE_R_OBJ := $(patsubst %.c,$(NATIVE_R)/%.o,$(C_SRC)) $(NATIVE_R)/cjson.o
+# The same tests under em++ and Node.
+WASM_T := $(BUILD)/wasm-test
+WASM_T_OBJ := $(patsubst %.c,$(WASM_T)/%.o,$(C_SRC)) $(WASM_T)/cjson.o
+# The release wasm.
+WASM_R := $(BUILD)/wasm
+WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,$(C_SRC) bindings/pf_api.c) $(WASM_R)/cjson.o
+
+EXPORTS := $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/.*/"_&"/' bindings/exports.txt | paste -sd, -)
+WASM_LDFLAGS := -Os -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
+	-sENVIRONMENT=web,worker,node -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 \
+	-sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 -sTOTAL_STACK=131072 \
+	-sEXPORTED_FUNCTIONS='[$(EXPORTS)]' -sEXPORTED_RUNTIME_METHODS='[]' \
+	--js-library bindings/library_pyframe.js
+
+.PHONY: all test demo bench build native test-native test-wasm test-js test-server test-e2e clean sizes
+
+all:
+	@bash scripts/setup.sh build
+	@$(MAKE) build
+
+build: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm $(NATIVE_R)/libpyframe_rt.a
+	@$(MAKE) sizes
+
+sizes: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm
+	@node scripts/sizes.mjs $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm
+
+test:
+	@bash scripts/setup.sh test
+	@$(MAKE) build
+	@$(MAKE) test-native
+	@$(MAKE) test-wasm
+	@$(MAKE) test-js
+	@$(MAKE) test-e2e
+
+demo:
+	@bash scripts/setup.sh demo
+	@$(MAKE) build
+	@node demo/serve.mjs --port $(PORT)
+
+bench:
+	@bash scripts/setup.sh bench
+	@$(MAKE) build
+	@$(MAKE) sizes
+
+# ---- cJSON (source from Debian, see scripts/setup.sh) -----------------------
+
+$(CJSON_DIR)/cJSON.c:
+	@bash scripts/setup.sh build
+
+# ---- native ------------------------------------------------------------------
+
+$(NATIVE_T)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	gcc $(CSTD) $(WARN) -g -O1 $(SAN) $(INCLUDES) -c $< -o $@
+
+$(NATIVE_T)/cjson.o: $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	gcc -std=c99 -g -O1 $(SAN) -c $< -o $@
+
+$(NATIVE_T)/fake_host.o: test/fake_host.c test/fake_host.h $(C_HDR)
+	@mkdir -p $(dir $@)
+	gcc $(CSTD) $(WARN) -g -O1 $(SAN) $(INCLUDES) -c $< -o $@
+
+$(NATIVE_T)/gtest-all.o:
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 -O1 -g -I$(GTEST_DIR)/include -I$(GTEST_DIR) -c $(GTEST_DIR)/src/gtest-all.cc -o $@
+
+$(NATIVE_T)/gtest_main.o:
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 -O1 -g -I$(GTEST_DIR)/include -I$(GTEST_DIR) -c $(GTEST_DIR)/src/gtest_main.cc -o $@
+
+$(NATIVE_T)/test/%.o: test/native/%.cc $(C_HDR) test/fake_host.h $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 -Wall -Wextra -g -O1 $(SAN) $(TEST_INCLUDES) -c $< -o $@
+
+$(NATIVE_T)/libpyframe_rt.a: $(NATIVE_T_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(NATIVE_T)/pf_tests: $(patsubst test/native/%.cc,$(NATIVE_T)/test/%.o,$(TEST_SRC)) $(NATIVE_T)/fake_host.o $(NATIVE_T)/libpyframe_rt.a $(NATIVE_T)/gtest-all.o $(NATIVE_T)/gtest_main.o
+	g++ $(SAN) $^ -o $@ -lpthread
+
+$(NATIVE_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	gcc $(CSTD) $(WARN) -O2 $(INCLUDES) -c $< -o $@
+
+$(NATIVE_R)/cjson.o: $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	gcc -std=c99 -O2 -c $< -o $@
+
+$(NATIVE_R)/libpyframe_rt.a: $(NATIVE_R_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+native: $(NATIVE_R)/libpyframe_rt.a
+
+test-native: $(NATIVE_T)/pf_tests traces
+	@echo "== native tests (gcc, ASan + UBSan)"
+	PF_TRACES_DIR=$(BUILD)/traces ASAN_OPTIONS=detect_leaks=1 $(NATIVE_T)/pf_tests --gtest_brief=1 $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
+
+# Editing traces, decompressed once for the tests and benchmarks.
+TRACES := $(wildcard ../shared/traces/*.json.gz)
+.PHONY: traces
+traces: $(patsubst ../shared/traces/%.json.gz,$(BUILD)/traces/%.json,$(TRACES))
+$(BUILD)/traces/%.json: ../shared/traces/%.json.gz
+	@mkdir -p $(dir $@)
+	gzip -dc $< > $@
+
+# ---- wasm tests (em++ under Node) ----------------------------------------------
+
+$(WASM_T)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc $(CSTD) $(WARN) -O2 $(INCLUDES) -c $< -o $@
+
+$(WASM_T)/cjson.o: $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc -std=c99 -O2 -c $< -o $@
+
+$(WASM_T)/fake_host.o: test/fake_host.c test/fake_host.h $(C_HDR)
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc $(CSTD) $(WARN) -O2 $(INCLUDES) -c $< -o $@
+
+$(WASM_T)/gtest-all.o:
+	@mkdir -p $(dir $@)
+	$(EMENV) em++ -std=c++17 -O2 -I$(GTEST_DIR)/include -I$(GTEST_DIR) -c $(GTEST_DIR)/src/gtest-all.cc -o $@
+
+$(WASM_T)/gtest_main.o:
+	@mkdir -p $(dir $@)
+	$(EMENV) em++ -std=c++17 -O2 -I$(GTEST_DIR)/include -I$(GTEST_DIR) -c $(GTEST_DIR)/src/gtest_main.cc -o $@
+
+$(WASM_T)/test/%.o: test/native/%.cc $(C_HDR) test/fake_host.h $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	$(EMENV) em++ -std=c++17 -Wall -O2 $(TEST_INCLUDES) -c $< -o $@
+
+$(WASM_T)/pf_tests.js: $(patsubst test/native/%.cc,$(WASM_T)/test/%.o,$(TEST_SRC)) $(WASM_T)/fake_host.o $(WASM_T_OBJ) $(WASM_T)/gtest-all.o $(WASM_T)/gtest_main.o
+	$(EMENV) em++ -O2 $^ -o $@ -sENVIRONMENT=node -sNODERAWFS=1 -sEXIT_RUNTIME=1 \
+		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=4194304
+	@# The repository is "type": "module"; the test glue is CommonJS.
+	@echo '{"type": "commonjs"}' > $(WASM_T)/package.json
+
+test-wasm: $(WASM_T)/pf_tests.js traces
+	@echo "== wasm tests (em++, under Node)"
+	PF_TRACES_DIR=$(BUILD)/traces node --no-experimental-fetch --stack-size=4000 $(WASM_T)/pf_tests.js --gtest_brief=1 $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
+
+# ---- release wasm and dist/ --------------------------------------------------------
+
+$(WASM_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc $(CSTD) $(WARN) -Os -flto $(INCLUDES) -c $< -o $@
+
+$(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc -std=c99 -Os -flto -c $< -o $@
+
+$(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt
+	$(EMENV) emcc -flto $(WASM_R_OBJ) -o $@ $(WASM_LDFLAGS)
+
+$(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm: $(WASM_R)/pyframe_rt.js bindings/pyframe_rt.js scripts/bundle.mjs
+	@mkdir -p $(DIST)
+	node scripts/bundle.mjs $(WASM_R) $(DIST)
+
+# ---- JS, server and browser tests ------------------------------------------------------
+
+test-js: $(DIST)/pyframe_rt.mjs
+	@echo "== JS API tests (node --test, real wasm)"
+	node --test test/js/
+
+test-e2e: $(DIST)/pyframe_rt.js
+	@echo "== Chromium tests (playwright-core, Debian chromium)"
+	node --test test/e2e/
+
+clean:
+	rm -rf $(BUILD) $(DIST)
