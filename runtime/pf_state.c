@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_json.h"
 #include "pf_loop.h"
 
 typedef struct subscription {
@@ -231,54 +232,9 @@ int pf_state_update(pf_state *s, const char *key, cJSON *value)
     return put(s, key, value);
 }
 
-/* Parses a complete JSON text of explicit length. Trailing garbage after the
- * value is an error, as is a NUL byte inside the text. */
 static int parse_json(const char *json, size_t len, cJSON **out, pf_parse_error *err)
 {
-    static const char *const too_big = "JSON text is larger than the store accepts";
-    static const char *const malformed = "malformed JSON";
-    static const char *const trailing = "unexpected characters after the JSON value";
-    if (err)
-        *err = (pf_parse_error){ PF_OK, NULL, 0 };
-    if (!json) {
-        if (err)
-            *err = (pf_parse_error){ PF_EINVAL, "no JSON text", 0 };
-        return PF_EINVAL;
-    }
-    if (len > PF_STATE_MAX_JSON) {
-        if (err)
-            *err = (pf_parse_error){ PF_ETOOBIG, too_big, 0 };
-        return PF_ETOOBIG;
-    }
-    /* A raw NUL is never valid in JSON text, and cJSON would treat it as
-     * white space. */
-    const char *nul = memchr(json, 0, len);
-    if (nul) {
-        if (err)
-            *err = (pf_parse_error){ PF_EJSON, "NUL byte in JSON text", (size_t)(nul - json) };
-        return PF_EJSON;
-    }
-    const char *end = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!v) {
-        size_t pos = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-        if (err)
-            *err = (pf_parse_error){ PF_EJSON, malformed, pos };
-        return PF_EJSON;
-    }
-    /* cJSON stops at the end of the first value; anything but white space
-     * after it means the input was not one JSON value. */
-    size_t pos = (size_t)(end - json);
-    while (pos < len && (json[pos] == ' ' || json[pos] == '\t' || json[pos] == '\n' || json[pos] == '\r'))
-        pos++;
-    if (pos < len) {
-        cJSON_Delete(v);
-        if (err)
-            *err = (pf_parse_error){ PF_EJSON, trailing, pos };
-        return PF_EJSON;
-    }
-    *out = v;
-    return PF_OK;
+    return pf_json_parse(json, len, PF_STATE_MAX_JSON, out, err);
 }
 
 int pf_state_update_json(pf_state *s, const char *key, size_t key_len,

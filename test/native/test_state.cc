@@ -294,3 +294,27 @@ TEST(Strerror, EveryCodeHasAMessage)
 }
 
 } // namespace
+
+namespace {
+
+class StateNulTest : public ::testing::Test {
+protected:
+    void SetUp() override { fake_host_reset(); s = pf_state_new(); }
+    void TearDown() override { pf_state_free(s); }
+    pf_state *s = nullptr;
+};
+
+TEST_F(StateNulTest, U0000EscapeIsRefusedNotTruncated)
+{
+    const char *t = "\"x\\u0000y\"";
+    pf_parse_error err;
+    EXPECT_EQ(pf_state_update_json(s, "k", 1, t, strlen(t), &err), PF_EJSON);
+    EXPECT_EQ(err.pos, 2u);
+    EXPECT_EQ(pf_state_get(s, "k"), nullptr);
+    // An escaped backslash followed by u0000 is plain text, and fine.
+    const char *ok = "\"x\\\\u0000y\"";
+    EXPECT_EQ(pf_state_update_json(s, "k", 1, ok, strlen(ok), &err), PF_OK);
+    EXPECT_STREQ(cJSON_GetStringValue(pf_state_get(s, "k")), "x\\u0000y");
+}
+
+} // namespace

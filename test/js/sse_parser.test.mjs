@@ -1,0 +1,31 @@
+// The text/event-stream parser of the browser host.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import PyFrameRT from '../../dist/pyframe_rt.mjs';
+
+const { SseParser } = PyFrameRT._internal;
+
+function parse(chunks) {
+  const events = [];
+  const p = new SseParser((e) => events.push(e));
+  for (const c of chunks) p.push(c);
+  return events;
+}
+
+test('fields, ids, event names and retry', () => {
+  const ev = parse(['retry: 5000\nid: 7\nevent: notification\ndata: {"a":1}\n\n: keep-alive\n\ndata: x\n\n']);
+  assert.deepEqual(ev, [
+    { event: 'notification', id: '7', data: '{"a":1}', retry: 5000 },
+    { event: 'message', id: '7', data: 'x', retry: -1 },
+  ]);
+});
+
+test('multi-line data, CRLF and CR line ends, split chunks', () => {
+  const ev = parse(['\ufeffdata: a\r', '\ndata: b\rdata', ':c\r\n\r', '\n']);
+  assert.deepEqual(ev, [{ event: 'message', id: '', data: 'a\nb\nc', retry: -1 }]);
+});
+
+test('an event without data is not dispatched; bad retry ignored', () => {
+  const ev = parse(['event: x\n\nretry: soon\ndata: y\n\n']);
+  assert.deepEqual(ev, [{ event: 'message', id: '', data: 'y', retry: -1 }]);
+});

@@ -1,0 +1,128 @@
+// The State store through the public JS API, on the real wasm build.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import PyFrameRT from '../../dist/pyframe_rt.mjs';
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+test('load() instantiates once and returns the same runtime', async () => {
+  const a = PyFrameRT.load();
+  const b = PyFrameRT.load();
+  assert.equal(a, b);
+  const rt = await a;
+  assert.equal(rt.version, PyFrameRT.VERSION);
+  assert.equal(rt.strerror(-3), 'malformed JSON');
+});
+
+test('createState works before load() was awaited', async () => {
+  const s = await PyFrameRT.createState({ posts: [], loading: true, connected: false });
+  assert.deepEqual(s.get('posts'), []);
+  assert.equal(s.get('loading'), true);
+  assert.equal(s.get('missing'), undefined);
+  assert.equal(s.get('missing', 42), 42);
+  assert.equal(s.size, 3);
+  s.free();
+});
+
+test('values round-trip, Unicode and hostile strings included', async () => {
+  const rt = await PyFrameRT.load();
+  const s = rt.createState();
+  const values = {
+    emoji: 'a😀b', cjk: '漢字かな', combining: 'e\u0301', nul: 'x\u0001y',
+    html: '<script>alert(1)</script><img src=x onerror=alert(1)>',
+    nested: { list: [1, 2.5, -3e20, null, true, { deep: ['x'] }] },
+    big: 1e308, neg: -0.5, empty: '', lone: 'ok',
+  };
+  for (const [k, v] of Object.entries(values)) s.update(k, v);
+  for (const [k, v] of Object.entries(values)) assert.deepEqual(s.get(k), v, k);
+  assert.deepEqual(s.toJSON(), values);
+  s.free();
+});
+
+test('many updates in one tick notify each subscriber once', async () => {
+  const rt = await PyFrameRT.load();
+  const s = rt.createState({ posts: [] });
+  await tick();
+  const all = [];
+  const posts = [];
+  const other = [];
+  s.subscribe((keys) => all.push(keys));
+  s.subscribe('posts', (keys) => posts.push(keys));
+  s.subscribe('nothing', (keys) => other.push(keys));
+  for (let i = 0; i < 1000; i++) s.update('posts', [i]);
+  s.setMultiple({ loading: false, connected: true });
+  assert.equal(all.length, 0, 'delivery waits for the end of the task');
+  await tick();
+  assert.deepEqual(all, [['posts', 'loading', 'connected']]);
+  assert.deepEqual(posts, [['posts', 'loading', 'connected']]);
+  assert.deepEqual(other, []);
+  assert.deepEqual(s.get('posts'), [999]);
+  s.free();
+});
+
+test('an equal value does not notify; unsubscribe stops delivery', async () => {
+  const rt = await PyFrameRT.load();
+  const s = rt.createState({ a: { x: [1] } });
+  await tick();
+  const seen = [];
+  const off = s.subscribe((keys) => seen.push(keys));
+  s.update('a', { x: [1] });
+  await tick();
+  assert.deepEqual(seen, []);
+  s.update('a', 2);
+  await tick();
+  off();
+  s.update('a', 3);
+  await tick();
+  assert.deepEqual(seen, [['a']]);
+  s.free();
+});
+
+test('bad input throws PyFrameError with a code and changes nothing', async () => {
+  const rt = await PyFrameRT.load();
+  const s = rt.createState({ posts: [1] });
+  const cases = [
+    [() => s.updateJSON('posts', '[1,2'), -3],
+    [() => s.updateJSON('posts', '{"a":}'), -3],
+    [() => s.updateJSON('posts', '[1] [2]'), -3],
+    [() => s.setMultipleJSON('[1,2]'), -4],
+    [() => s.setMultipleJSON('{"posts": [2], "x": }'), -3],
+    [() => s.setMultiple([1]), -4],
+    [() => s.setMultiple(null), -4],
+    [() => s.update('', 1), -1],
+    [() => s.update('k', undefined), -4],
+    [() => s.update('k', () => 1), -4],
+    [() => s.update('k', 'cut\u0000here'), -3], // refused rather than truncated
+  ];
+  for (const [fn, code] of cases) {
+    assert.throws(fn, (e) => e instanceof PyFrameRT.PyFrameError && e.code === code && e.message.length > 10);
+  }
+  assert.deepEqual(s.toJSON(), { posts: [1] });
+  s.free();
+  assert.throws(() => s.get('posts'), /freed/);
+});
+
+test('a large payload goes through, a too large one is refused', async () => {
+  const rt = await PyFrameRT.load();
+  const s = rt.createState();
+  const big = 'x'.repeat(8 * 1024 * 1024);
+  s.update('big', big);
+  assert.equal(s.get('big').length, big.length);
+  const tooBig = '"' + 'y'.repeat(64 * 1024 * 1024) + '"';
+  assert.throws(() => s.updateJSON('huge', tooBig), (e) => e.code === -8);
+  assert.equal(s.get('huge'), undefined);
+  s.free();
+});
+
+test('1,000 stores created and freed leave the heap bounded', async () => {
+  const rt = await PyFrameRT.load();
+  const warm = rt.createState({ a: 1 });
+  warm.free();
+  const before = rt.core.HEAPU8.length;
+  for (let i = 0; i < 1000; i++) {
+    const s = rt.createState({ posts: [{ id: i, title: 't'.repeat(100) }] });
+    s.subscribe(() => {});
+    s.free();
+  }
+  assert.equal(rt.core.HEAPU8.length, before);
+});
