@@ -68,17 +68,20 @@ test:
 	@$(MAKE) test-native
 	@$(MAKE) test-wasm
 	@$(MAKE) test-js
+	@$(MAKE) test-server
 	@$(MAKE) test-e2e
 
 demo:
 	@bash scripts/setup.sh demo
 	@$(MAKE) build
-	@node demo/serve.mjs --port $(PORT)
+	@node demo/server/main.mjs --port $(PORT)
 
 bench:
 	@bash scripts/setup.sh bench
 	@$(MAKE) build
 	@$(MAKE) sizes
+	@echo "== server benchmark"
+	@node bench/server.mjs
 
 # ---- cJSON (source from Debian, see scripts/setup.sh) -----------------------
 
@@ -202,6 +205,10 @@ $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm: $(WASM_R)/
 test-js: $(DIST)/pyframe_rt.mjs
 	@echo "== JS API tests (node --test, real wasm)"
 	node --test test/js/
+
+test-server: $(DIST)/pyframe_rt.mjs
+	@echo "== reference server tests and conformance (node --test)"
+	node --test test/server/
 
 test-e2e: $(DIST)/pyframe_rt.js
 	@echo "== Chromium tests (playwright-core, Debian chromium)"

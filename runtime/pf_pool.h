@@ -1,0 +1,113 @@
+/*
+ * pf_pool.h: one WebSocket per URL, shared by every component that mounts it.
+ *
+ * Ten components showing live posts should not open ten sockets to
+ * /ws/posts. A pf_pool keeps at most `max_connections` pf_ws, one per URL;
+ * subscribing to a URL that is already open joins its socket, and each
+ * subscriber gets every message (or only the `type` it asked for), the
+ * socket's state changes and resyncs. When the last subscriber leaves, the
+ * socket stays open for `idle_timeout_ms` (a component that remounts on
+ * navigation finds it still warm), then closes. An idle socket is closed
+ * early when a new URL needs its place.
+ */
+#ifndef PF_POOL_H
+#define PF_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pf_error.h"
+#include "pf_ws.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cJSON;
+
+/* ------------------------------------------------------------------------ */
+/* Pool                                                                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct pf_pool_opts {
+    size_t max_connections;  /* default 8 */
+    double idle_timeout_ms;  /* after the last subscriber leaves; default 30000 */
+    pf_ws_opts ws;           /* options of every pooled socket */
+} pf_pool_opts;
+
+typedef struct pf_pool pf_pool;
+
+/* The owner's hooks for every pooled socket; members may be NULL. */
+typedef struct pf_pool_callbacks {
+    /* The URL of the next attempt on the socket for `url` (fresh
+     * credentials); borrowed until it returns; NULL keeps `url`. */
+    const char *(*get_url)(void *ud, const char *url, size_t url_len, size_t *out_len);
+    /* Token provider after a 4001 on the socket for `url`: answer with
+     * pf_pool_set_token (every socket) or pf_ws_set_token(ws). */
+    void (*refresh_token)(void *ud, const char *url, size_t url_len, pf_ws *ws);
+} pf_pool_callbacks;
+
+/* Returns a new empty pool, or NULL. `opts` and `cb` are copied and may be
+ * NULL. Free with pf_pool_free(). */
+pf_pool *pf_pool_new(const pf_pool_opts *opts, const pf_pool_callbacks *cb, void *ud);
+
+/* Closes every socket and frees every subscription still held (their
+ * pf_pool_sub pointers become invalid). Accepts NULL. Safe inside a
+ * subscriber callback (the memory goes when the callback returns). */
+void pf_pool_free(pf_pool *pool);
+
+/* Sets the token of every current and later socket (copied). */
+int pf_pool_set_token(pf_pool *pool, const char *token, size_t len);
+
+/* Sockets currently held (open, connecting, or idle). */
+size_t pf_pool_connections(const pf_pool *pool);
+
+/* ------------------------------------------------------------------------ */
+/* Subscriptions                                                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct pf_pool_sub pf_pool_sub;
+
+/* What one subscriber hears; members may be NULL. Same meaning and
+ * borrowing as in pf_ws_callbacks. A callback may unsubscribe any
+ * subscription, including its own. */
+typedef struct pf_pool_sub_callbacks {
+    void (*on_state)(void *ud, const pf_ws_event *ev);
+    void (*on_message)(void *ud, const char *text, size_t len,
+                       const struct cJSON *msg, int64_t seq);
+    void (*on_resync)(void *ud);
+    void (*on_error)(void *ud, int err, const char *text, size_t len);
+} pf_pool_sub_callbacks;
+
+typedef struct pf_pool_sub_opts {
+    const char *type; /* deliver only messages with this "type" (copied);
+                         NULL: every message */
+    int no_queue;     /* 1: this channel's sends are never queued or
+                         replayed (the OT client resubmits itself) */
+} pf_pool_sub_opts;
+
+/* Subscribes to `url`, opening its socket if the pool holds none. On
+ * success *out is the new subscription (free with pf_pool_unsubscribe or
+ * pf_pool_free); a socket that was already open reports no state change,
+ * so read pf_ws_get_state(pf_pool_sub_ws(sub)). Returns PF_OK, PF_EFULL (max_connections sockets in use, none
+ * idle), PF_EINVAL or PF_ENOMEM. */
+int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
+                      const pf_pool_sub_opts *opts, const pf_pool_sub_callbacks *cb,
+                      void *ud, pf_pool_sub **out);
+
+/* Ends a subscription. Accepts NULL. The socket closes after the idle
+ * timeout when this was its last subscriber. */
+void pf_pool_unsubscribe(pf_pool_sub *sub);
+
+/* Sends on the subscription's socket: pf_ws_send, with PF_WS_SEND_NO_QUEUE
+ * added for a no_queue subscription. */
+int pf_pool_send(pf_pool_sub *sub, const char *data, size_t len, unsigned flags);
+
+/* The shared socket (borrowed; valid while the subscription lives). */
+pf_ws *pf_pool_sub_ws(const pf_pool_sub *sub);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PF_POOL_H */

@@ -1,0 +1,1099 @@
+/* pf_ws.c: the reconnecting WebSocket state machine. */
+#include "pf_ws.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "pf_host.h"
+#include "pf_loop.h"
+#include "pf_ws_internal.h"
+
+/* ------------------------------------------------------------------------ */
+/* Defaults                                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000.0
+#define DEFAULT_LONG_BACKOFF_MS 15000.0
+#define DEFAULT_HEARTBEAT_INTERVAL_MS 25000.0
+#define DEFAULT_HEARTBEAT_TIMEOUT_MS 10000.0
+#define DEFAULT_OUTBOX_MAX 256
+#define DEFAULT_OUTBOX_MAX_BYTES (1024 * 1024)
+#define DEFAULT_MAX_FRAME_BYTES (1024 * 1024)
+#define DEFAULT_RESEND_WINDOW 16
+#define REPORT_EXCERPT 256 /* bytes of a dropped frame shown to on_error */
+
+/* The code this client closes with when it gives up on a link (connect
+ * timeout, dead link). Browsers only let scripts use 1000 and 3000-4999. */
+#define CLIENT_ABORT_CODE 4000
+
+static const char PING[] = "{\"type\":\"ping\"}";
+static const char PONG[] = "{\"type\":\"pong\"}";
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct frame {
+    char *data;
+    size_t len;
+    size_t cap;  /* allocated bytes (resend ring reuses buffers) */
+    int replay;  /* resend ring: 0 for a ping, pong or NO_QUEUE send */
+} frame;
+
+/* A ring of frames usable as a deque. */
+typedef struct ring {
+    frame *items;
+    size_t head, count, cap;
+} ring;
+
+typedef enum retry_kind { RETRY_NORMAL, RETRY_LONG, RETRY_EXACT } retry_kind;
+
+struct pf_ws {
+    char *url;
+    size_t url_len;
+    char *token;
+    size_t token_len;
+    pf_ws_opts o;
+    pf_ws_callbacks cb;
+    void *ud;
+    pf_backoff bo;
+    pf_ws_state state;
+
+    int32_t handle;        /* > 0 while connecting or open */
+    int opened;            /* the handle reached open */
+    int active;            /* the app wants a connection */
+    int listening;         /* registered with pf_net_listen */
+    int waiting_token;     /* stopped on 4001, the provider was asked */
+    int auth_retry_used;   /* the one token retry was spent */
+    int visible;           /* last known page visibility */
+    uint32_t retry_timer, connect_timer, hb_timer, rl_timer;
+    double not_before;     /* no attempt before this time (1013 / 4029) */
+
+    /* Heartbeat. */
+    double last_rx;        /* time of the last inbound frame */
+    int ping_outstanding;
+    double ping_sent_at;
+    int pong_seen;         /* this server has answered a ping */
+    int core_only;         /* this connection's server ignored a ping */
+
+    /* Rate limit. */
+    int rate_limited;
+    double rl_until;
+
+    ring outbox;           /* sends waiting for an open, unlimited link */
+    size_t outbox_bytes;
+    ring resent;           /* the last sends, for rate-limit requeue */
+
+    int64_t last_seq;
+    pf_ws_stats st;
+
+    int busy;              /* callbacks on the stack */
+    int dying;             /* pf_ws_free was called inside a callback */
+};
+
+static void attempt(pf_ws *ws);
+static void destroy(pf_ws *ws);
+
+/* ------------------------------------------------------------------------ */
+/* Re-entrancy: a callback may free the socket.                             */
+/* ------------------------------------------------------------------------ */
+
+static void enter(pf_ws *ws) { ws->busy++; }
+
+/* Ends an entry point. The socket may be freed here: touch nothing after. */
+static void leave(pf_ws *ws)
+{
+    if (--ws->busy == 0 && ws->dying)
+        destroy(ws);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rings                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static frame *ring_at(ring *r, size_t i) { return &r->items[(r->head + i) % r->cap]; }
+
+static int ring_grow(ring *r)
+{
+    size_t cap = r->cap ? r->cap * 2 : 8;
+    frame *items = malloc(cap * sizeof *items);
+    if (!items)
+        return PF_ENOMEM;
+    for (size_t i = 0; i < r->count; i++)
+        items[i] = *ring_at(r, i);
+    free(r->items);
+    r->items = items;
+    r->cap = cap;
+    r->head = 0;
+    return PF_OK;
+}
+
+/* Takes ownership of f.data. */
+static int ring_push_back(ring *r, frame f)
+{
+    if (r->count == r->cap && ring_grow(r) != PF_OK)
+        return PF_ENOMEM;
+    *ring_at(r, r->count++) = f;
+    return PF_OK;
+}
+
+static int ring_push_front(ring *r, frame f)
+{
+    if (r->count == r->cap && ring_grow(r) != PF_OK)
+        return PF_ENOMEM;
+    r->head = (r->head + r->cap - 1) % r->cap;
+    r->items[r->head] = f;
+    r->count++;
+    return PF_OK;
+}
+
+static frame ring_pop_front(ring *r)
+{
+    frame f = *ring_at(r, 0);
+    r->head = (r->head + 1) % r->cap;
+    r->count--;
+    return f;
+}
+
+static frame ring_pop_back(ring *r)
+{
+    return *ring_at(r, --r->count);
+}
+
+static void ring_clear(ring *r)
+{
+    while (r->count)
+        free(ring_pop_front(r).data);
+}
+
+static void ring_free(ring *r)
+{
+    ring_clear(r);
+    free(r->items);
+    r->items = NULL;
+    r->cap = r->head = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+const char *pf_ws_state_name(pf_ws_state state)
+{
+    switch (state) {
+    case PF_WS_IDLE: return "idle";
+    case PF_WS_CONNECTING: return "connecting";
+    case PF_WS_OPEN: return "open";
+    case PF_WS_RECONNECTING: return "reconnecting";
+    case PF_WS_RATE_LIMITED: return "rate_limited";
+    case PF_WS_OFFLINE: return "offline";
+    case PF_WS_CLOSED: return "closed";
+    case PF_WS_AUTH_FAILED: return "auth_failed";
+    case PF_WS_FORBIDDEN: return "forbidden";
+    case PF_WS_NOT_FOUND: return "not_found";
+    }
+    return "unknown";
+}
+
+static void set_state(pf_ws *ws, pf_ws_state s, pf_ws_cause cause, double delay, int code)
+{
+    pf_ws_event ev;
+    ws->state = s;
+    if (!ws->cb.on_state || ws->dying)
+        return;
+    ev.state = s;
+    ev.cause = cause;
+    ev.delay_ms = delay;
+    ev.code = code;
+    ev.attempt = ws->bo.attempt;
+    ws->busy++;
+    ws->cb.on_state(ws->ud, &ev);
+    ws->busy--;
+}
+
+static void report(pf_ws *ws, int err, const char *text, size_t len)
+{
+    if (!ws->cb.on_error || ws->dying)
+        return;
+    if (len > REPORT_EXCERPT)
+        len = REPORT_EXCERPT;
+    ws->busy++;
+    ws->cb.on_error(ws->ud, err, text, text ? len : 0);
+    ws->busy--;
+}
+
+static void log_line(int level, const char *msg)
+{
+    pf_host_log(level, msg, strlen(msg));
+}
+
+static void clear_timer(uint32_t *id)
+{
+    pf_timer_clear(*id);
+    *id = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static pf_ws_opts resolve(const pf_ws_opts *in)
+{
+    pf_ws_opts o;
+    memset(&o, 0, sizeof o);
+    if (in)
+        o = *in;
+    o.backoff = pf_backoff_opts_resolve(&o.backoff);
+    if (!(o.connect_timeout_ms > 0))
+        o.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!(o.long_backoff_ms > 0))
+        o.long_backoff_ms = DEFAULT_LONG_BACKOFF_MS;
+    if (!(o.heartbeat_interval_ms > 0))
+        o.heartbeat_interval_ms = DEFAULT_HEARTBEAT_INTERVAL_MS;
+    if (!(o.heartbeat_timeout_ms > 0))
+        o.heartbeat_timeout_ms = DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    if (!o.outbox_max)
+        o.outbox_max = DEFAULT_OUTBOX_MAX;
+    if (!o.outbox_max_bytes)
+        o.outbox_max_bytes = DEFAULT_OUTBOX_MAX_BYTES;
+    if (!o.max_frame_bytes)
+        o.max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
+    if (!o.resend_window)
+        o.resend_window = DEFAULT_RESEND_WINDOW;
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sending                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int can_send_now(const pf_ws *ws)
+{
+    return ws->handle > 0 && ws->opened && !ws->rate_limited;
+}
+
+/* Remembers every sent frame, in order: each rate-limit reply answers one
+ * rejected frame, and once a limiter rejects it rejects every later frame
+ * until the window passes, so the k-th reply answers the k-th latest send.
+ * Frames that must not be replayed are kept as markers without text. */
+static void remember_sent(pf_ws *ws, const char *data, size_t len, int replay)
+{
+    frame f = { NULL, 0, 0, 0 };
+    if (ws->resent.count == ws->o.resend_window)
+        f = ring_pop_front(&ws->resent); /* reuse the oldest buffer */
+    f.replay = replay;
+    if (!replay)
+        len = 0;
+    if (f.cap < len + 1) {
+        char *p = realloc(f.data, len + 1);
+        if (!p) {
+            free(f.data);
+            return; /* best effort: the frame was sent */
+        }
+        f.data = p;
+        f.cap = len + 1;
+    }
+    memcpy(f.data, data, len);
+    f.data[len] = 0;
+    f.len = len;
+    if (ring_push_back(&ws->resent, f) != PF_OK)
+        free(f.data);
+}
+
+/* Hands one frame to the host. */
+static int send_now(pf_ws *ws, const char *data, size_t len, int replayable)
+{
+    int rc = pf_host_ws_send(ws->handle, data, len);
+    if (rc != PF_OK)
+        return rc;
+    ws->st.sent++;
+    remember_sent(ws, data, len, replayable);
+    return PF_OK;
+}
+
+/* Sends queued frames in order while the link allows it. */
+static void flush_outbox(pf_ws *ws)
+{
+    while (ws->outbox.count && can_send_now(ws)) {
+        frame *f = ring_at(&ws->outbox, 0);
+        if (send_now(ws, f->data, f->len, 1) != PF_OK)
+            return; /* the host will report the close; keep the frame */
+        frame done = ring_pop_front(&ws->outbox);
+        ws->outbox_bytes -= done.len;
+        free(done.data);
+    }
+}
+
+static int queue_frame(pf_ws *ws, const char *data, size_t len)
+{
+    while (ws->outbox.count >= ws->o.outbox_max ||
+           ws->outbox_bytes + len > ws->o.outbox_max_bytes) {
+        if (ws->o.full_policy != PF_WS_FULL_DROP_OLDEST || ws->outbox.count == 0)
+            return PF_EFULL;
+        frame old = ring_pop_front(&ws->outbox);
+        ws->outbox_bytes -= old.len;
+        report(ws, PF_EFULL, old.data, old.len);
+        free(old.data);
+    }
+    frame f = { pf__ws_strndup(data, len), len, len + 1, 1 };
+    if (!f.data)
+        return PF_ENOMEM;
+    if (ring_push_back(&ws->outbox, f) != PF_OK) {
+        free(f.data);
+        return PF_ENOMEM;
+    }
+    ws->outbox_bytes += len;
+    return PF_OK;
+}
+
+int pf_ws_send(pf_ws *ws, const char *data, size_t len, unsigned flags)
+{
+    int replayable, rc;
+    if (!ws || (!data && len))
+        return PF_EINVAL;
+    if (!data)
+        data = "";
+    replayable = !(flags & PF_WS_SEND_NO_QUEUE) && !ws->o.no_outbox;
+    if (can_send_now(ws) && ws->outbox.count == 0) {
+        rc = send_now(ws, data, len, replayable);
+        if (rc == PF_OK || !replayable)
+            return rc;
+        /* The host refused: keep the frame for the next link. */
+    } else if (!replayable) {
+        return PF_ESTATE;
+    }
+    enter(ws);
+    rc = queue_frame(ws, data, len);
+    leave(ws);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rate limits                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void rate_limit_over(void *ud)
+{
+    pf_ws *ws = ud;
+    ws->rl_timer = 0;
+    ws->rate_limited = 0;
+    enter(ws);
+    if (ws->handle > 0 && ws->opened) {
+        flush_outbox(ws);
+        set_state(ws, PF_WS_OPEN, PF_WS_CAUSE_RATE_LIMIT, 0, 0);
+    }
+    leave(ws);
+}
+
+/* The server rejected a send: hold the rest for `ms`, and put the rejected
+ * one (the latest replayable send not yet requeued) back at the front. */
+static void rate_limited(pf_ws *ws, double ms)
+{
+    double now = pf_host_now();
+    if (ws->resent.count) {
+        frame f = ring_pop_back(&ws->resent);
+        if (!f.replay) {
+            free(f.data); /* a ping or an opted-out send: nothing to requeue */
+        } else if (ring_push_front(&ws->outbox, f) == PF_OK) {
+            ws->outbox_bytes += f.len;
+            ws->st.requeued++;
+        } else {
+            report(ws, PF_ENOMEM, f.data, f.len);
+            free(f.data);
+        }
+    }
+    if (ws->dying)
+        return;
+    ws->rate_limited = 1;
+    if (now + ms > ws->rl_until || !ws->rl_timer) {
+        ws->rl_until = now + ms;
+        clear_timer(&ws->rl_timer);
+        ws->rl_timer = pf_timer_set(ms, rate_limit_over, ws);
+    }
+    set_state(ws, PF_WS_RATE_LIMITED, PF_WS_CAUSE_RATE_LIMIT, ws->rl_until - now, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Link lifetime                                                            */
+/* ------------------------------------------------------------------------ */
+
+static const pf_io_handler handler;
+
+/* Forgets the current handle (already closed by either side). */
+static void link_down(pf_ws *ws)
+{
+    if (ws->handle > 0)
+        pf_io_unwatch(ws->handle);
+    ws->handle = 0;
+    clear_timer(&ws->connect_timer);
+    clear_timer(&ws->hb_timer);
+    ws->ping_outstanding = 0;
+    if (ws->opened && pf_backoff_closed(&ws->bo, pf_host_now()))
+        ws->auth_retry_used = 0;
+    ws->opened = 0;
+    /* Frames sent on a dead link have an unknown fate: never replay them. */
+    ring_clear(&ws->resent);
+}
+
+/* Closes the current handle from this side. */
+static void abort_link(pf_ws *ws, int code, const char *reason)
+{
+    if (ws->handle > 0)
+        pf_host_ws_close(ws->handle, code, reason, strlen(reason));
+    link_down(ws);
+}
+
+static void retry_due(void *ud)
+{
+    pf_ws *ws = ud;
+    ws->retry_timer = 0;
+    enter(ws);
+    attempt(ws);
+    leave(ws);
+}
+
+/* Schedules the next attempt after a failure. */
+static void schedule_retry(pf_ws *ws, retry_kind kind, double exact_ms,
+                           pf_ws_cause cause, int code)
+{
+    double delay, now = pf_host_now();
+    pf_ws_state shown = PF_WS_RECONNECTING;
+    if (!ws->active || ws->dying)
+        return;
+    if (ws->o.max_retries && ws->bo.attempt >= ws->o.max_retries) {
+        ws->active = 0;
+        set_state(ws, PF_WS_CLOSED, PF_WS_CAUSE_MAX_RETRIES, 0, code);
+        return;
+    }
+    if (kind == RETRY_EXACT) {
+        delay = exact_ms;
+        ws->bo.attempt++;
+        shown = PF_WS_RATE_LIMITED;
+    } else if (kind == RETRY_LONG) {
+        delay = pf_backoff_next_long(&ws->bo, ws->o.long_backoff_ms);
+        if (code == 4029)
+            shown = PF_WS_RATE_LIMITED;
+    } else {
+        delay = pf_backoff_next(&ws->bo);
+    }
+    ws->not_before = kind == RETRY_NORMAL ? 0 : now + delay;
+    if (!pf_host_online()) {
+        set_state(ws, PF_WS_OFFLINE, PF_WS_CAUSE_NETWORK, 0, code);
+        return;
+    }
+    clear_timer(&ws->retry_timer);
+    ws->retry_timer = pf_timer_set(delay, retry_due, ws);
+    set_state(ws, shown, cause, delay, code);
+}
+
+/* Applies the close-code table of docs/protocol.md. */
+static void closed_with(pf_ws *ws, int code, const char *reason, size_t reason_len,
+                        pf_ws_cause cause)
+{
+    double secs;
+    switch (code) {
+    case 4001:
+        if (ws->cb.refresh_token && !ws->auth_retry_used) {
+            ws->auth_retry_used = 1;
+            ws->waiting_token = 1;
+            set_state(ws, PF_WS_AUTH_FAILED, cause, 0, code);
+            if (ws->dying || !ws->waiting_token)
+                return;
+            ws->busy++;
+            ws->cb.refresh_token(ws->ud, ws);
+            ws->busy--;
+        } else {
+            ws->active = 0;
+            ws->waiting_token = 0;
+            set_state(ws, PF_WS_AUTH_FAILED, cause, 0, code);
+        }
+        return;
+    case 4003:
+        ws->active = 0;
+        set_state(ws, PF_WS_FORBIDDEN, cause, 0, code);
+        return;
+    case 4004:
+        ws->active = 0;
+        set_state(ws, PF_WS_NOT_FOUND, cause, 0, code);
+        return;
+    case 1013:
+        schedule_retry(ws, RETRY_LONG, 0, cause, code);
+        return;
+    case 4029:
+        if (pf__ws_parse_number(reason, reason_len, &secs))
+            schedule_retry(ws, RETRY_EXACT, secs * 1000.0, cause, code);
+        else
+            schedule_retry(ws, RETRY_LONG, 0, cause, code);
+        return;
+    default:
+        /* 1000 from the server, 1001, 1006, 1011, 1012, other 4xxx. */
+        schedule_retry(ws, RETRY_NORMAL, 0, cause, code);
+        return;
+    }
+}
+
+static void connect_timed_out(void *ud)
+{
+    pf_ws *ws = ud;
+    ws->connect_timer = 0;
+    enter(ws);
+    log_line(PF_LOG_WARN, "pf_ws: connect timeout");
+    abort_link(ws, CLIENT_ABORT_CODE, "connect timeout");
+    schedule_retry(ws, RETRY_NORMAL, 0, PF_WS_CAUSE_CONNECT_TIMEOUT, 0);
+    leave(ws);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Heartbeat                                                                */
+/* ------------------------------------------------------------------------ */
+
+static void heartbeat_due(void *ud);
+
+static void arm_heartbeat(pf_ws *ws, double delay)
+{
+    clear_timer(&ws->hb_timer);
+    if (!ws->o.no_heartbeat && !ws->core_only)
+        ws->hb_timer = pf_timer_set(delay, heartbeat_due, ws);
+}
+
+/* One timer does both jobs: ping after an idle interval, and judge the
+ * ping after its timeout. Inbound frames only move last_rx, so the hot
+ * path never touches the timer table. */
+static void heartbeat_due(void *ud)
+{
+    pf_ws *ws = ud;
+    double now = pf_host_now();
+    ws->hb_timer = 0;
+    if (ws->handle <= 0 || !ws->opened)
+        return;
+    enter(ws);
+    if (ws->ping_outstanding) {
+        double waited = now - ws->ping_sent_at;
+        if (waited < ws->o.heartbeat_timeout_ms) {
+            arm_heartbeat(ws, ws->o.heartbeat_timeout_ms - waited);
+            goto out;
+        }
+        ws->ping_outstanding = 0;
+        if (!ws->pong_seen) {
+            /* A core-only server: it never answers pings, so silence says
+             * nothing about the link. Stop pinging this connection. */
+            ws->core_only = 1;
+            ws->st.core_only = 1;
+            log_line(PF_LOG_INFO, "pf_ws: server never answered a ping; heartbeat off");
+            goto out;
+        }
+        if (ws->last_rx <= ws->ping_sent_at) {
+            log_line(PF_LOG_WARN, "pf_ws: dead link");
+            abort_link(ws, CLIENT_ABORT_CODE, "heartbeat timeout");
+            schedule_retry(ws, RETRY_NORMAL, 0, PF_WS_CAUSE_DEAD_LINK, 0);
+            goto out;
+        }
+        /* Frames came but no pong: alive, just busy. */
+    }
+    {
+        double idle = now - ws->last_rx;
+        if (idle < ws->o.heartbeat_interval_ms) {
+            arm_heartbeat(ws, ws->o.heartbeat_interval_ms - idle);
+            goto out;
+        }
+    }
+    if (ws->rate_limited) {
+        /* A ping would count against the limit: wait for the release. */
+        arm_heartbeat(ws, ws->o.heartbeat_interval_ms);
+        goto out;
+    }
+    if (send_now(ws, PING, sizeof PING - 1, 0) == PF_OK) {
+        ws->st.pings++;
+        ws->ping_outstanding = 1;
+        ws->ping_sent_at = now;
+        arm_heartbeat(ws, ws->o.heartbeat_timeout_ms);
+    }
+out:
+    leave(ws);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Host events                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void io_opened(void *ud, int32_t handle)
+{
+    pf_ws *ws = ud;
+    double now = pf_host_now();
+    if (handle != ws->handle || ws->opened)
+        return;
+    enter(ws);
+    clear_timer(&ws->connect_timer);
+    ws->opened = 1;
+    ws->core_only = 0;
+    ws->st.core_only = 0;
+    ws->ping_outstanding = 0;
+    ws->last_rx = now;
+    pf_backoff_opened(&ws->bo, now);
+    arm_heartbeat(ws, ws->o.heartbeat_interval_ms);
+    flush_outbox(ws);
+    if (ws->rate_limited)
+        set_state(ws, PF_WS_RATE_LIMITED, PF_WS_CAUSE_RATE_LIMIT, ws->rl_until - now, 0);
+    else
+        set_state(ws, PF_WS_OPEN, PF_WS_CAUSE_NONE, 0, 0);
+    leave(ws);
+}
+
+static int is_rate_limit_reply(const cJSON *msg, double *ms, double fallback_ms)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(msg, "error");
+    const cJSON *after = cJSON_GetObjectItemCaseSensitive(msg, "retry_after");
+    if (!cJSON_IsString(err))
+        return 0;
+    if (!cJSON_IsNumber(after) && strcmp(err->valuestring, "Rate limit exceeded") != 0)
+        return 0;
+    *ms = cJSON_IsNumber(after) && after->valuedouble >= 0 ? after->valuedouble * 1000.0
+                                                            : fallback_ms;
+    return 1;
+}
+
+static void io_message(void *ud, int32_t handle, const char *data, size_t len)
+{
+    pf_ws *ws = ud;
+    cJSON *msg;
+    const cJSON *type;
+    const char *t = NULL;
+    int64_t seq;
+    double hold_ms;
+    if (handle != ws->handle)
+        return;
+    ws->last_rx = pf_host_now();
+    enter(ws);
+    if (len > ws->o.max_frame_bytes) {
+        ws->st.too_big++;
+        report(ws, PF_ETOOBIG, data, len);
+        goto out;
+    }
+    msg = cJSON_ParseWithLength(data, len);
+    if (!msg || !cJSON_IsObject(msg)) {
+        ws->st.malformed++;
+        report(ws, msg ? PF_EPROTO : PF_EJSON, data, len);
+        cJSON_Delete(msg);
+        goto out;
+    }
+    type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+    if (cJSON_IsString(type))
+        t = type->valuestring;
+    if (t && strcmp(t, "pong") == 0) {
+        ws->pong_seen = 1;
+        ws->ping_outstanding = 0;
+    } else if (t && strcmp(t, "ping") == 0) {
+        send_now(ws, PONG, sizeof PONG - 1, 0);
+    } else if (t && strcmp(t, "resync") == 0) {
+        /* The server's numbering restarts with the snapshot that follows. */
+        ws->last_seq = -1;
+        if (ws->cb.on_resync) {
+            ws->busy++;
+            ws->cb.on_resync(ws->ud);
+            ws->busy--;
+        }
+    } else if (!t && is_rate_limit_reply(msg, &hold_ms, ws->o.long_backoff_ms)) {
+        rate_limited(ws, hold_ms);
+    } else {
+        seq = pf__ws_seq_of(msg);
+        if (t && strcmp(t, "snapshot") == 0) {
+            if (seq >= 0)
+                ws->last_seq = seq; /* a snapshot sets the position */
+        } else if (seq >= 0) {
+            if (seq <= ws->last_seq) {
+                ws->st.duplicates++;
+                cJSON_Delete(msg);
+                goto out;
+            }
+            ws->last_seq = seq;
+        }
+        ws->st.received++;
+        if (ws->cb.on_message && !ws->dying) {
+            ws->busy++;
+            ws->cb.on_message(ws->ud, data, len, msg, seq);
+            ws->busy--;
+        }
+    }
+    cJSON_Delete(msg);
+out:
+    leave(ws);
+}
+
+static void io_closed(void *ud, int32_t handle, int code, const char *reason, size_t reason_len)
+{
+    pf_ws *ws = ud;
+    if (handle != ws->handle)
+        return;
+    enter(ws);
+    link_down(ws);
+    closed_with(ws, code, reason, reason_len, PF_WS_CAUSE_SERVER_CLOSE);
+    leave(ws);
+}
+
+static const pf_io_handler handler = { io_opened, io_message, io_closed, NULL, NULL, NULL };
+
+/* ------------------------------------------------------------------------ */
+/* Attempts                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void attempt(pf_ws *ws)
+{
+    const char *base = ws->url;
+    size_t base_len = ws->url_len, url_len = 0;
+    char since[24];
+    char *url;
+    int32_t h;
+    if (!ws->active || ws->dying || ws->handle > 0)
+        return;
+    clear_timer(&ws->retry_timer);
+    if (!pf_host_online()) {
+        set_state(ws, PF_WS_OFFLINE, PF_WS_CAUSE_NETWORK, 0, 0);
+        return;
+    }
+    if (ws->cb.get_url) {
+        size_t n = 0;
+        const char *u;
+        ws->busy++;
+        u = ws->cb.get_url(ws->ud, &n);
+        ws->busy--;
+        if (ws->dying || !ws->active)
+            return;
+        if (u) {
+            base = u;
+            base_len = n;
+        }
+    }
+    since[0] = 0;
+    if (!ws->o.no_resume && ws->last_seq >= 0)
+        snprintf(since, sizeof since, "%lld", (long long)ws->last_seq);
+    url = pf__ws_build_url(base, base_len, ws->token, ws->token_len,
+                           since[0] ? "since" : NULL, since, strlen(since), &url_len);
+    ws->st.attempts++;
+    h = url ? pf_host_ws_open(url, url_len) : PF_ENOMEM;
+    free(url);
+    if (h > 0 && pf_io_watch(h, &handler, ws) != PF_OK) {
+        pf_host_ws_close(h, CLIENT_ABORT_CODE, "", 0);
+        h = PF_ENOMEM;
+    }
+    if (h <= 0) {
+        schedule_retry(ws, RETRY_NORMAL, 0, PF_WS_CAUSE_HOST, 0);
+        return;
+    }
+    ws->handle = h;
+    ws->opened = 0;
+    ws->connect_timer = pf_timer_set(ws->o.connect_timeout_ms, connect_timed_out, ws);
+    set_state(ws, PF_WS_CONNECTING, PF_WS_CAUSE_NONE, 0, 0);
+}
+
+/* Starts the next attempt now (or at not_before, for 1013 / 4029). */
+static void attempt_soon(pf_ws *ws)
+{
+    double now = pf_host_now();
+    if (ws->not_before > now) {
+        if (ws->retry_timer)
+            return; /* already waiting for exactly that */
+        ws->retry_timer = pf_timer_set(ws->not_before - now, retry_due, ws);
+        set_state(ws, PF_WS_RECONNECTING, PF_WS_CAUSE_NETWORK, ws->not_before - now, 0);
+        return;
+    }
+    attempt(ws);
+}
+
+static void net_changed(void *ud, int online, int visible)
+{
+    pf_ws *ws = ud;
+    int became_visible = visible && !ws->visible;
+    ws->visible = visible;
+    if (!ws->active || ws->waiting_token || ws->handle > 0)
+        return; /* an open link notices a dead network by itself */
+    enter(ws);
+    if (!online) {
+        clear_timer(&ws->retry_timer);
+        if (ws->state != PF_WS_OFFLINE)
+            set_state(ws, PF_WS_OFFLINE, PF_WS_CAUSE_NETWORK, 0, 0);
+    } else if (ws->state == PF_WS_OFFLINE || (became_visible && ws->retry_timer)) {
+        attempt_soon(ws);
+    }
+    leave(ws);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Public API                                                               */
+/* ------------------------------------------------------------------------ */
+
+pf_ws *pf_ws_new(const char *url, size_t url_len, const pf_ws_opts *opts,
+                 const pf_ws_callbacks *cb, void *ud)
+{
+    pf_ws *ws;
+    if (!url || !url_len)
+        return NULL;
+    ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return NULL;
+    ws->url = pf__ws_strndup(url, url_len);
+    if (!ws->url) {
+        free(ws);
+        return NULL;
+    }
+    ws->url_len = url_len;
+    ws->o = resolve(opts);
+    if (cb)
+        ws->cb = *cb;
+    ws->ud = ud;
+    pf_backoff_init(&ws->bo, &ws->o.backoff);
+    ws->state = PF_WS_IDLE;
+    ws->last_seq = -1;
+    ws->visible = 1;
+    return ws;
+}
+
+/* Releases every effect (socket, timers, listener) without callbacks. */
+static void shutdown_all(pf_ws *ws)
+{
+    ws->active = 0;
+    ws->waiting_token = 0;
+    clear_timer(&ws->retry_timer);
+    clear_timer(&ws->rl_timer);
+    ws->rate_limited = 0;
+    if (ws->handle > 0)
+        abort_link(ws, 1000, "client closed");
+    link_down(ws);
+    if (ws->listening)
+        pf_net_unlisten(ws);
+    ws->listening = 0;
+}
+
+static void destroy(pf_ws *ws)
+{
+    shutdown_all(ws);
+    pf_cancel_deferred(ws);
+    ring_free(&ws->outbox);
+    ring_free(&ws->resent);
+    free(ws->url);
+    free(ws->token);
+    free(ws);
+}
+
+void pf_ws_free(pf_ws *ws)
+{
+    if (!ws || ws->dying)
+        return;
+    if (ws->busy) {
+        shutdown_all(ws);
+        ws->dying = 1; /* freed when the outermost callback returns */
+        return;
+    }
+    destroy(ws);
+}
+
+int pf_ws_connect(pf_ws *ws)
+{
+    if (!ws || ws->dying)
+        return PF_EINVAL;
+    if (ws->active && (ws->handle > 0 || ws->retry_timer))
+        return PF_OK;
+    if (!ws->listening) {
+        int rc = pf_net_listen(net_changed, ws);
+        if (rc != PF_OK)
+            return rc;
+        ws->listening = 1;
+    }
+    enter(ws);
+    ws->active = 1;
+    ws->waiting_token = 0;
+    ws->auth_retry_used = 0;
+    ws->not_before = 0;
+    ws->visible = pf_host_visible();
+    pf_backoff_reset(&ws->bo);
+    attempt(ws);
+    leave(ws);
+    return PF_OK;
+}
+
+void pf_ws_close(pf_ws *ws)
+{
+    if (!ws || ws->dying)
+        return;
+    enter(ws);
+    ws->active = 0;
+    ws->waiting_token = 0;
+    clear_timer(&ws->retry_timer);
+    if (ws->handle > 0)
+        abort_link(ws, 1000, "client closed");
+    set_state(ws, PF_WS_CLOSED, PF_WS_CAUSE_APP, 0, 1000);
+    leave(ws);
+}
+
+int pf_ws_reconnect(pf_ws *ws)
+{
+    if (!ws || ws->dying)
+        return PF_EINVAL;
+    if (!ws->active)
+        return pf_ws_connect(ws);
+    enter(ws);
+    clear_timer(&ws->retry_timer);
+    ws->waiting_token = 0;
+    ws->not_before = 0;
+    if (ws->handle > 0)
+        abort_link(ws, CLIENT_ABORT_CODE, "client reconnect");
+    attempt(ws);
+    leave(ws);
+    return PF_OK;
+}
+
+int pf_ws_set_token(pf_ws *ws, const char *token, size_t len)
+{
+    char *copy = NULL;
+    if (!ws)
+        return PF_EINVAL;
+    if (token && len) {
+        copy = pf__ws_strndup(token, len);
+        if (!copy)
+            return PF_ENOMEM;
+    }
+    free(ws->token);
+    ws->token = copy;
+    ws->token_len = copy ? len : 0;
+    if (ws->waiting_token && !ws->dying) {
+        ws->waiting_token = 0;
+        enter(ws);
+        attempt(ws);
+        leave(ws);
+    }
+    return PF_OK;
+}
+
+pf_ws_state pf_ws_get_state(const pf_ws *ws) { return ws ? ws->state : PF_WS_CLOSED; }
+size_t pf_ws_outbox_len(const pf_ws *ws) { return ws ? ws->outbox.count : 0; }
+int64_t pf_ws_last_seq(const pf_ws *ws) { return ws ? ws->last_seq : -1; }
+
+void pf_ws_set_last_seq(pf_ws *ws, int64_t seq)
+{
+    if (ws)
+        ws->last_seq = seq < 0 ? -1 : seq;
+}
+
+pf_ws_stats pf_ws_get_stats(const pf_ws *ws)
+{
+    pf_ws_stats s;
+    memset(&s, 0, sizeof s);
+    return ws ? ws->st : s;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers shared with pf_sse and pf_pool                                   */
+/* ------------------------------------------------------------------------ */
+
+char *pf__ws_strndup(const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (!p)
+        return NULL;
+    if (len)
+        memcpy(p, s, len);
+    p[len] = 0;
+    return p;
+}
+
+static int unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static size_t encode(char *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (unreserved(c)) {
+            if (out)
+                out[n] = (char)c;
+            n++;
+        } else {
+            if (out) {
+                out[n] = '%';
+                out[n + 1] = hex[c >> 4];
+                out[n + 2] = hex[c & 15];
+            }
+            n += 3;
+        }
+    }
+    return n;
+}
+
+/* Appends "<sep><key>=<encoded value>" at out + *pos (or only counts). */
+static void append_param(char *out, size_t *pos, int *has_query, const char *key,
+                         const char *value, size_t value_len)
+{
+    size_t klen = strlen(key);
+    if (out) {
+        out[*pos] = *has_query ? '&' : '?';
+        memcpy(out + *pos + 1, key, klen);
+        out[*pos + 1 + klen] = '=';
+    }
+    *pos += 2 + klen;
+    *pos += encode(out ? out + *pos : NULL, value, value_len);
+    *has_query = 1;
+}
+
+char *pf__ws_build_url(const char *base, size_t base_len,
+                       const char *token, size_t token_len,
+                       const char *key, const char *value, size_t value_len,
+                       size_t *out_len)
+{
+    char *out = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t pos = base_len;
+        int has_query = memchr(base, '?', base_len) != NULL;
+        if (out)
+            memcpy(out, base, base_len);
+        if (token && token_len)
+            append_param(out, &pos, &has_query, "token", token, token_len);
+        if (key)
+            append_param(out, &pos, &has_query, key, value, value_len);
+        if (out) {
+            out[pos] = 0;
+            if (out_len)
+                *out_len = pos;
+            return out;
+        }
+        out = malloc(pos + 1);
+        if (!out)
+            return NULL;
+    }
+    return out; /* not reached */
+}
+
+int pf__ws_parse_number(const char *s, size_t len, double *out)
+{
+    double v = 0, scale = 0.1;
+    size_t i = 0;
+    int digits = 0;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++)
+        v = v * 10 + (s[i] - '0');
+    if (i < len && s[i] == '.')
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++, scale /= 10)
+            v += (s[i] - '0') * scale;
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (!digits || i != len || v > 86400.0 * 7)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int64_t pf__ws_seq_of(const cJSON *msg)
+{
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(msg, "seq");
+    if (!cJSON_IsNumber(seq) || seq->valuedouble < 0 || seq->valuedouble > 9007199254740992.0)
+        return -1;
+    if (seq->valuedouble != (double)(int64_t)seq->valuedouble)
+        return -1;
+    return (int64_t)seq->valuedouble;
+}

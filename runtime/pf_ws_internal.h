@@ -1,0 +1,32 @@
+/*
+ * pf_ws_internal.h: helpers shared by pf_ws, pf_sse and pf_pool. Not a
+ * public API: names start with pf__ws_.
+ */
+#ifndef PF_WS_INTERNAL_H
+#define PF_WS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+/* Returns a new NUL-terminated URL: `base` plus "token=<token>" (when
+ * token_len > 0) and "<key>=<value>" (when key != NULL), each percent-encoded
+ * and joined with '?' or '&'. Free with free(); NULL when out of memory. */
+char *pf__ws_build_url(const char *base, size_t base_len,
+                       const char *token, size_t token_len,
+                       const char *key, const char *value, size_t value_len,
+                       size_t *out_len);
+
+/* Returns a new copy of `s` (NUL-terminated), or NULL. */
+char *pf__ws_strndup(const char *s, size_t len);
+
+/* Parses a whole non-negative decimal number (e.g. a 4029 reason "30" or
+ * "30.5"); returns 1 and sets *out, or 0 when the text is not one. */
+int pf__ws_parse_number(const char *s, size_t len, double *out);
+
+/* The integer `seq` member of `msg`, or -1 when absent or not a
+ * non-negative integer. */
+int64_t pf__ws_seq_of(const struct cJSON *msg);
+
+#endif /* PF_WS_INTERNAL_H */
