@@ -1,0 +1,108 @@
+// Chat: the global broadcast /ws/chat and the rooms /ws/room/<room_id>.
+//
+// Every message is saved before it is broadcast, and carries the room's own
+// `seq` (1, 2, 3... per room) so a client can resume with ?since=SEQ. Rooms
+// send their recent history on join and announce users joining and leaving
+// (once per user, however many tabs that user has open). One rate limiter,
+// keyed by user, covers both endpoints.
+
+import { wsSend, errorMessage, cleanText, parseSeqParam, publicUser, RateLimiter } from './util.mjs';
+
+const GLOBAL_ROOM = 'chat';
+
+export function createChat(ctx) {
+  const { store, options } = ctx;
+  const limiter = new RateLimiter(options.chatRate, options.chatWindowMs);
+  const rooms = new Map(); // db key -> {clients: Set<ws>, users: Map<user_id, count>}
+
+  function room(key) {
+    let r = rooms.get(key);
+    if (!r) rooms.set(key, (r = { clients: new Set(), users: new Map() }));
+    return r;
+  }
+
+  function broadcast(r, msg, except) {
+    const data = JSON.stringify(msg);
+    for (const ws of r.clients) if (ws !== except) wsSend(ws, data);
+  }
+
+  function sendHistory(ws, key) {
+    wsSend(ws, { type: 'history', messages: store.chatHistory(key, options.historyLimit), seq: store.chatSeq(key) });
+  }
+
+  function connect(ws, { url, user, params }) {
+    const isRoom = params.room !== undefined;
+    const key = isRoom ? `room:${params.room}` : GLOBAL_ROOM;
+    ws.chat = { key, isRoom };
+    const since = parseSeqParam(url.searchParams.get('since'));
+    const current = store.chatSeq(key);
+    if (since !== null && !Number.isNaN(since)) {
+      if (since <= current && current - since <= options.replayLimit) {
+        for (const msg of store.chatSince(key, since, options.replayLimit)) wsSend(ws, msg);
+      } else {
+        wsSend(ws, { type: 'resync' });
+        sendHistory(ws, key);
+      }
+    } else if (isRoom) {
+      sendHistory(ws, key);
+    }
+    const r = room(key);
+    r.clients.add(ws);
+    const count = r.users.get(user.id) ?? 0;
+    r.users.set(user.id, count + 1);
+    if (isRoom && count === 0) {
+      broadcast(r, {
+        type: 'user_joined',
+        user_id: user.id,
+        user: publicUser(user),
+        message: `${user.name} joined the room`,
+      }, ws);
+    }
+  }
+
+  function message(ws, msg, user) {
+    if (msg.type !== undefined && msg.type !== 'message') {
+      wsSend(ws, errorMessage('unknown_type', `Unknown message type ${JSON.stringify(String(msg.type))} on chat`));
+      return;
+    }
+    const retryAfter = limiter.take(user.id);
+    if (retryAfter) {
+      wsSend(ws, { error: 'Rate limit exceeded', retry_after: retryAfter });
+      return;
+    }
+    const text = cleanText(msg.text, options.chatMaxLength, { allowNewlines: true });
+    if (text === null) {
+      wsSend(ws, errorMessage('invalid_message', `text must be a non-empty string of at most ${options.chatMaxLength} characters`));
+      return;
+    }
+    const saved = store.saveChatMessage(ws.chat.key, user, text);
+    broadcast(room(ws.chat.key), saved);
+  }
+
+  function close(ws, user) {
+    if (!ws.chat) return;
+    const r = rooms.get(ws.chat.key);
+    if (!r) return;
+    r.clients.delete(ws);
+    const count = (r.users.get(user.id) ?? 1) - 1;
+    if (count > 0) {
+      r.users.set(user.id, count);
+      return;
+    }
+    r.users.delete(user.id);
+    if (ws.chat.isRoom) {
+      broadcast(r, { type: 'user_left', user_id: user.id, message: `${user.name} left the room` });
+    }
+    if (r.clients.size === 0) rooms.delete(ws.chat.key);
+  }
+
+  const sweeper = setInterval(() => limiter.sweep(), 60_000);
+  sweeper.unref();
+
+  return {
+    ws: { connect, message, close },
+    stop() {
+      clearInterval(sweeper);
+    },
+  };
+}

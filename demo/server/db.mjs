@@ -1,0 +1,369 @@
+// The reference server's persistence: one embedded SQLite file (WAL mode).
+//
+// Every write that must stay consistent with another (a document operation
+// and the document's new text, a post and its change-stream event) happens in
+// one transaction, so a crash or a kill between the two cannot corrupt state.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS posts (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  title      TEXT NOT NULL,
+  content    TEXT NOT NULL,
+  author_id  INTEGER NOT NULL,
+  published  INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_by_created ON posts (published, created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS post_events (
+  seq        INTEGER PRIMARY KEY,
+  message    TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_messages (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  room       TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
+  user_id    INTEGER NOT NULL,
+  user_name  TEXT NOT NULL,
+  text       TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (room, seq)
+);
+CREATE TABLE IF NOT EXISTS notifications (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id    INTEGER NOT NULL,
+  title      TEXT NOT NULL,
+  message    TEXT NOT NULL,
+  icon       TEXT NOT NULL,
+  read       INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications (user_id, id);
+CREATE TABLE IF NOT EXISTS documents (
+  id         TEXT PRIMARY KEY,
+  content    TEXT NOT NULL,
+  rev        INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS doc_ops (
+  doc_id     TEXT NOT NULL,
+  rev        INTEGER NOT NULL,
+  op         TEXT NOT NULL,
+  src        TEXT,
+  seq        INTEGER,
+  user_id    INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (doc_id, rev)
+);
+CREATE INDEX IF NOT EXISTS doc_ops_by_src ON doc_ops (doc_id, src, seq);
+`;
+
+const now = () => new Date().toISOString();
+
+/** Opens (creating on first use) the database at `path`. ':memory:' works. */
+export function openStore(path) {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+  return new Store(db);
+}
+
+function postRow(row) {
+  if (!row) return null;
+  return {
+    id: row.id,
+    title: row.title,
+    content: row.content,
+    author_id: row.author_id,
+    author_name: row.author_name ?? null,
+    published: !!row.published,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function notificationRow(row) {
+  if (!row) return null;
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    title: row.title,
+    message: row.message,
+    icon: row.icon,
+    read: !!row.read,
+    created_at: row.created_at,
+  };
+}
+
+function chatRow(row) {
+  return {
+    type: 'message',
+    id: row.id,
+    seq: row.seq,
+    user: row.user_name,
+    user_id: row.user_id,
+    text: row.text,
+    timestamp: row.created_at,
+  };
+}
+
+const POST_SELECT = `SELECT p.*, u.name AS author_name FROM posts p LEFT JOIN users u ON u.id = p.author_id`;
+
+export class Store {
+  constructor(db) {
+    this.db = db;
+    const q = (sql) => db.prepare(sql);
+    this.s = {
+      metaGet: q('SELECT value FROM meta WHERE key = ?'),
+      metaSet: q('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      userByName: q('SELECT * FROM users WHERE name = ?'),
+      userById: q('SELECT * FROM users WHERE id = ?'),
+      userInsert: q('INSERT INTO users (name, created_at) VALUES (?, ?)'),
+      postById: q(`${POST_SELECT} WHERE p.id = ?`),
+      postsPublished: q(`${POST_SELECT} WHERE p.published = 1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?`),
+      postsDrafts: q(`${POST_SELECT} WHERE p.published = 0 AND p.author_id = ? ORDER BY p.created_at DESC, p.id DESC LIMIT ?`),
+      postsVisible: q(`${POST_SELECT} WHERE p.published = 1 OR p.author_id = ? ORDER BY p.created_at DESC, p.id DESC LIMIT ?`),
+      postInsert: q('INSERT INTO posts (title, content, author_id, published, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      postUpdate: q('UPDATE posts SET title = ?, content = ?, published = ?, updated_at = ? WHERE id = ?'),
+      postDelete: q('DELETE FROM posts WHERE id = ?'),
+      eventLast: q('SELECT MAX(seq) AS seq FROM post_events'),
+      eventFirst: q('SELECT MIN(seq) AS seq FROM post_events'),
+      eventInsert: q('INSERT INTO post_events (seq, message, created_at) VALUES (?, ?, ?)'),
+      eventsSince: q('SELECT seq, message FROM post_events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      eventsPrune: q('DELETE FROM post_events WHERE seq <= ?'),
+      chatLastSeq: q('SELECT MAX(seq) AS seq FROM chat_messages WHERE room = ?'),
+      chatInsert: q('INSERT INTO chat_messages (room, seq, user_id, user_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      chatRecent: q('SELECT * FROM (SELECT * FROM chat_messages WHERE room = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
+      chatSince: q('SELECT * FROM chat_messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      notifInsert: q('INSERT INTO notifications (user_id, title, message, icon, read, created_at) VALUES (?, ?, ?, ?, 0, ?)'),
+      notifById: q('SELECT * FROM notifications WHERE id = ?'),
+      notifRecent: q('SELECT * FROM notifications WHERE user_id = ? AND created_at >= ? ORDER BY id DESC LIMIT ?'),
+      notifSince: q('SELECT * FROM notifications WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?'),
+      notifMarkRead: q('UPDATE notifications SET read = 1 WHERE id = ? AND user_id = ?'),
+      notifMarkAll: q('UPDATE notifications SET read = 1 WHERE user_id = ? AND read = 0'),
+      notifUnread: q('SELECT COUNT(*) AS n FROM notifications WHERE user_id = ? AND read = 0'),
+      notifLastId: q('SELECT MAX(id) AS id FROM notifications WHERE user_id = ?'),
+      docGet: q('SELECT * FROM documents WHERE id = ?'),
+      docInsert: q('INSERT INTO documents (id, content, rev, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'),
+      docUpdate: q('UPDATE documents SET content = ?, rev = ?, updated_at = ? WHERE id = ? AND rev = ?'),
+      opInsert: q('INSERT INTO doc_ops (doc_id, rev, op, src, seq, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      opsRange: q('SELECT * FROM doc_ops WHERE doc_id = ? AND rev >= ? AND rev < ? ORDER BY rev'),
+      opBySrc: q('SELECT rev FROM doc_ops WHERE doc_id = ? AND src = ? AND seq = ?'),
+    };
+    this._applyOp = db.transaction((docId, rev, opJson, content, src, seq, userId) => {
+      const t = now();
+      this.s.opInsert.run(docId, rev, opJson, src, seq, userId, t);
+      const r = this.s.docUpdate.run(content, rev + 1, t, docId, rev);
+      if (r.changes !== 1) throw new Error('document revision moved underneath the authority');
+    });
+  }
+
+  close() {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---- meta -------------------------------------------------------------
+
+  /** The HS256 secret kept in the database, generated on first use. */
+  secret() {
+    const row = this.s.metaGet.get('jwt_secret');
+    if (row) return row.value;
+    const value = randomBytes(32).toString('hex');
+    this.s.metaSet.run('jwt_secret', value);
+    return value;
+  }
+
+  // ---- users ------------------------------------------------------------
+
+  userByName(name) {
+    return this.s.userByName.get(name) ?? null;
+  }
+
+  userById(id) {
+    return this.s.userById.get(id) ?? null;
+  }
+
+  /** Returns the user named `name`, creating it on first login. */
+  loginUser(name) {
+    const existing = this.userByName(name);
+    if (existing) return existing;
+    const info = this.s.userInsert.run(name, now());
+    return this.userById(Number(info.lastInsertRowid));
+  }
+
+  // ---- posts ------------------------------------------------------------
+
+  post(id) {
+    return postRow(this.s.postById.get(id));
+  }
+
+  /** `filter`: 'published' | 'drafts' | 'visible'; newest first. */
+  posts(filter, userId, limit = 500) {
+    if (filter === 'published') return this.s.postsPublished.all(limit).map(postRow);
+    if (filter === 'drafts') return this.s.postsDrafts.all(userId, limit).map(postRow);
+    return this.s.postsVisible.all(userId ?? -1, limit).map(postRow);
+  }
+
+  postsSeq() {
+    return this.s.eventLast.get().seq ?? 0;
+  }
+
+  postsFirstSeq() {
+    return this.s.eventFirst.get().seq ?? null;
+  }
+
+  /** Runs `fn` in a transaction; `fn` gets an `emit(message)` that appends a
+   *  change-stream event and returns the message with its `seq`. */
+  postsChange(fn, retain) {
+    const emitted = [];
+    this.db.transaction(() => {
+      const emit = (message) => {
+        const seq = this.postsSeq() + 1;
+        const full = { ...message, seq };
+        this.s.eventInsert.run(seq, JSON.stringify(full), now());
+        emitted.push(full);
+        return full;
+      };
+      fn(emit);
+      const last = this.postsSeq();
+      if (last > retain) this.s.eventsPrune.run(last - retain);
+    })();
+    return emitted;
+  }
+
+  insertPost({ title, content, authorId, published }) {
+    const t = now();
+    const info = this.s.postInsert.run(title, content, authorId, published ? 1 : 0, t, t);
+    return this.post(Number(info.lastInsertRowid));
+  }
+
+  updatePost(id, { title, content, published }) {
+    this.s.postUpdate.run(title, content, published ? 1 : 0, now(), id);
+    return this.post(id);
+  }
+
+  deletePost(id) {
+    this.s.postDelete.run(id);
+  }
+
+  postEventsSince(seq, limit) {
+    return this.s.eventsSince.all(seq, limit).map((r) => JSON.parse(r.message));
+  }
+
+  // ---- chat -------------------------------------------------------------
+
+  chatSeq(room) {
+    return this.s.chatLastSeq.get(room).seq ?? 0;
+  }
+
+  saveChatMessage(room, user, text) {
+    return this.db.transaction(() => {
+      const seq = this.chatSeq(room) + 1;
+      const t = now();
+      const info = this.s.chatInsert.run(room, seq, user.id, user.name, text, t);
+      return chatRow({ id: Number(info.lastInsertRowid), seq, user_id: user.id, user_name: user.name, text, created_at: t });
+    })();
+  }
+
+  chatHistory(room, limit) {
+    return this.s.chatRecent.all(room, limit).map(chatRow);
+  }
+
+  chatSince(room, seq, limit) {
+    return this.s.chatSince.all(room, seq, limit).map(chatRow);
+  }
+
+  // ---- notifications ----------------------------------------------------
+
+  createNotification(userId, { title, message, icon }) {
+    const info = this.s.notifInsert.run(userId, title, message, icon, now());
+    return notificationRow(this.s.notifById.get(Number(info.lastInsertRowid)));
+  }
+
+  notification(id) {
+    return notificationRow(this.s.notifById.get(id));
+  }
+
+  notifications(userId, days, limit = 500) {
+    const since = new Date(Date.now() - days * 86400e3).toISOString();
+    return this.s.notifRecent.all(userId, since, limit).map(notificationRow);
+  }
+
+  notificationsSince(userId, id, limit) {
+    return this.s.notifSince.all(userId, id, limit).map(notificationRow);
+  }
+
+  markNotificationRead(userId, id) {
+    return this.s.notifMarkRead.run(id, userId).changes;
+  }
+
+  markAllNotificationsRead(userId) {
+    return this.s.notifMarkAll.run(userId).changes;
+  }
+
+  unreadCount(userId) {
+    return this.s.notifUnread.get(userId).n;
+  }
+
+  lastNotificationId(userId) {
+    return this.s.notifLastId.get(userId).id ?? 0;
+  }
+
+  // ---- documents --------------------------------------------------------
+
+  /** Returns {id, content, rev}, creating an empty document on first use. */
+  document(id) {
+    let row = this.s.docGet.get(id);
+    if (!row) {
+      const t = now();
+      this.s.docInsert.run(id, '', t, t);
+      row = this.s.docGet.get(id);
+    }
+    return { id: row.id, content: row.content, rev: row.rev };
+  }
+
+  /** Operations with base revisions in [from, to), oldest first. */
+  docOps(docId, from, to) {
+    return this.s.opsRange.all(docId, from, to).map((r) => ({
+      rev: r.rev,
+      op: JSON.parse(r.op),
+      src: r.src,
+      seq: r.seq,
+      user_id: r.user_id,
+    }));
+  }
+
+  /** The base revision at which (src, seq) was applied, or null. */
+  docOpRevBySrc(docId, src, seq) {
+    return this.s.opBySrc.get(docId, src, seq)?.rev ?? null;
+  }
+
+  /** Appends the operation applied at base `rev` and stores the new text. */
+  appendDocOp(docId, rev, op, content, src, seq, userId) {
+    this._applyOp(docId, rev, JSON.stringify(op), content, src ?? null, seq ?? null, userId);
+  }
+
+  integrityCheck() {
+    return this.db.pragma('integrity_check', { simple: true });
+  }
+}

@@ -1,0 +1,273 @@
+// Collaborative documents: /ws/docs/<doc_id>, the OT authority.
+//
+// The authority keeps each open document's text and revision in memory and
+// every applied operation in the database (doc_ops, one row per revision).
+// An incoming operation based on revision r is transformed, side 'left',
+// against every operation applied since r, then applied, stored, acknowledged
+// to its sender as ack {rev, seq} and broadcast to everyone else. (src, seq)
+// identifies an operation across reconnects: a resubmitted one is acked again
+// with the revision it was applied at, never applied twice.
+//
+// The OT type is injected (ctx.otType) and used through its public shape only:
+// normalize, transform, apply, transformPosition.
+
+import { wsSend, errorMessage, codePointLength, publicUser } from './util.mjs';
+
+/** Checks the text-unicode operation grammar and returns
+ *  {op, span, inserted, deleted} or an error string. `span` is the number of
+ *  characters of the base document the operation walks over. */
+export function checkTextOp(op, maxComponents) {
+  if (!Array.isArray(op)) return 'operations must be an array';
+  if (op.length > maxComponents) return `an operation may have at most ${maxComponents} components`;
+  let span = 0;
+  let inserted = 0;
+  let deleted = 0;
+  for (const c of op) {
+    if (typeof c === 'number') {
+      if (!Number.isSafeInteger(c) || c <= 0) return 'a skip must be a positive integer';
+      span += c;
+    } else if (typeof c === 'string') {
+      if (c.length === 0) return 'an insert must be a non-empty string';
+      if (!c.isWellFormed()) return 'an insert must be well-formed Unicode';
+      inserted += codePointLength(c);
+    } else if (c && typeof c === 'object' && !Array.isArray(c)) {
+      const keys = Object.keys(c);
+      if (keys.length !== 1 || keys[0] !== 'd') return 'a component object must be {"d": N} or {"d": "text"}';
+      let n;
+      if (typeof c.d === 'number') {
+        if (!Number.isSafeInteger(c.d) || c.d <= 0) return 'a delete count must be a positive integer';
+        n = c.d;
+      } else if (typeof c.d === 'string') {
+        if (c.d.length === 0 || !c.d.isWellFormed()) return 'a deleted text must be a non-empty well-formed string';
+        n = codePointLength(c.d);
+      } else return 'a delete must be {"d": N} or {"d": "text"}';
+      span += n;
+      deleted += n;
+    } else {
+      return 'an operation component must be a number, a string or {"d": ...}';
+    }
+  }
+  return { op, span, inserted, deleted };
+}
+
+function spanOf(op) {
+  let span = 0;
+  let delta = 0;
+  for (const c of op) {
+    if (typeof c === 'number') span += c;
+    else if (typeof c === 'string') delta += codePointLength(c);
+    else {
+      const n = typeof c.d === 'number' ? c.d : codePointLength(c.d);
+      span += n;
+      delta -= n;
+    }
+  }
+  return { span, delta };
+}
+
+function isInt(v, min = 0) {
+  return Number.isSafeInteger(v) && v >= min;
+}
+
+export function createDocs(ctx) {
+  const { store, options } = ctx;
+  const type = ctx.otType;
+  const docs = new Map(); // doc id -> session
+
+  function session(id) {
+    let s = docs.get(id);
+    if (!s) {
+      const row = store.document(id);
+      s = {
+        id,
+        content: row.content,
+        length: codePointLength(row.content),
+        rev: row.rev,
+        recent: [], // last applied ops {rev, op, src, seq, user_id}, oldest first
+        clients: new Set(),
+        users: new Map(), // user_id -> {user, count, cursor}
+      };
+      docs.set(id, s);
+    }
+    return s;
+  }
+
+  /** Operations applied at base revisions [from, s.rev), oldest first. */
+  function opsSince(s, from) {
+    const first = s.recent.length ? s.recent[0].rev : s.rev;
+    if (from >= first) return s.recent.slice(from - first);
+    return store.docOps(s.id, from, first).concat(s.recent);
+  }
+
+  function usersList(s) {
+    return [...s.users.values()].map((p) => ({ ...publicUser(p.user), cursor: p.cursor }));
+  }
+
+  function broadcast(s, msg, except) {
+    const data = JSON.stringify(msg);
+    for (const ws of s.clients) if (ws !== except) wsSend(ws, data);
+  }
+
+  function snapshot(s) {
+    return { type: 'snapshot', rev: s.rev, content: s.content, users: usersList(s) };
+  }
+
+  function opMessage(entry) {
+    return { type: 'content_change', rev: entry.rev, operations: entry.op, user_id: entry.user_id, src: entry.src, seq: entry.seq };
+  }
+
+  function connect(ws, { params }) {
+    ws.doc = { id: params.doc, joined: false };
+  }
+
+  function join(ws, msg, user) {
+    const s = session(ws.doc.id);
+    const rev = msg.rev;
+    if (rev === undefined || rev === null) {
+      wsSend(ws, snapshot(s));
+    } else if (!isInt(rev)) {
+      wsSend(ws, errorMessage('invalid_message', 'join.rev must be a non-negative integer'));
+      return;
+    } else if (rev <= s.rev && s.rev - rev <= options.catchupLimit) {
+      for (const entry of opsSince(s, rev)) wsSend(ws, opMessage(entry));
+    } else {
+      // Unknown revision (a reset server, or too far behind): start over.
+      wsSend(ws, snapshot(s));
+    }
+    if (ws.doc.joined) return;
+    ws.doc.joined = true;
+    if (rev !== undefined && rev !== null) {
+      // A rejoining client has no user list: announce everyone present.
+      for (const p of s.users.values()) {
+        if (p.user.id !== user.id) wsSend(ws, { type: 'user_joined', user: publicUser(p.user) });
+        if (p.user.id !== user.id && p.cursor !== null) wsSend(ws, { type: 'cursor_update', user_id: p.user.id, position: p.cursor, rev: s.rev });
+      }
+    }
+    s.clients.add(ws);
+    const presence = s.users.get(user.id);
+    if (presence) presence.count++;
+    else {
+      s.users.set(user.id, { user, count: 1, cursor: null });
+      broadcast(s, { type: 'user_joined', user: publicUser(user) }, ws);
+    }
+  }
+
+  function reject(ws, code, message, seq) {
+    wsSend(ws, errorMessage(code, message, seq !== undefined ? { seq } : {}));
+  }
+
+  function contentChange(ws, msg, user) {
+    const s = docs.get(ws.doc.id);
+    const { rev, src, seq } = msg;
+    const seqOut = isInt(seq) ? seq : undefined;
+    if (src !== undefined && src !== null && (typeof src !== 'string' || src.length === 0 || src.length > 128)) {
+      return reject(ws, 'invalid_message', 'src must be a string of 1 to 128 characters', seqOut);
+    }
+    if (seq !== undefined && seq !== null && !isInt(seq)) return reject(ws, 'invalid_message', 'seq must be a non-negative integer');
+    const hasId = typeof src === 'string' && isInt(seq);
+    if (hasId) {
+      const appliedAt = store.docOpRevBySrc(s.id, src, seq);
+      if (appliedAt !== null) {
+        wsSend(ws, { type: 'ack', rev: appliedAt, seq, duplicate: true });
+        return;
+      }
+    }
+    if (!isInt(rev)) return reject(ws, 'invalid_rev', 'rev must be a non-negative integer', seqOut);
+    if (rev > s.rev) return reject(ws, 'invalid_rev', `rev ${rev} is ahead of the document (at ${s.rev})`, seqOut);
+    if (s.rev - rev > options.catchupLimit) return reject(ws, 'rev_too_old', `rev ${rev} is too old to transform`, seqOut);
+    const checked = checkTextOp(msg.operations, options.maxOpComponents);
+    if (typeof checked === 'string') return reject(ws, 'invalid_op', checked, seqOut);
+    let op;
+    let cursor = isInt(msg.cursor_position) ? msg.cursor_position : null;
+    try {
+      op = type.normalize(checked.op);
+      // The operation must fit the document it was based on.
+      const base = s.length - opsSince(s, rev).reduce((n, e) => n + spanOf(e.op).delta, 0);
+      if (checked.span > base) return reject(ws, 'invalid_op', `the operation spans ${checked.span} characters but the document at rev ${rev} has ${base}`, seqOut);
+      for (const entry of opsSince(s, rev)) {
+        if (cursor !== null) cursor = type.transformPosition(cursor, type.transform(entry.op, op, 'right'));
+        op = type.transform(op, entry.op, 'left');
+      }
+    } catch (e) {
+      return reject(ws, 'invalid_op', `the operation cannot be transformed: ${e.message}`, seqOut);
+    }
+    const { span, delta } = spanOf(op);
+    if (span > s.length) return reject(ws, 'invalid_op', 'the operation does not fit the document', seqOut);
+    if (s.length + delta > options.maxDocLength) return reject(ws, 'too_large', `a document may hold at most ${options.maxDocLength} characters`, seqOut);
+    let content;
+    try {
+      content = type.apply(s.content, op);
+    } catch (e) {
+      return reject(ws, 'invalid_op', `the operation cannot be applied: ${e.message}`, seqOut);
+    }
+    const baseRev = s.rev;
+    try {
+      store.appendDocOp(s.id, baseRev, op, content, hasId ? src : null, hasId ? seq : null, user.id);
+    } catch (e) {
+      ctx.log(`docs: storing an operation on ${s.id} failed: ${e.message}`);
+      return reject(ws, 'internal_error', 'the operation could not be stored', seqOut);
+    }
+    const entry = { rev: baseRev, op, src: hasId ? src : null, seq: hasId ? seq : null, user_id: user.id };
+    s.content = content;
+    s.length += delta;
+    s.rev = baseRev + 1;
+    s.recent.push(entry);
+    if (s.recent.length > options.recentOps) s.recent.splice(0, s.recent.length - options.recentOps);
+    for (const p of s.users.values()) {
+      if (p.cursor === null) continue;
+      try {
+        p.cursor = Math.min(type.transformPosition(p.cursor, op), s.length);
+      } catch {
+        p.cursor = null; // a cursor is a hint; never let it stop an applied operation
+      }
+    }
+    wsSend(ws, { type: 'ack', rev: baseRev, seq: hasId ? seq : null });
+    broadcast(s, opMessage(entry), ws);
+    if (cursor !== null) {
+      cursor = Math.min(cursor, s.length);
+      s.users.get(user.id).cursor = cursor;
+      broadcast(s, { type: 'cursor_update', user_id: user.id, position: cursor, rev: s.rev }, ws);
+    }
+  }
+
+  function cursorUpdate(ws, msg, user) {
+    const s = docs.get(ws.doc.id);
+    if (!isInt(msg.position)) return reject(ws, 'invalid_message', 'position must be a non-negative integer');
+    let position = msg.position;
+    if (msg.rev !== undefined && msg.rev !== null) {
+      if (!isInt(msg.rev) || msg.rev > s.rev) return reject(ws, 'invalid_rev', 'rev must be a known revision');
+      if (s.rev - msg.rev <= options.catchupLimit) {
+        for (const entry of opsSince(s, msg.rev)) position = type.transformPosition(position, entry.op);
+      }
+    }
+    position = Math.min(position, s.length);
+    s.users.get(user.id).cursor = position;
+    broadcast(s, { type: 'cursor_update', user_id: user.id, position, rev: s.rev }, ws);
+  }
+
+  function message(ws, msg, user) {
+    if (msg.type === 'join') return join(ws, msg, user);
+    if (msg.type === 'content_change' || msg.type === 'cursor_update') {
+      if (!ws.doc.joined) {
+        return wsSend(ws, errorMessage('not_joined', 'send {"type":"join"} first', isInt(msg.seq) ? { seq: msg.seq } : {}));
+      }
+      return msg.type === 'content_change' ? contentChange(ws, msg, user) : cursorUpdate(ws, msg, user);
+    }
+    wsSend(ws, errorMessage('unknown_type', `Unknown message type ${JSON.stringify(String(msg.type))} on /ws/docs`));
+  }
+
+  function close(ws, user) {
+    if (!ws.doc?.joined) return;
+    const s = docs.get(ws.doc.id);
+    if (!s) return;
+    s.clients.delete(ws);
+    const p = s.users.get(user.id);
+    if (p && --p.count === 0) {
+      s.users.delete(user.id);
+      broadcast(s, { type: 'user_left', user_id: user.id });
+    }
+    if (s.clients.size === 0) docs.delete(s.id);
+  }
+
+  return { ws: { connect, message, close }, docs };
+}

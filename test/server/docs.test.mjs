@@ -1,0 +1,250 @@
+// Collaborative documents: the OT authority on /ws/docs/<id>.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, login, WsClient, OtClient, seeded, sleep, otType } from './helpers.mjs';
+import { checkTextOp } from '../../demo/server/docs.mjs';
+
+let srv, alice, bob;
+before(async () => {
+  srv = await startTestServer();
+  alice = await login(srv.base, 'alice');
+  bob = await login(srv.base, 'bob');
+});
+after(() => srv.close());
+
+async function joined(who, doc, join = { type: 'join' }) {
+  const c = await WsClient.open(srv.wsUrl(`/ws/docs/${doc}`, who.token));
+  c.send(join);
+  return c;
+}
+
+async function serverText(doc) {
+  const c = await joined(alice, doc);
+  const s = await c.next('snapshot');
+  await c.close();
+  return s;
+}
+
+test('checkTextOp accepts the text-unicode grammar and rejects everything else', () => {
+  assert.equal(typeof checkTextOp([5, 'abc', { d: 4 }], 100), 'object');
+  assert.equal(checkTextOp([5, 'abc', { d: 4 }], 100).span, 9);
+  assert.equal(checkTextOp(['😀'], 100).inserted, 1);
+  assert.equal(checkTextOp([{ d: '😀x' }], 100).span, 2);
+  for (const bad of [null, {}, 'abc', [0], [-1], [1.5], [''], [{ d: 0 }], [{ d: -2 }], [{ d: '' }], [{ d: 1, x: 1 }], [{}], [[1]], [true], ['\ud800'], [Infinity]]) {
+    assert.equal(typeof checkTextOp(bad, 100), 'string', JSON.stringify(bad));
+  }
+  assert.equal(typeof checkTextOp(new Array(101).fill(1), 100), 'string');
+});
+
+test('first join gets a snapshot {rev, content, users}; an op gets ack {rev, seq}; others get content_change with user_id/src/seq', async () => {
+  const a = await joined(alice, 'd1');
+  const snap = await a.next('snapshot');
+  assert.deepEqual([snap.rev, snap.content], [0, '']);
+  assert.deepEqual(snap.users, []);
+  const b = await joined(bob, 'd1');
+  const snapB = await b.next('snapshot');
+  assert.deepEqual(snapB.users.map((u) => u.id), [alice.user.id]);
+  for (const k of ['id', 'name', 'avatar']) assert.ok(k in snapB.users[0]);
+  const j = await a.next('user_joined');
+  assert.deepEqual([j.user.id, j.user.name], [bob.user.id, 'bob']);
+  a.send({ type: 'content_change', rev: 0, operations: ['héllo 😀'], src: 'A', seq: 1, cursor_position: 7 });
+  assert.deepEqual(await a.next('ack'), { type: 'ack', rev: 0, seq: 1 });
+  const cc = await b.next('content_change');
+  assert.deepEqual(cc, { type: 'content_change', rev: 0, operations: ['héllo 😀'], user_id: alice.user.id, src: 'A', seq: 1 });
+  const cur = await b.next('cursor_update');
+  assert.deepEqual([cur.user_id, cur.position, cur.rev], [alice.user.id, 7, 1]);
+  // Code points: delete the emoji (position 6, one code point).
+  b.send({ type: 'content_change', rev: 1, operations: [6, { d: 1 }, '!'], src: 'B', seq: 1 });
+  await b.next('ack');
+  assert.deepEqual((await a.next('content_change')).operations, [6, { d: 1 }, '!']);
+  assert.equal((await serverText('d1')).content, 'héllo !');
+  await b.close();
+  const left = await a.next('user_left');
+  assert.equal(left.user_id, bob.user.id);
+  await a.close();
+});
+
+test('concurrent inserts at the same place: the later-arriving one ends up first (side left on the server)', async () => {
+  const a = await joined(alice, 'd2');
+  await a.next('snapshot');
+  const b = await joined(bob, 'd2');
+  await b.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['x'], src: 'A', seq: 1 });
+  await a.next('ack');
+  b.send({ type: 'content_change', rev: 0, operations: ['y'], src: 'B', seq: 1 });
+  const ack = await b.next('ack');
+  assert.deepEqual([ack.rev, ack.seq], [1, 1]);
+  const toA = await a.next('content_change');
+  assert.equal(toA.rev, 1);
+  assert.equal((await serverText('d2')).content, 'yx');
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('a resubmitted (src, seq) is acknowledged again with the same rev and never applied twice', async () => {
+  const a = await joined(alice, 'd3');
+  await a.next('snapshot');
+  const b = await joined(bob, 'd3');
+  await b.next('snapshot');
+  const op = { type: 'content_change', rev: 0, operations: ['once'], src: 'dup', seq: 7 };
+  a.send(op);
+  assert.equal((await a.next('ack')).rev, 0);
+  b.send({ type: 'content_change', rev: 1, operations: [4, '!'], src: 'other', seq: 1 });
+  await b.next('ack');
+  a.send(op); // e.g. after a reconnect, the ack having been lost
+  const again = await a.next('ack');
+  assert.deepEqual([again.rev, again.seq], [0, 7]);
+  // Also from a different socket (a reconnected client), with a stale rev.
+  const a2 = await joined(alice, 'd3');
+  await a2.next('snapshot');
+  a2.send(op);
+  assert.deepEqual([(await a2.next('ack')).rev], [0]);
+  await sleep(50);
+  assert.ok(!b.messages.some((m) => m.type === 'content_change' && m.seq === 7 && m.src === 'dup' && b.messages.indexOf(m) > 0), 'no second broadcast');
+  const s = await serverText('d3');
+  assert.deepEqual([s.content, s.rev], ['once!', 2]);
+  await Promise.all([a.close(), b.close(), a2.close()]);
+});
+
+test('invalid operations get error {code, message} and change nothing', async () => {
+  const a = await joined(alice, 'd4');
+  await a.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['abc'], src: 'A', seq: 1 });
+  await a.next('ack');
+  const cases = [
+    [{ rev: 1, operations: [10, 'x'] }, 'invalid_op'], // skips past the end
+    [{ rev: 1, operations: [{ d: 4 }] }, 'invalid_op'], // deletes past the end
+    [{ rev: 1, operations: [{ x: 1 }] }, 'invalid_op'],
+    [{ rev: 1, operations: 'abc' }, 'invalid_op'],
+    [{ rev: 1, operations: [0, 'x'] }, 'invalid_op'],
+    [{ rev: 1, operations: ['\ud800'] }, 'invalid_op'],
+    [{ rev: 5, operations: ['x'] }, 'invalid_rev'],
+    [{ rev: -1, operations: ['x'] }, 'invalid_rev'],
+    [{ rev: 'one', operations: ['x'] }, 'invalid_rev'],
+    [{ operations: ['x'] }, 'invalid_rev'],
+    [{ rev: 1, operations: ['x'], src: 5 }, 'invalid_message'],
+    [{ rev: 1, operations: ['x'], src: 's', seq: -3 }, 'invalid_message'],
+  ];
+  let seq = 10;
+  for (const [msg, code] of cases) {
+    a.send({ type: 'content_change', src: 'A', seq: ++seq, ...msg });
+    const e = await a.next('error');
+    assert.equal(e.code, code, JSON.stringify(msg));
+    assert.equal(typeof e.message, 'string');
+  }
+  // Base rev 0 is valid history: an op based on rev 0 that overshoots the rev-0 document is invalid too.
+  a.send({ type: 'content_change', rev: 0, operations: [1, 'x'], src: 'A', seq: 100 });
+  assert.equal((await a.next('error')).code, 'invalid_op');
+  a.send({ type: 'cursor_update', position: -1 });
+  assert.equal((await a.next('error')).code, 'invalid_message');
+  a.send({ type: 'nonsense' });
+  assert.equal((await a.next('error')).code, 'unknown_type');
+  const s = await serverText('d4');
+  assert.deepEqual([s.content, s.rev], ['abc', 1]);
+  await a.close();
+});
+
+test('content_change before join is refused with not_joined', async () => {
+  const c = await WsClient.open(srv.wsUrl('/ws/docs/d5', alice.token));
+  c.send({ type: 'content_change', rev: 0, operations: ['x'], src: 'A', seq: 1 });
+  assert.equal((await c.next('error')).code, 'not_joined');
+  c.send({ type: 'cursor_update', position: 0 });
+  assert.equal((await c.next('error')).code, 'not_joined');
+  await c.close();
+});
+
+test('rejoin with rev: the missed operations as content_change (own ones included); an unknown rev gets a snapshot', async () => {
+  const a = await joined(alice, 'd6');
+  await a.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['ab'], src: 'A', seq: 1 });
+  await a.next('ack');
+  await a.close();
+  const b = await joined(bob, 'd6');
+  await b.next('snapshot');
+  b.send({ type: 'content_change', rev: 1, operations: [2, 'cd'], src: 'B', seq: 1 });
+  await b.next('ack');
+  const back = await joined(alice, 'd6', { type: 'join', rev: 0 });
+  const m1 = await back.next('content_change');
+  const m2 = await back.next('content_change');
+  assert.deepEqual([m1.rev, m1.src, m1.seq, m2.rev, m2.src, m2.seq], [0, 'A', 1, 1, 'B', 1]);
+  assert.equal((await back.next('user_joined')).user.id, bob.user.id, 'presence of those already there');
+  assert.ok(await back.none('snapshot'));
+  const current = await joined(alice, 'd6', { type: 'join', rev: 2 });
+  assert.ok(await current.none('content_change'));
+  const ahead = await joined(alice, 'd6', { type: 'join', rev: 99 });
+  assert.equal((await ahead.next('snapshot')).content, 'abcd');
+  await Promise.all([b.close(), back.close(), current.close(), ahead.close()]);
+});
+
+test('cursor_update is relayed with the position transformed to the current rev', async () => {
+  const a = await joined(alice, 'd7');
+  await a.next('snapshot');
+  const b = await joined(bob, 'd7');
+  await b.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['hello'], src: 'A', seq: 1 });
+  await a.next('ack');
+  await b.next('content_change');
+  b.send({ type: 'cursor_update', position: 5, rev: 1 });
+  assert.deepEqual(await a.next('cursor_update'), { type: 'cursor_update', user_id: bob.user.id, position: 5, rev: 1 });
+  a.send({ type: 'content_change', rev: 1, operations: ['>> '], src: 'A', seq: 2 });
+  await a.next('ack');
+  b.send({ type: 'cursor_update', position: 5, rev: 1 }); // bob has not seen the insert yet
+  const moved = await a.next('cursor_update');
+  assert.deepEqual([moved.position, moved.rev], [8, 2]);
+  // A newcomer sees bob's stored cursor in the snapshot's users.
+  const c = await joined(alice, 'd7');
+  const snap = await c.next('snapshot');
+  assert.equal(snap.users.find((u) => u.id === bob.user.id).cursor, 8);
+  await Promise.all([a.close(), b.close(), c.close()]);
+});
+
+test('concurrent editing from several sockets converges: every client text equals the server text', async () => {
+  const rand = seeded(42);
+  const who = [alice, bob, alice, bob, alice];
+  const clients = await Promise.all(who.map((w, i) => new OtClient(srv.wsUrl('/ws/docs/fuzz', w.token), { src: `c${i}` }).connect()));
+  for (let round = 0; round < 40; round++) {
+    for (const c of clients) if (rand() < 0.7) c.randomEdit(rand);
+    if (rand() < 0.5) await sleep(Math.floor(rand() * 4));
+  }
+  await Promise.all(clients.map((c) => c.idle()));
+  await sleep(100); // let the last broadcasts land
+  const server = await serverText('fuzz');
+  for (const c of clients) {
+    assert.deepEqual(c.errors, []);
+    assert.equal(c.rev, server.rev);
+    assert.equal(c.text, server.content);
+  }
+  assert.ok(server.rev > 50, `many operations applied (${server.rev})`);
+  await Promise.all(clients.map((c) => c.close()));
+});
+
+test('a document at its size limit rejects growth with too_large', async () => {
+  const small = await startTestServer({ maxDocLength: 10 });
+  const t = (await (await fetch(`${small.base}/api/login`, { method: 'POST', body: JSON.stringify({ name: 'z' }) })).json()).token;
+  const c = await WsClient.open(small.wsUrl('/ws/docs/big', t));
+  c.send({ type: 'join' });
+  await c.next('snapshot');
+  c.send({ type: 'content_change', rev: 0, operations: ['0123456789'], src: 's', seq: 1 });
+  await c.next('ack');
+  c.send({ type: 'content_change', rev: 1, operations: ['x'], src: 's', seq: 2 });
+  assert.equal((await c.next('error')).code, 'too_large');
+  await c.close();
+  await small.close();
+});
+
+test('the authority uses only the injected OT type', async () => {
+  const calls = new Set();
+  const spy = new Proxy(otType, { get: (t, k) => (typeof t[k] === 'function' ? (calls.add(k), t[k].bind(t)) : t[k]) });
+  const s = await startTestServer({ otType: spy });
+  const t = (await (await fetch(`${s.base}/api/login`, { method: 'POST', body: JSON.stringify({ name: 'z' }) })).json()).token;
+  const a = await WsClient.open(s.wsUrl('/ws/docs/x', t));
+  a.send({ type: 'join' });
+  await a.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['ab'], src: 's', seq: 1 });
+  await a.next('ack');
+  a.send({ type: 'content_change', rev: 0, operations: ['c'], src: 's', seq: 2 });
+  await a.next('ack');
+  assert.ok(['apply', 'transform', 'normalize'].every((k) => calls.has(k)), [...calls].join());
+  await a.close();
+  await s.close();
+});

@@ -1,0 +1,124 @@
+// Notifications: SSE streams (id:, retry:, keep-alive comments, Last-Event-ID
+// and ?last_event_id= replay, /events starting with connected) and REST.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, login, api, SseClient, sleep } from './helpers.mjs';
+
+let srv, alice, bob;
+before(async () => {
+  srv = await startTestServer({ sseKeepAliveMs: 100, sseRetryMs: 1234 });
+  alice = await login(srv.base, 'alice');
+  bob = await login(srv.base, 'bob');
+});
+after(() => srv.close());
+
+const send = (who, body) => api(srv.base, 'POST', '/api/notifications', { token: who.token, body });
+const stream = (who, path = '/events/notifications', extra = '', headers) =>
+  SseClient.open(`${srv.base}${path}?token=${encodeURIComponent(who.token)}${extra}`, headers);
+
+test('a notification sent to self arrives on the stream as event: notification with id: and is listed', async () => {
+  const s = await stream(alice);
+  assert.equal(s.status, 200);
+  assert.match(s.headers['content-type'], /^text\/event-stream/);
+  assert.equal(s.headers['cache-control'], 'no-cache');
+  const r = await send(alice, { title: 'Hello', message: 'World', icon: '🎉' });
+  assert.equal(r.status, 201);
+  const n = r.body.notification;
+  const ev = await s.next('notification');
+  assert.equal(ev.id, String(n.id));
+  for (const k of ['id', 'title', 'message', 'icon', 'read', 'created_at']) assert.ok(k in ev.data, k);
+  assert.deepEqual(ev.data, n);
+  assert.equal(s.retry, 1234);
+  await sleep(250);
+  assert.ok(s.comments >= 1, 'keep-alive comments');
+  const list = await api(srv.base, 'GET', '/api/notifications?days=7', { token: alice.token });
+  assert.equal(list.status, 200);
+  assert.equal(list.body.notifications[0].id, n.id);
+  assert.equal(list.body.unread_count, 1);
+  assert.equal(list.body.last_event_id, n.id);
+  s.close();
+});
+
+test('a notification to another user reaches only that user; users read only their own', async () => {
+  const sa = await stream(alice);
+  const sb = await stream(bob);
+  const r = await send(alice, { title: 'For bob', user_id: bob.user.id });
+  assert.equal(r.status, 201);
+  const ev = await sb.next('notification');
+  assert.equal(ev.data.title, 'For bob');
+  await sleep(100);
+  assert.ok(!sa.events.some((e) => e.data.title === 'For bob'));
+  const bobsId = ev.data.id;
+  assert.equal((await api(srv.base, 'POST', `/api/notifications/${bobsId}/read`, { token: alice.token })).status, 404);
+  assert.ok(!(await api(srv.base, 'GET', '/api/notifications', { token: alice.token })).body.notifications.some((n) => n.id === bobsId));
+  const mine = await api(srv.base, 'POST', `/api/notifications/${bobsId}/read`, { token: bob.token });
+  assert.equal(mine.status, 200);
+  assert.equal(mine.body.notification.read, true);
+  assert.equal((await send(alice, { title: 'x', user_id: 424242 })).status, 404);
+  assert.equal((await send(alice, { title: 'x', user_id: 'bob' })).status, 404);
+  sa.close();
+  sb.close();
+});
+
+test('mark read and mark all read', async () => {
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push((await send(bob, { title: `n${i}` })).body.notification.id);
+  await api(srv.base, 'POST', `/api/notifications/${ids[0]}/read`, { token: bob.token });
+  let list = (await api(srv.base, 'GET', '/api/notifications', { token: bob.token })).body;
+  assert.equal(list.notifications.find((n) => n.id === ids[0]).read, true);
+  assert.equal(list.unread_count, 2);
+  const all = await api(srv.base, 'POST', '/api/notifications/read-all', { token: bob.token });
+  assert.equal(all.status, 200);
+  assert.equal(all.body.updated, 2);
+  list = (await api(srv.base, 'GET', '/api/notifications', { token: bob.token })).body;
+  assert.equal(list.unread_count, 0);
+  assert.ok(list.notifications.every((n) => n.read));
+  assert.equal((await api(srv.base, 'POST', '/api/notifications/abc/read', { token: bob.token })).status, 404);
+  assert.equal((await api(srv.base, 'GET', '/api/notifications/read-all', { token: bob.token })).status, 405);
+});
+
+test('validation: title required, days bounded, bad JSON 400', async () => {
+  assert.equal((await send(alice, {})).status, 400);
+  assert.equal((await send(alice, { title: 'x'.repeat(201) })).status, 400);
+  assert.equal((await send(alice, { title: 't', message: 5 })).status, 400);
+  assert.equal((await api(srv.base, 'GET', '/api/notifications?days=-1', { token: alice.token })).status, 400);
+  assert.equal((await api(srv.base, 'GET', '/api/notifications?days=abc', { token: alice.token })).status, 400);
+  assert.equal((await api(srv.base, 'POST', '/api/notifications', { token: alice.token, raw: 'nope' })).status, 400);
+});
+
+test('replay: Last-Event-ID header and ?last_event_id= both deliver exactly what was missed, in order', async () => {
+  const s = await stream(alice);
+  const first = (await send(alice, { title: 'seen' })).body.notification;
+  const seen = await s.next('notification');
+  s.close();
+  const missed = [];
+  for (let i = 0; i < 3; i++) missed.push((await send(alice, { title: `missed ${i}` })).body.notification.id);
+  const byHeader = await stream(alice, '/events/notifications', '', { 'last-event-id': seen.id });
+  const got = [];
+  for (let i = 0; i < 3; i++) got.push(Number((await byHeader.next('notification')).id));
+  assert.deepEqual(got, missed);
+  byHeader.close();
+  const byQuery = await stream(alice, '/events/notifications', `&last_event_id=${first.id}`);
+  const got2 = [];
+  for (let i = 0; i < 3; i++) got2.push(Number((await byQuery.next('notification')).id));
+  assert.deepEqual(got2, missed);
+  await sleep(100);
+  assert.equal(byQuery.events.filter((e) => e.event === 'notification').length, 0, 'nothing more');
+  byQuery.close();
+  const fresh = await stream(alice);
+  await sleep(100);
+  assert.equal(fresh.events.length, 0, 'no replay without a last event id');
+  fresh.close();
+});
+
+test('/events starts with event: connected {user_id, timestamp} and carries notifications', async () => {
+  const s = await stream(bob, '/events');
+  const c = await s.next();
+  assert.equal(c.event, 'connected');
+  assert.equal(c.data.user_id, bob.user.id);
+  assert.ok(!Number.isNaN(Date.parse(c.data.timestamp)));
+  await send(bob, { title: 'generic' });
+  assert.equal((await s.next('notification')).data.title, 'generic');
+  s.close();
+});
