@@ -404,6 +404,7 @@ const PyFrameRT = (() => {
       this.version = VERSION;
       this.nextTarget = 1;
       this.scratch = core._malloc(16); // out-parameters of C calls
+      this.errScratch = core._malloc(16); // a pf_parse_error {code, msg, pos}
     }
 
     /** Registers a JS listener for pf_host_emit; returns its target id. */
@@ -421,6 +422,16 @@ const PyFrameRT = (() => {
     check(rc, what) {
       if (rc >= 0) return rc;
       throw new PyFrameError(`${what}: ${this.strerror(rc)}`, rc);
+    }
+
+    /** Like check, for calls that filled errScratch with a pf_parse_error:
+     * the message says what was wrong and where. */
+    checkParse(rc, what) {
+      if (rc >= 0) return rc;
+      const view = new Uint32Array(this.core.HEAPU8.buffer, this.errScratch, 3);
+      const msg = view[1] ? readCString(this.core, view[1]) : this.strerror(rc);
+      const pos = view[1] ? view[2] : undefined;
+      throw new PyFrameError(`${what}: ${msg}${pos !== undefined ? ` at byte ${pos}` : ''}`, rc, pos);
     }
 
     /** Reads the (char **out, size_t *out_len) pair a C call filled in
@@ -491,8 +502,8 @@ const PyFrameRT = (() => {
       this.alive();
       const core = this.rt.core;
       const rc = withStrings(core, [String(key), String(json)], (k, j) =>
-        core._pf_state_update_json(this.ptr, k.ptr, k.len, j.ptr, j.len, 0));
-      this.rt.check(rc, `state.update(${JSON.stringify(String(key))})`);
+        core._pf_state_update_json(this.ptr, k.ptr, k.len, j.ptr, j.len, this.rt.errScratch));
+      this.rt.checkParse(rc, `state.update(${JSON.stringify(String(key))})`);
     }
 
     /** Sets several keys as one change (the seed's set_multiple). */
@@ -508,8 +519,8 @@ const PyFrameRT = (() => {
       this.alive();
       const core = this.rt.core;
       const rc = withStrings(core, [String(json)], (j) =>
-        core._pf_state_set_multiple_json(this.ptr, j.ptr, j.len, 0));
-      this.rt.check(rc, 'state.setMultiple');
+        core._pf_state_set_multiple_json(this.ptr, j.ptr, j.len, this.rt.errScratch));
+      this.rt.checkParse(rc, 'state.setMultiple');
     }
 
     /** Removes `key`; returns whether it was set. */

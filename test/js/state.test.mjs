@@ -98,6 +98,8 @@ test('bad input throws PyFrameError with a code and changes nothing', async () =
     assert.throws(fn, (e) => e instanceof PyFrameRT.PyFrameError && e.code === code && e.message.length > 10);
   }
   assert.deepEqual(s.toJSON(), { posts: [1] });
+  assert.throws(() => s.updateJSON('posts', '[1] [2]'),
+    (e) => e.position === 4 && /after the JSON value at byte 4/.test(e.message));
   s.free();
   assert.throws(() => s.get('posts'), /freed/);
 });
