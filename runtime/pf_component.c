@@ -1,0 +1,535 @@
+/* pf_component.c: the live component registry, lifecycle and routing. */
+#include "pf_component.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pf_dom.h"
+#include "pf_host.h"
+#include "pf_loop.h"
+
+struct pf_component {
+    const pf_component_class *cls;
+    void *self;
+    int32_t root;
+    pf_state *state;
+    int state_sub;          /* subscription id, 0 if none */
+    pf_vdom *tree;          /* last rendered tree, ids as in the DOM */
+    uint32_t next_id;       /* next DOM node id for this root */
+    pf_html *builder;       /* reused by every render */
+    pf_dom_patch *patch;    /* reused by every render */
+    int render_scheduled;   /* a frame task is queued */
+    pf_ws *ws;              /* the connection, NULL if none */
+    int in_callback;        /* depth of calls into the class */
+    int last_error;
+    unsigned long renders;
+    struct pf_component *next;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Registry of classes and list of instances                                */
+/* ------------------------------------------------------------------------ */
+
+static const pf_component_class **classes;
+static size_t class_count, class_cap;
+static pf_component *mounted;
+
+static void log_line(int level, const char *msg)
+{
+    pf_host_log(level, msg, strlen(msg));
+}
+
+const pf_component_class *pf_component_class_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < class_count; i++)
+        if (strcmp(classes[i]->name, name) == 0)
+            return classes[i];
+    return NULL;
+}
+
+int pf_component_register(const pf_component_class *cls)
+{
+    if (!cls || !cls->name || !cls->name[0] || !cls->create || !cls->render)
+        return PF_EINVAL;
+    if (pf_component_class_find(cls->name))
+        return PF_EEXIST;
+    if (class_count == class_cap) {
+        size_t cap = class_cap ? class_cap * 2 : 8;
+        const pf_component_class **t = realloc((void *)classes, cap * sizeof *t);
+        if (!t)
+            return PF_ENOMEM;
+        classes = t;
+        class_cap = cap;
+    }
+    classes[class_count++] = cls;
+    return PF_OK;
+}
+
+void pf_component_registry_clear(void)
+{
+    free((void *)classes);
+    classes = NULL;
+    class_count = class_cap = 0;
+}
+
+pf_component *pf_component_find(int32_t root)
+{
+    for (pf_component *c = mounted; c; c = c->next)
+        if (c->root == root)
+            return c;
+    return NULL;
+}
+
+size_t pf_component_count(void)
+{
+    size_t n = 0;
+    for (pf_component *c = mounted; c; c = c->next)
+        n++;
+    return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Accessors                                                                */
+/* ------------------------------------------------------------------------ */
+
+void *pf_component_self(const pf_component *c) { return c ? c->self : NULL; }
+int32_t pf_component_root(const pf_component *c) { return c ? c->root : 0; }
+const pf_component_class *pf_component_class_of(const pf_component *c) { return c ? c->cls : NULL; }
+pf_state *pf_component_state(const pf_component *c) { return c ? c->state : NULL; }
+const pf_vdom *pf_component_tree(const pf_component *c) { return c ? c->tree : NULL; }
+unsigned long pf_component_render_count(const pf_component *c) { return c ? c->renders : 0; }
+int pf_component_last_error(const pf_component *c) { return c ? c->last_error : PF_EINVAL; }
+
+/* ------------------------------------------------------------------------ */
+/* Rendering                                                                */
+/* ------------------------------------------------------------------------ */
+
+static int send_diff(pf_component *c, pf_vdom *next)
+{
+    pf_dom_patch_reset(c->patch);
+    int rc = pf_dom_diff(c->tree, next, &c->next_id, c->patch);
+    if (rc != PF_OK)
+        return rc;
+    if (pf_dom_patch_op_count(c->patch) > 0) {
+        size_t len = 0;
+        const uint8_t *bytes = pf_dom_patch_bytes(c->patch, &len);
+        pf_host_dom_patch(c->root, bytes, len);
+    }
+    return PF_OK;
+}
+
+int pf_component_render_now(pf_component *c)
+{
+    if (!c)
+        return PF_EINVAL;
+    pf_vdom *next = NULL;
+    c->in_callback++;
+    int rc = c->cls->render(c, c->self, c->builder);
+    c->in_callback--;
+    if (rc == PF_OK) {
+        size_t dropped = pf_html_dropped(c->builder);
+        rc = pf_html_finish(c->builder, &next);
+        if (rc != PF_OK)
+            log_line(PF_LOG_ERROR, pf_html_message(c->builder));
+        else if (dropped > 0)
+            log_line(PF_LOG_WARN, "render left out unsafe URL or style values");
+    } else {
+        /* Say why when the builder refused something; the render's own
+         * error otherwise. */
+        log_line(PF_LOG_ERROR, pf_html_status(c->builder) != PF_OK
+                                   ? pf_html_message(c->builder)
+                                   : "component render failed; the DOM keeps the previous render");
+        pf_html_reset(c->builder);
+    }
+    if (rc == PF_OK) {
+        rc = send_diff(c, next);
+        if (rc == PF_OK) {
+            pf_vdom_free(c->tree);
+            c->tree = next;
+            c->renders++;
+        } else {
+            pf_vdom_free(next);
+        }
+    }
+    c->last_error = rc;
+    return rc;
+}
+
+static void render_task(void *ud)
+{
+    pf_component *c = ud;
+    c->render_scheduled = 0;
+    pf_component_render_now(c);
+}
+
+int pf_component_invalidate(pf_component *c)
+{
+    if (!c)
+        return PF_EINVAL;
+    if (c->render_scheduled)
+        return PF_OK;
+    int rc = pf_defer_frame(render_task, c);
+    if (rc == PF_OK)
+        c->render_scheduled = 1;
+    return rc;
+}
+
+static void state_changed(void *ud, pf_state *state, const char *const *keys, size_t count)
+{
+    (void)state;
+    (void)keys;
+    (void)count;
+    pf_component_invalidate(ud);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connection                                                               */
+/* ------------------------------------------------------------------------ */
+
+static int deliver(pf_component *c, const char *data, size_t len)
+{
+    cJSON *msg = cJSON_ParseWithLength(data, len);
+    if (!msg) {
+        log_line(PF_LOG_WARN, "component dropped a message that is not JSON");
+        return PF_EJSON;
+    }
+    if (c->cls->on_message) {
+        c->in_callback++;
+        c->cls->on_message(c, c->self, msg, data, len);
+        c->in_callback--;
+    }
+    cJSON_Delete(msg);
+    return PF_OK;
+}
+
+static void ws_on_state(void *ud, const pf_ws_event *ev)
+{
+    pf_component *c = ud;
+    if (c->cls->on_connection) {
+        c->in_callback++;
+        c->cls->on_connection(c, c->self, ev);
+        c->in_callback--;
+    }
+}
+
+static void ws_on_message(void *ud, const char *text, size_t len, const cJSON *msg, int64_t seq)
+{
+    pf_component *c = ud;
+    (void)seq;
+    if (c->cls->on_message) {
+        c->in_callback++;
+        c->cls->on_message(c, c->self, msg, text, len);
+        c->in_callback--;
+    }
+}
+
+static void ws_on_resync(void *ud)
+{
+    pf_component *c = ud;
+    if (c->cls->on_resync) {
+        c->in_callback++;
+        c->cls->on_resync(c, c->self);
+        c->in_callback--;
+    }
+}
+
+static void ws_on_error(void *ud, int err, const char *text, size_t len)
+{
+    (void)ud;
+    (void)text;
+    (void)len;
+    /* Never the frame itself: it may hold tokens or message bodies. */
+    log_line(PF_LOG_WARN, err == PF_EFULL ? "component connection dropped a queued send"
+                                          : "component connection dropped a frame or send");
+}
+
+void pf_component_ws_close(pf_component *c)
+{
+    if (!c || !c->ws)
+        return;
+    pf_ws *ws = c->ws;
+    c->ws = NULL;
+    pf_ws_free(ws);
+}
+
+int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
+                            const pf_ws_opts *opts)
+{
+    if (!c || !url || url_len == 0)
+        return PF_EINVAL;
+    pf_component_ws_close(c);
+    pf_ws_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.on_state = ws_on_state;
+    cb.on_message = ws_on_message;
+    cb.on_resync = ws_on_resync;
+    cb.on_error = ws_on_error;
+    pf_ws *ws = pf_ws_new(url, url_len, opts, &cb, c);
+    if (!ws)
+        return PF_ENOMEM;
+    c->ws = ws;
+    int rc = pf_ws_connect(ws);
+    if (rc != PF_OK)
+        pf_component_ws_close(c);
+    return rc;
+}
+
+pf_ws *pf_component_ws(const pf_component *c)
+{
+    return c ? c->ws : NULL;
+}
+
+int pf_component_ws_send(pf_component *c, const char *data, size_t len)
+{
+    if (!c || (!data && len))
+        return PF_EINVAL;
+    if (!c->ws)
+        return PF_ESTATE;
+    return pf_ws_send(c->ws, data ? data : "", len, 0);
+}
+
+int pf_component_deliver(pf_component *c, const char *data, size_t len)
+{
+    if (!c || !data)
+        return PF_EINVAL;
+    return deliver(c, data, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mount and unmount                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* Frees what mount allocated; does not call into the class. */
+static void release(pf_component *c)
+{
+    pf_cancel_deferred(c);
+    pf_component_ws_close(c);
+    pf_state_free(c->state);
+    pf_vdom_free(c->tree);
+    pf_html_free(c->builder);
+    pf_dom_patch_free(c->patch);
+    free(c);
+}
+
+static void unlink_instance(pf_component *c)
+{
+    for (pf_component **p = &mounted; *p; p = &(*p)->next)
+        if (*p == c) {
+            *p = c->next;
+            return;
+        }
+}
+
+int pf_component_mount(const char *name, int32_t root, const char *props_json,
+                       size_t props_len, pf_component **out)
+{
+    if (out)
+        *out = NULL;
+    if (!name || root <= 0 || (!props_json && props_len))
+        return PF_EINVAL;
+    const pf_component_class *cls = pf_component_class_find(name);
+    if (!cls)
+        return PF_ENOTFOUND;
+    if (pf_component_find(root))
+        return PF_EEXIST;
+
+    cJSON *props = props_json && props_len ? cJSON_ParseWithLength(props_json, props_len)
+                                           : cJSON_CreateObject();
+    if (!props)
+        return props_json && props_len ? PF_EJSON : PF_ENOMEM;
+    if (!cJSON_IsObject(props)) {
+        cJSON_Delete(props);
+        return PF_ETYPE;
+    }
+
+    pf_component *c = calloc(1, sizeof *c);
+    if (!c) {
+        cJSON_Delete(props);
+        return PF_ENOMEM;
+    }
+    c->cls = cls;
+    c->root = root;
+    c->next_id = 1;
+    c->state = pf_state_new();
+    c->builder = pf_html_new();
+    c->patch = pf_dom_patch_new();
+    if (!c->state || !c->builder || !c->patch) {
+        cJSON_Delete(props);
+        release(c);
+        return PF_ENOMEM;
+    }
+
+    c->in_callback++;
+    int rc = cls->create(c, props, &c->self);
+    c->in_callback--;
+    cJSON_Delete(props);
+    if (rc != PF_OK) {
+        release(c);
+        return rc;
+    }
+    /* The initial state set by create is what the first render shows; its
+     * change notification would only cause a second, empty render. */
+    pf_state_flush(c->state);
+    int sub = pf_state_subscribe(c->state, NULL, state_changed, c);
+    rc = sub > 0 ? pf_component_render_now(c) : (sub < 0 ? sub : PF_ENOMEM);
+    if (rc != PF_OK) {
+        if (cls->destroy)
+            cls->destroy(c->self);
+        release(c);
+        return rc;
+    }
+    c->state_sub = sub;
+    c->next = mounted;
+    mounted = c;
+    if (out)
+        *out = c;
+    if (cls->did_mount) {
+        c->in_callback++;
+        cls->did_mount(c, c->self);
+        c->in_callback--;
+    }
+    return PF_OK;
+}
+
+int pf_component_unmount(pf_component *c)
+{
+    if (!c)
+        return PF_EINVAL;
+    if (c->in_callback)
+        return PF_ESTATE;
+    if (c->cls->will_unmount) {
+        c->in_callback++;
+        c->cls->will_unmount(c, c->self);
+        c->in_callback--;
+    }
+    unlink_instance(c);
+    pf_cancel_deferred(c);
+    pf_component_ws_close(c);
+    /* Take the component's nodes out of the root: the element stays the
+     * page's, empty, ready for another mount. */
+    if (c->tree && send_diff(c, NULL) != PF_OK)
+        log_line(PF_LOG_WARN, "could not encode the unmount patch");
+    if (c->cls->destroy)
+        c->cls->destroy(c->self);
+    c->self = NULL;
+    release(c);
+    return PF_OK;
+}
+
+int pf_component_unmount_root(int32_t root)
+{
+    pf_component *c = pf_component_find(root);
+    return c ? pf_component_unmount(c) : PF_ENOTFOUND;
+}
+
+void pf_component_unmount_all(void)
+{
+    /* Unmounting may (via will_unmount) unmount others: restart each time. */
+    pf_component *c = mounted;
+    while (c) {
+        if (c->in_callback) {
+            c = c->next;
+            continue;
+        }
+        pf_component_unmount(c);
+        c = mounted;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                   */
+/* ------------------------------------------------------------------------ */
+
+int pf_component_dispatch(int32_t root, uint32_t node_id,
+                          const char *type, size_t type_len,
+                          const char *value, size_t value_len,
+                          int32_t selection_start, int32_t selection_end)
+{
+    if (!type || type_len == 0 || type_len > 32 || (!value && value_len))
+        return PF_EINVAL;
+    pf_component *c = pf_component_find(root);
+    if (!c || !c->tree || !c->cls->on_event)
+        return PF_ENOTFOUND;
+    const pf_vnode *n = pf_vdom_find(c->tree, node_id);
+    if (!n || n->kind != PF_VNODE_ELEMENT || node_id == 0)
+        return PF_ENOTFOUND;
+    char attr[8 + 32 + 1];
+    memcpy(attr, "data-on-", 8);
+    memcpy(attr + 8, type, type_len);
+    attr[8 + type_len] = '\0';
+    if (memchr(type, '\0', type_len))
+        return PF_EINVAL;
+    const pf_vattr *a = pf_vnode_attr(n, attr);
+    if (!a)
+        return PF_ENOTFOUND;
+    const pf_vnode *k = pf_vnode_keyed_ancestor(n);
+    pf_component_event ev;
+    ev.type = type;
+    ev.type_len = type_len;
+    ev.handler = a->value;
+    ev.handler_len = a->value_len;
+    ev.key = k ? k->key : NULL;
+    ev.key_len = k ? k->key_len : 0;
+    ev.node_id = node_id;
+    ev.value = value ? value : "";
+    ev.value_len = value ? value_len : 0;
+    ev.selection_start = selection_start < 0 ? -1 : selection_start;
+    ev.selection_end = selection_end < 0 ? -1 : selection_end;
+    c->in_callback++;
+    int rc = c->cls->on_event(c, c->self, &ev);
+    c->in_callback--;
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Browser calls and page events                                            */
+/* ------------------------------------------------------------------------ */
+
+static const char *const allowed_calls[] = {
+    "notify", "focus", "blur", "set_selection", "set_range_text",
+    "scroll_into_view", NULL
+};
+
+int pf_component_call(pf_component *c, const char *name,
+                      const char *args_json, size_t args_len)
+{
+    if (!c || !name)
+        return PF_EINVAL;
+    int known = 0;
+    for (size_t i = 0; allowed_calls[i]; i++)
+        if (strcmp(allowed_calls[i], name) == 0)
+            known = 1;
+    if (!known)
+        return PF_EINVAL;
+    if (!args_json || args_len == 0) {
+        args_json = "{}";
+        args_len = 2;
+    }
+    cJSON *args = cJSON_ParseWithLength(args_json, args_len);
+    if (!args)
+        return PF_EJSON;
+    int is_object = cJSON_IsObject(args);
+    cJSON_Delete(args);
+    if (!is_object)
+        return PF_ETYPE;
+    return pf_host_call(c->root, name, strlen(name), args_json, args_len);
+}
+
+int pf_component_emit(pf_component *c, const char *event,
+                      const char *json, size_t json_len)
+{
+    if (!c || !event || !event[0])
+        return PF_EINVAL;
+    if (!json || json_len == 0) {
+        json = "null";
+        json_len = 4;
+    }
+    cJSON *payload = cJSON_ParseWithLength(json, json_len);
+    if (!payload)
+        return PF_EJSON;
+    cJSON_Delete(payload);
+    pf_host_emit(c->root, event, strlen(event), json, json_len);
+    return PF_OK;
+}

@@ -1,0 +1,141 @@
+/*
+ * pf_vdom.h: the tree a live component renders into.
+ *
+ * A component's render builds a pf_vdom with the pf_html_* builder
+ * (pf_html.h); pf_dom_diff (pf_dom.h) compares it with the previous render
+ * and encodes the difference as patches for the browser. The tree is the
+ * only thing the two sides share, so it is deliberately plain: elements with
+ * attributes, text nodes, an optional "value" property and optional trusted
+ * inner markup.
+ *
+ * Every node and string of a tree lives in one arena owned by the pf_vdom,
+ * so rendering a 1,000-item list costs a handful of block allocations, not
+ * one malloc per node, and freeing a tree is one walk over its blocks.
+ *
+ * Node fields are public so that tests and tools can walk a tree, but they
+ * are read-only outside pf_vdom.c, pf_html.c and pf_dom.c (which fills `id`).
+ */
+#ifndef PF_VDOM_H
+#define PF_VDOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pf_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Nodes                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum pf_vnode_kind {
+    PF_VNODE_ELEMENT = 1,
+    PF_VNODE_TEXT = 2
+} pf_vnode_kind;
+
+/* One attribute. Names are lowercase ASCII; values are valid UTF-8 (the
+ * builder replaces invalid bytes and NULs with U+FFFD). Strings are also
+ * NUL-terminated for convenience, but lengths are authoritative. */
+typedef struct pf_vattr {
+    const char *name;
+    uint32_t name_len;
+    const char *value;
+    uint32_t value_len;
+    struct pf_vattr *next;
+} pf_vattr;
+
+typedef struct pf_vnode {
+    uint8_t kind;          /* pf_vnode_kind */
+    uint8_t has_value;     /* the component set the "value" property */
+    uint8_t has_html;      /* children are trusted markup in `text` */
+    uint8_t is_void;       /* a void element (img, input, br...): no children */
+    uint32_t id;           /* DOM node id given by pf_dom_diff; 0 is the root */
+    const char *tag;       /* lowercase element name; "" for the root */
+    uint32_t tag_len;
+    const char *text;      /* TEXT: its data; element with has_html: markup */
+    uint32_t text_len;
+    const char *key;       /* data-id, else id; NULL when the node is unkeyed */
+    uint32_t key_len;
+    const char *value;     /* the value property when has_value */
+    uint32_t value_len;
+    pf_vattr *attrs;       /* in the order first set */
+    uint32_t attr_count;
+    uint32_t child_count;
+    struct pf_vnode *parent, *first_child, *last_child, *next;
+} pf_vnode;
+
+/* ------------------------------------------------------------------------ */
+/* Trees                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct pf_vdom pf_vdom;
+
+/* Returns a new tree holding only its root (an element with tag "", which
+ * stands for the container the component is mounted on), or NULL when out
+ * of memory. Free with pf_vdom_free(). */
+pf_vdom *pf_vdom_new(void);
+
+/* Frees the tree, every node and every string in it. Accepts NULL. */
+void pf_vdom_free(pf_vdom *tree);
+
+/* The root node. Borrowed: valid until pf_vdom_free. Never NULL for a tree
+ * returned by pf_vdom_new. */
+pf_vnode *pf_vdom_root(const pf_vdom *tree);
+
+/* Number of nodes below the root (the root itself is not counted). */
+size_t pf_vdom_node_count(const pf_vdom *tree);
+
+/* Bytes the tree's arena has reserved; for benchmarks and tests. */
+size_t pf_vdom_arena_bytes(const pf_vdom *tree);
+
+/* The node with DOM id `id` (0 is the root), or NULL. Linear in the size of
+ * the tree: meant for event routing, which happens at human rate. Borrowed. */
+pf_vnode *pf_vdom_find(const pf_vdom *tree, uint32_t id);
+
+/* The attribute `name` (NUL-terminated, lowercase) of an element, or NULL.
+ * Borrowed from the node's tree. */
+const pf_vattr *pf_vnode_attr(const pf_vnode *node, const char *name);
+
+/* The nearest node at or above `node` that has a key, or NULL. */
+const pf_vnode *pf_vnode_keyed_ancestor(const pf_vnode *node);
+
+/* Whether two subtrees are equal in everything the DOM can see: kinds, tags,
+ * attributes (as sets), text, value properties, trusted markup and children.
+ * Ids are ignored. Returns 1 or 0. */
+int pf_vnode_equal(const pf_vnode *a, const pf_vnode *b);
+
+/* Serialises the children of the root as HTML: every text and attribute
+ * value escaped, void elements without end tags, the value property written
+ * as a value attribute (input) or as content (textarea), trusted markup
+ * verbatim. For server-side rendering, snapshots and tests. On PF_OK, *out is
+ * a new NUL-terminated string of *out_len bytes; free it with free().
+ * Returns PF_EINVAL or PF_ENOMEM. */
+int pf_vdom_to_html(const pf_vdom *tree, char **out, size_t *out_len);
+
+/* ------------------------------------------------------------------------ */
+/* Internal: used by pf_html.c and pf_dom.c                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Allocates `size` zeroed bytes in the tree's arena; NULL when out of
+ * memory. Freed with the tree. */
+void *pf__vdom_alloc(pf_vdom *tree, size_t size);
+
+/* Copies `len` bytes of `s` into the arena as NUL-terminated valid UTF-8:
+ * invalid sequences, encoded surrogates and NUL bytes become U+FFFD. Stores
+ * the new length in *out_len. NULL when out of memory or longer than 1 GiB. */
+const char *pf__vdom_text(pf_vdom *tree, const char *s, size_t len, uint32_t *out_len);
+
+/* Appends `child` (allocated in `tree`) as the last child of `parent`. */
+void pf__vnode_append(pf_vnode *parent, pf_vnode *child);
+
+/* Counts nodes (for pf_vdom_node_count); the builder keeps it current. */
+void pf__vdom_count_node(pf_vdom *tree);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PF_VDOM_H */
