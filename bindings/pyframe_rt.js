@@ -166,9 +166,49 @@ const PyFrameRT = (() => {
       withStrings(core, [text], (s) => fn.call(core, handle, s.ptr, s.len, ...rest));
     }
 
+    /** The WebSocket class or fetch that the object about to open a
+     * connection asked for (set from its "attempt" event), used once. */
+    takeNext(kind) {
+      const next = this.next;
+      this.next = null;
+      return next ? next[kind] : undefined;
+    }
+
+    /** pf_io_message through one reusable input buffer in the heap (no
+     * malloc per frame). While the call runs, inText/inPtr/inLen let the
+     * emit handler of a socket reuse the JS string instead of decoding the
+     * same bytes back. Re-entrant calls fall back to a fresh allocation. */
+    deliverMessage(h, text) {
+      const core = this.core;
+      const need = text.length * 3;
+      if (this.inText != null || need > 1 << 22) {
+        this.deliver(core._pf_io_message, h, text);
+        return;
+      }
+      if (!this.inPtr || need > this.inCap) {
+        if (this.inPtr) core._free(this.inPtr);
+        let cap = 4096;
+        while (cap < need) cap *= 2;
+        this.inPtr = core._malloc(cap);
+        this.inCap = this.inPtr ? cap : 0;
+        this.inView = null;
+        if (!this.inPtr) { this.deliver(core._pf_io_message, h, text); return; }
+      }
+      if (!this.inView || this.inView.buffer !== core.HEAPU8.buffer)
+        this.inView = core.HEAPU8.subarray(this.inPtr, this.inPtr + this.inCap);
+      const { written } = encoder.encodeInto(text, this.inView);
+      this.inText = text;
+      this.inLen = written;
+      try {
+        core._pf_io_message(h, this.inPtr, written);
+      } finally {
+        this.inText = null;
+      }
+    }
+
     wsOpen(urlPtr, urlLen) {
       const url = readString(this.core, urlPtr, urlLen);
-      const WS = this.options.WebSocket || globalThis.WebSocket;
+      const WS = this.takeNext('WebSocket') || this.options.WebSocket || globalThis.WebSocket;
       if (!WS) return -11; // PF_EHOST: no WebSocket in this environment
       let ws;
       try {
@@ -182,7 +222,7 @@ const PyFrameRT = (() => {
       ws.onmessage = (ev) => {
         if (this.handles.get(h) !== ws) return;
         const text = typeof ev.data === 'string' ? ev.data : decoder.decode(new Uint8Array(ev.data));
-        this.deliver(this.core._pf_io_message, h, text);
+        this.deliverMessage(h, text);
       };
       ws.onclose = (ev) => {
         if (this.handles.get(h) !== ws) return;
@@ -222,7 +262,7 @@ const PyFrameRT = (() => {
      * is missing. */
     sseOpen(urlPtr, urlLen) {
       const url = readString(this.core, urlPtr, urlLen);
-      const fetchFn = this.options.fetch || globalThis.fetch;
+      const fetchFn = this.takeNext('fetch') || this.options.fetch || globalThis.fetch;
       if (!fetchFn) return -11;
       const ctrl = new AbortController();
       const h = this.newHandle(ctrl);
@@ -308,6 +348,7 @@ const PyFrameRT = (() => {
     emit(target, ePtr, eLen, jPtr, jLen) {
       const fn = this.targets.get(target);
       if (!fn) return;
+      if (fn.raw) return fn.raw(ePtr, eLen, jPtr, jLen); // sockets: they read the heap themselves
       const event = readString(this.core, ePtr, eLen);
       const json = readString(this.core, jPtr, jLen);
       fn(event, json);
@@ -395,6 +436,130 @@ const PyFrameRT = (() => {
     }
   }
 
+  // ---- DOM patches ------------------------------------------------------------
+
+  /** Applies the patch byte strings of runtime/pf_dom.h (version 1) to one
+   * mounted root element, strictly in order, in one pass. Keeps the focused
+   * control's focus and selection across moves. Stops at the first
+   * malformed op and reports it instead of guessing. */
+  class DomApplier {
+    constructor(root, onDelegatedType) {
+      this.root = root;
+      this.nodes = [root];              // id -> Node; 0 is the root
+      this.ids = new WeakMap();         // Node -> id, for events and removal
+      this.ids.set(root, 0);
+      this.onDelegatedType = onDelegatedType; // called with 'click' for data-on-click
+    }
+
+    apply(bytes) {
+      if (bytes.length < 3 || bytes[0] !== 0x50 || bytes[1] !== 0x46 || bytes[2] !== 0x01)
+        throw new PyFrameError('DOM patch: bad header', -12, 0);
+      const doc = this.root.ownerDocument;
+      const active = doc.activeElement;
+      const keepFocus = active && active !== this.root && this.root.contains(active);
+      let selection = null;
+      if (keepFocus && typeof active.selectionStart === 'number') {
+        selection = [active.selectionStart, active.selectionEnd, active.selectionDirection];
+      }
+      let pos = 3;
+      const varint = () => {
+        let v = 0;
+        for (let shift = 0; shift < 35; shift += 7) {
+          if (pos >= bytes.length) throw new PyFrameError('DOM patch: truncated', -12, pos);
+          const b = bytes[pos++];
+          v += (b & 0x7f) * 2 ** shift;
+          if (!(b & 0x80)) return v;
+        }
+        throw new PyFrameError('DOM patch: varint too long', -12, pos);
+      };
+      const str = () => {
+        const n = varint();
+        if (pos + n > bytes.length) throw new PyFrameError('DOM patch: truncated string', -12, pos);
+        const s = decoder.decode(bytes.subarray(pos, pos + n));
+        pos += n;
+        return s;
+      };
+      const node = (id) => {
+        const n = this.nodes[id];
+        if (!n) throw new PyFrameError(`DOM patch: unknown node ${id}`, -12, pos);
+        return n;
+      };
+      const bind = (id, n) => {
+        this.nodes[id] = n;
+        this.ids.set(n, id);
+      };
+      while (pos < bytes.length) {
+        const at = pos;
+        const op = bytes[pos++];
+        switch (op) {
+          case 0x01: { const id = varint(); bind(id, doc.createElement(str())); break; }
+          case 0x02: { const id = varint(); bind(id, doc.createTextNode(str())); break; }
+          case 0x03:
+          case 0x04: {
+            const parent = node(varint());
+            const child = node(varint());
+            const beforeId = varint();
+            parent.insertBefore(child, beforeId ? node(beforeId) : null);
+            break;
+          }
+          case 0x05: {
+            const n = node(varint());
+            this.forget(n);
+            n.remove();
+            break;
+          }
+          case 0x06: {
+            const el = node(varint());
+            const name = str();
+            const value = str();
+            if (/^on/i.test(name)) break; // defence in depth: C never emits these
+            el.setAttribute(name, value);
+            if (name.startsWith('data-on-') && this.onDelegatedType) this.onDelegatedType(name.slice(8));
+            break;
+          }
+          case 0x07: { const el = node(varint()); el.removeAttribute(str()); break; }
+          case 0x08: { const t = node(varint()); t.data = str(); break; }
+          case 0x09: {
+            const el = node(varint());
+            const value = str();
+            if (el.value !== value) el.value = value;
+            break;
+          }
+          case 0x0a: { const el = node(varint()); el.innerHTML = str(); break; }
+          default:
+            throw new PyFrameError(`DOM patch: unknown op ${op}`, -12, at);
+        }
+      }
+      if (keepFocus && active.isConnected && doc.activeElement !== active) {
+        active.focus({ preventScroll: true });
+        if (selection) {
+          try { active.setSelectionRange(selection[0], selection[1], selection[2]); } catch (e) { /* not a text control */ }
+        }
+      }
+    }
+
+    /** Forgets the ids of a removed subtree (they are never used again). */
+    forget(n) {
+      const walker = n.ownerDocument.createTreeWalker(n, 0xffffffff);
+      for (let cur = n; cur; cur = walker.nextNode()) {
+        const id = this.ids.get(cur);
+        if (id !== undefined) {
+          this.nodes[id] = undefined;
+          this.ids.delete(cur);
+        }
+      }
+    }
+
+    /** The id of the nearest node with one at or above `n` inside the root. */
+    idOf(n) {
+      for (let cur = n; cur && cur !== this.root.parentNode; cur = cur.parentNode) {
+        const id = this.ids.get(cur);
+        if (id !== undefined) return id;
+      }
+      return undefined;
+    }
+  }
+
   // ---- the loaded runtime ---------------------------------------------------
 
   class Runtime {
@@ -467,9 +632,10 @@ const PyFrameRT = (() => {
   /** A State store (runtime/pf_state.h): keyed JSON values, change
    * subscriptions, and one batched notification per tick. */
   class State {
-    constructor(rt, ptr) {
+    constructor(rt, ptr, owned = true) {
       this.rt = rt;
       this.ptr = ptr;
+      this.owned = owned;       // false: a component's store, freed by C on unmount
       this.watches = new Map(); // subscription id -> target id
     }
 
@@ -586,12 +752,781 @@ const PyFrameRT = (() => {
     /** Frees the store. Further calls throw. */
     free() {
       if (!this.ptr) return;
-      for (const target of this.watches.values()) this.rt.removeTarget(target);
+      for (const [id, target] of this.watches) {
+        if (!this.owned) this.rt.core._pf_api_state_unwatch(this.ptr, id);
+        this.rt.removeTarget(target);
+      }
       this.watches.clear();
-      this.rt.core._pf_state_free(this.ptr);
+      if (this.owned) this.rt.core._pf_state_free(this.ptr);
       this.ptr = 0;
     }
   }
+
+  // ---- sockets and event sources ----------------------------------------------
+  //
+  // PyFrameRT.socket(url, options) and PyFrameRT.events(url, options): the
+  // reconnecting transports of runtime/pf_ws.c, pf_sse.c and pf_pool.c for
+  // pages that use them without components. JS never decides a reconnect:
+  // it forwards host events to C and C's callbacks back to listeners
+  // (bindings/pf_api.c, "Sockets and event sources", lists the events).
+
+  const PF_EINVAL = -1;
+  const PF_ETYPE = -4;
+  const PF_ESTATE = -9;
+  const PF_EFULL = -10;
+  const PF_EHOST = -11;
+
+  /** JS option -> [C key of pf_ws_opts / pf_sse_opts / pf_pool_opts, kind].
+   * 'not' flags are written as the C "no_*" field. */
+  const WS_OPTIONS = {
+    connectTimeout: ['connect_timeout_ms', 'ms'],
+    maxRetries: ['max_retries', 'count'],
+    longBackoff: ['long_backoff_ms', 'ms'],
+    heartbeatInterval: ['heartbeat_interval_ms', 'ms'],
+    heartbeatTimeout: ['heartbeat_timeout_ms', 'ms'],
+    heartbeat: ['no_heartbeat', 'not'],
+    outboxMax: ['outbox_max', 'count'],
+    outboxMaxBytes: ['outbox_max_bytes', 'count'],
+    outbox: ['no_outbox', 'not'],
+    maxFrameBytes: ['max_frame_bytes', 'count'],
+    resume: ['no_resume', 'not'],
+    resendWindow: ['resend_window', 'count'],
+    maxConnections: ['max_connections', 'count'],
+    idleTimeout: ['idle_timeout_ms', 'ms'],
+  };
+  const SSE_OPTIONS = {
+    connectTimeout: ['connect_timeout_ms', 'ms'],
+    maxRetries: ['max_retries', 'count'],
+    maxDataBytes: ['max_data_bytes', 'count'],
+    resume: ['no_resume', 'not'],
+    allowText: ['allow_text', 'flag'],
+  };
+  const BACKOFF_OPTIONS = { min: 'backoff_min_ms', base: 'backoff_base_ms', cap: 'backoff_cap_ms',
+    factor: 'backoff_factor', resetAfter: 'backoff_reset_after_ms' };
+
+  /** Turns the transport options into the JSON text the C glue reads;
+   * throws a PyFrameError (PF_EINVAL) naming a bad option. */
+  function transportOptionsJSON(options, table, extra) {
+    const out = Object.assign({}, extra);
+    const number = (name, v) => {
+      if (typeof v !== 'number' || !(v >= 0) || v === Infinity)
+        throw new PyFrameError(`option ${name}: expected a non-negative number, got ${String(v)}`, PF_EINVAL);
+      return v;
+    };
+    for (const [name, [key, kind]] of Object.entries(table)) {
+      const v = options[name];
+      if (v === undefined) continue;
+      if (kind === 'not' || kind === 'flag') {
+        if (typeof v !== 'boolean') throw new PyFrameError(`option ${name}: expected true or false`, PF_EINVAL);
+        out[key] = kind === 'not' ? !v : v;
+      } else {
+        out[key] = number(name, v);
+      }
+    }
+    if (options.backoff !== undefined) {
+      if (!options.backoff || typeof options.backoff !== 'object')
+        throw new PyFrameError('option backoff: expected {min, base, cap, factor, resetAfter}', PF_EINVAL);
+      for (const [name, key] of Object.entries(BACKOFF_OPTIONS))
+        if (options.backoff[name] !== undefined) out[key] = number(`backoff.${name}`, options.backoff[name]);
+    }
+    if (options.fullPolicy !== undefined) {
+      if (options.fullPolicy !== 'reject' && options.fullPolicy !== 'dropOldest')
+        throw new PyFrameError("option fullPolicy: expected 'reject' or 'dropOldest'", PF_EINVAL);
+      out.full_policy = options.fullPolicy === 'dropOldest' ? 'drop_oldest' : 'reject';
+    }
+    return JSON.stringify(out);
+  }
+
+  /** ws(s): URL of `url`, resolved against the page in a browser. */
+  function socketUrl(url) {
+    if (typeof location === 'undefined' || /^wss?:/i.test(url)) return String(url);
+    const u = new URL(url, location.href);
+    if (u.protocol === 'http:') u.protocol = 'ws:';
+    else if (u.protocol === 'https:') u.protocol = 'wss:';
+    return u.href;
+  }
+
+  function eventsUrl(url) {
+    return typeof location === 'undefined' ? String(url) : new URL(url, location.href).href;
+  }
+
+  /** Small ids for functions and classes, so that options holding them can
+   * be compared as text (the key of a shared socket). */
+  const identities = new WeakMap();
+  let nextIdentity = 1;
+  function identity(x) {
+    if (x === undefined || x === null) return 0;
+    if (!identities.has(x)) identities.set(x, nextIdentity++);
+    return identities.get(x);
+  }
+
+  /** Calls a listener; an exception is reported after the call instead of
+   * unwinding through wasm frames (which would leave C state half-done). */
+  function callListener(fn, a, b, c) {
+    try {
+      fn(a, b, c);
+    } catch (e) {
+      setTimeout(() => { throw e; }, 0);
+    }
+  }
+
+  /** on / off for the transport objects. Lists are copied on change, so a
+   * dispatch iterates them as they were when it began. */
+  class Listeners {
+    constructor() { this.lists = new Map(); }
+
+    on(event, fn) {
+      if (typeof fn !== 'function') throw new PyFrameError(`on(${JSON.stringify(event)}): a function is needed`, PF_EINVAL);
+      this.lists.set(event, [...(this.lists.get(event) || []), fn]);
+    }
+
+    off(event, fn) {
+      const list = this.lists.get(event);
+      if (!list) return;
+      const i = fn ? list.indexOf(fn) : -2;
+      if (i === -1) return;
+      const rest = i === -2 ? [] : list.filter((_, j) => j !== i);
+      if (rest.length) this.lists.set(event, rest);
+      else this.lists.delete(event);
+    }
+
+    has(event) { return this.lists.has(event); }
+
+    emit(event, a, b, c) {
+      const list = this.lists.get(event);
+      if (!list) return;
+      for (let i = 0; i < list.length; i++) callListener(list[i], a, b, c);
+    }
+  }
+
+  const STATE_NAMES = ['idle', 'connecting', 'open', 'reconnecting', 'rate_limited', 'offline',
+    'closed', 'auth_failed', 'forbidden', 'not_found'];
+
+  /** Common to Socket and EventSource: listeners, the emit target, the
+   * token provider and the events C sends. */
+  class Transport {
+    constructor(url, options) {
+      if (options === null || typeof options !== 'object') throw new PyFrameError('options must be an object', PF_EINVAL);
+      if (options.token !== undefined && typeof options.token !== 'string')
+        throw new PyFrameError('option token: expected a string', PF_EINVAL);
+      if (options.getToken !== undefined && typeof options.getToken !== 'function')
+        throw new PyFrameError('option getToken: expected a function returning a token or a promise of one', PF_EINVAL);
+      this.url = url;
+      this.options = options;
+      this.listeners = new Listeners();
+      this.rt = null;
+      this.target = 0;
+      this.state = 'idle';
+      this.lastEvent = null; // the last state event
+      this.ready = null;     // set by the factory: resolves once attached
+    }
+
+    /** Listens to `event`: 'message', 'state', 'error', 'resync', or a
+     * state name ('open', 'reconnecting', 'closed', 'auth_failed', ...).
+     * Returns this. */
+    on(event, fn) { this.listeners.on(event, fn); return this; }
+
+    /** Removes one listener (or every listener of `event` without fn). */
+    off(event, fn) { this.listeners.off(event, fn); return this; }
+
+    /** Registers the emit target through which C reaches this object. */
+    listen(rt) {
+      this.rt = rt;
+      const raw = (ePtr, eLen, jPtr, jLen) => this.raw(ePtr, eLen, jPtr, jLen);
+      raw.raw = raw;
+      this.target = rt.addTarget(raw);
+    }
+
+    /** An event from C: "m<seq>" (a message) or a named event with JSON. */
+    raw(ePtr, eLen, jPtr, jLen) {
+      const core = this.rt.core;
+      const heap = core.HEAPU8;
+      if (heap[ePtr] === 109) { // 'm'
+        let seq = -1;
+        if (eLen > 1) {
+          seq = 0;
+          for (let i = 1; i < eLen; i++) seq = seq * 10 + heap[ePtr + i] - 48;
+        }
+        const host = this.rt.host;
+        const text = host.inText != null && jPtr === host.inPtr && jLen === host.inLen
+          ? host.inText : readString(core, jPtr, jLen);
+        this.message(text, seq);
+        return;
+      }
+      this.control(readString(core, ePtr, eLen), JSON.parse(readString(core, jPtr, jLen)));
+    }
+
+    control(event, payload) {
+      if (event === 'state') {
+        this.setState(payload);
+      } else if (event === 'error') {
+        const err = new PyFrameError(`${this.kind} ${this.url}: ${this.rt.strerror(payload.code)}`, payload.code);
+        err.text = payload.text;
+        this.reportError(err);
+      } else if (event === 'resync') {
+        this.listeners.emit('resync');
+      } else if (event === 'attempt') {
+        this.rt.host.next = { WebSocket: this.options.WebSocket, fetch: this.options.fetch };
+      } else if (event === 'token') {
+        this.provideToken();
+      }
+    }
+
+    /** Records a state event and tells 'state' and '<state>' listeners. */
+    setState(ev) {
+      this.state = ev.state;
+      this.lastEvent = ev;
+      this.listeners.emit('state', ev);
+      this.listeners.emit(ev.state, ev);
+    }
+
+    /** Errors go to 'error' listeners; with none, to the console, since
+     * nothing may be dropped silently. */
+    reportError(err) {
+      if (this.listeners.has('error')) this.listeners.emit('error', err);
+      else console.warn(`[pyframe_rt] ${err.message}`);
+    }
+
+    /** Asks options.getToken (sync or async) for a fresh token after a
+     * 4001 / 401. Without a provider the object stays auth_failed until
+     * setToken() or reconnect(). */
+    async provideToken() {
+      const getToken = this.options.getToken;
+      if (!getToken) return;
+      let token;
+      try {
+        token = await getToken();
+        if (typeof token !== 'string' || !token) throw new Error('it returned no token');
+      } catch (e) {
+        this.reportError(new PyFrameError(`${this.kind} ${this.url}: the token provider failed: ${e && e.message}`, PF_EHOST));
+        return;
+      }
+      if (this.rt && this.target) this.applyToken(token);
+    }
+
+    /** Sets the token of later attempts (and resumes an attempt waiting
+     * for one). */
+    setToken(token) {
+      if (typeof token !== 'string') throw new PyFrameError('setToken: expected a string', PF_EINVAL);
+      if (!this.rt) { this.options = Object.assign({}, this.options, { token }); return; }
+      this.applyToken(token);
+    }
+
+    release() {
+      if (this.target) this.rt.removeTarget(this.target);
+      this.target = 0;
+    }
+  }
+
+  /** A reconnecting WebSocket (pf_ws), shared by default with every other
+   * PyFrameRT.socket of the same URL and options (pf_pool). */
+  class Socket extends Transport {
+    constructor(url, options = {}) {
+      super(socketUrl(url), options);
+      this.kind = 'socket';
+      this.shared = options.shared !== false;
+      if (options.type !== undefined && (typeof options.type !== 'string' || !options.type))
+        throw new PyFrameError('option type: expected a message type string', PF_EINVAL);
+      const extra = this.shared ? { idle_timeout_ms: 1000, max_connections: 32 } : {};
+      this.optionsJSON = transportOptionsJSON(options, WS_OPTIONS, extra);
+      this.ws = 0;       // pf_ws * (private, or the pooled socket)
+      this.sub = 0;      // pf_pool_sub * when shared
+      this.pool = null;
+      this.pending = []; // sends made before the runtime loaded
+      this.closed = false;
+    }
+
+    attach(rt) {
+      const core = rt.core;
+      this.listen(rt);
+      try {
+        if (this.shared) {
+          this.pool = sharedPool(rt, this);
+          const rc = withStrings(core, [this.url, this.options.type || ''], (u, t) =>
+            core._pf_api_pool_subscribe(this.pool.ptr, u.ptr, u.len, t.ptr, t.len,
+              this.options.noQueue ? 1 : 0, this.target, rt.scratch));
+          rt.check(rc, `socket(${this.url})`);
+          this.sub = new Uint32Array(core.HEAPU8.buffer, rt.scratch, 1)[0];
+          this.ws = core._pf_pool_sub_ws(this.sub);
+          this.pool.sockets.add(this);
+          const st = STATE_NAMES[core._pf_ws_get_state(this.ws)];
+          if (st !== this.state) {
+            // Joined a socket that was already running: no state change
+            // comes from C, so say where it stands.
+            this.setState({ state: st, cause: 'shared', delay: 0, code: 0, attempt: 0 });
+          }
+        } else {
+          this.ws = withStrings(core, [this.url, this.optionsJSON], (u, o) =>
+            core._pf_api_ws_new(u.ptr, u.len, o.ptr, o.len, this.target));
+          if (!this.ws) throw new PyFrameError(`socket(${this.url}): bad URL or options`, PF_EINVAL);
+          if (this.options.token) withStrings(core, [this.options.token], (t) => core._pf_ws_set_token(this.ws, t.ptr, t.len));
+          if (typeof this.options.lastSeq === 'number') core._pf_api_ws_set_last_seq(this.ws, this.options.lastSeq);
+          rt.check(core._pf_ws_connect(this.ws), `socket(${this.url})`);
+        }
+      } catch (e) {
+        this.detach();
+        throw e;
+      }
+      const pending = this.pending;
+      this.pending = [];
+      for (const p of pending) {
+        try { this.send(p.text, p.opts); } catch (e) { this.reportError(e); }
+      }
+      return this;
+    }
+
+    detach() {
+      if (this.sub) this.rt.core._pf_pool_unsubscribe(this.sub);
+      else if (this.ws) this.rt.core._pf_ws_free(this.ws);
+      if (this.pool) this.pool.sockets.delete(this);
+      this.sub = 0;
+      this.ws = 0;
+      this.release();
+    }
+
+    message(text, seq) {
+      const list = this.listeners.lists.get('message');
+      if (!list) return;
+      let msg;
+      try {
+        msg = JSON.parse(text);
+      } catch (e) {
+        return; // C delivers JSON objects only
+      }
+      for (let i = 0; i < list.length; i++) callListener(list[i], msg, seq, text);
+    }
+
+    applyToken(token) {
+      const core = this.rt.core;
+      if (this.shared) {
+        if (this.pool) this.pool.setToken(token);
+      } else if (this.ws) {
+        withStrings(core, [token], (t) => core._pf_ws_set_token(this.ws, t.ptr, t.len));
+      }
+    }
+
+    /** Sends a JSON value (or a string as it is). Returns true when the
+     * frame went out now, false when it was queued for the next open link.
+     * Throws PyFrameError: PF_EFULL (outbox full: nothing is dropped),
+     * PF_ESTATE (noQueue and not open, or closed), PF_ETYPE. */
+    send(data, opts = {}) {
+      const text = typeof data === 'string' ? data : JSON.stringify(data);
+      if (text === undefined) throw new PyFrameError('send: the value is not JSON-serialisable', PF_ETYPE);
+      if (this.closed) throw new PyFrameError(`send: socket ${this.url} is closed`, PF_ESTATE);
+      const noQueue = !!(opts && opts.noQueue);
+      if (!this.rt) {
+        if (noQueue) throw new PyFrameError(`send: socket ${this.url} is not open yet`, PF_ESTATE);
+        const max = this.options.outboxMax || 256;
+        if (this.pending.length >= max) throw new PyFrameError(`send: socket ${this.url}: queue full`, PF_EFULL);
+        this.pending.push({ text, opts });
+        return false;
+      }
+      const core = this.rt.core;
+      const before = core._pf_ws_outbox_len(this.ws);
+      const rc = withStrings(core, [text], (t) => (this.sub
+        ? core._pf_pool_send(this.sub, t.ptr, t.len, noQueue ? 1 : 0)
+        : core._pf_ws_send(this.ws, t.ptr, t.len, noQueue ? 1 : 0)));
+      if (rc < 0) {
+        const why = rc === PF_EFULL ? 'the outbox is full' : rc === PF_ESTATE ? 'not open' : this.rt.strerror(rc);
+        throw new PyFrameError(`send on ${this.url}: ${why}`, rc);
+      }
+      return core._pf_ws_outbox_len(this.ws) <= before;
+    }
+
+    /** Closes at the app's request: no reconnect. A shared socket is left
+     * to its other users (it closes when the last one leaves); a private
+     * one keeps its outbox for a later reconnect(). */
+    close() {
+      if (this.closed) return;
+      this.closed = true;
+      if (!this.rt) return;
+      if (this.shared) {
+        this.detach();
+        this.setState({ state: 'closed', cause: 'app', delay: 0, code: 1000, attempt: 0 });
+      } else {
+        this.rt.core._pf_ws_close(this.ws);
+      }
+    }
+
+    /** Drops the link and connects again at once (every user of a shared
+     * socket sees it); starts again after close(). */
+    reconnect() {
+      this.closed = false;
+      if (!this.rt) return;
+      if (!this.ws) this.attach(this.rt); // a shared socket after close(), or never attached
+      else this.rt.check(this.rt.core._pf_ws_reconnect(this.ws), `reconnect(${this.url})`);
+    }
+
+    /** Frees the C object. The socket cannot be used after. */
+    dispose() {
+      this.close();
+      if (this.rt && this.ws) this.detach();
+    }
+
+    /** The last seq handled (-1: none). */
+    get lastSeq() { return this.ws ? this.rt.core._pf_api_ws_last_seq(this.ws) : -1; }
+
+    /** Counters of the (possibly shared) connection. */
+    get stats() {
+      if (!this.ws) return null;
+      const core = this.rt.core;
+      const buf = this.rt.statsBuffer();
+      core._pf_api_ws_stats(this.ws, buf);
+      const v = new Float64Array(core.HEAPU8.buffer, buf, 10);
+      return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], sent: v[4],
+        requeued: v[5], attempts: v[6], pings: v[7], coreOnly: !!v[8], queued: v[9] };
+    }
+  }
+
+  /** One pf_pool per distinct set of transport options (and token, token
+   * provider, WebSocket class): sockets to the same URL within it share one
+   * connection. */
+  function sharedPool(rt, sock) {
+    const o = sock.options;
+    const key = JSON.stringify([sock.optionsJSON, o.token || '', identity(o.getToken), identity(o.WebSocket)]);
+    if (!rt.socketPools) rt.socketPools = new Map();
+    let pool = rt.socketPools.get(key);
+    if (pool) return pool;
+    const core = rt.core;
+    pool = {
+      ptr: 0,
+      sockets: new Set(),
+      setToken(token) {
+        withStrings(core, [token], (t) => core._pf_pool_set_token(pool.ptr, t.ptr, t.len));
+      },
+    };
+    const raw = (ePtr, eLen) => {
+      const event = readString(core, ePtr, eLen);
+      if (event === 'attempt') {
+        rt.host.next = { WebSocket: o.WebSocket, fetch: o.fetch };
+      } else if (event === 'token') {
+        // One provider for the pool (its key includes getToken).
+        const any = pool.sockets.values().next().value;
+        if (any) any.provideToken();
+      }
+    };
+    raw.raw = raw;
+    const target = rt.addTarget(raw);
+    pool.ptr = withStrings(core, [sock.optionsJSON], (j) => core._pf_api_pool_new(j.ptr, j.len, target));
+    if (!pool.ptr) {
+      rt.removeTarget(target);
+      throw new PyFrameError(`socket(${sock.url}): bad options`, PF_EINVAL);
+    }
+    if (o.token) pool.setToken(o.token);
+    rt.socketPools.set(key, pool);
+    return pool;
+  }
+
+  /** A reconnecting Server-Sent Events stream (pf_sse over fetch). */
+  class EventStream extends Transport {
+    constructor(url, options = {}) {
+      super(eventsUrl(url), options);
+      this.kind = 'events';
+      this.optionsJSON = transportOptionsJSON(options, SSE_OPTIONS, {});
+      if (options.lastEventId !== undefined && typeof options.lastEventId !== 'string')
+        throw new PyFrameError('option lastEventId: expected a string', PF_EINVAL);
+      this.sse = 0;
+      this.closed = false;
+    }
+
+    attach(rt) {
+      const core = rt.core;
+      this.listen(rt);
+      this.sse = withStrings(core, [this.url, this.optionsJSON], (u, o) =>
+        core._pf_api_sse_new(u.ptr, u.len, o.ptr, o.len, this.target));
+      if (!this.sse) {
+        this.release();
+        throw new PyFrameError(`events(${this.url}): bad URL or options`, PF_EINVAL);
+      }
+      if (this.options.token) this.applyToken(this.options.token);
+      if (this.options.lastEventId)
+        withStrings(core, [this.options.lastEventId], (s) => core._pf_sse_set_last_event_id(this.sse, s.ptr, s.len));
+      if (!this.closed) rt.check(core._pf_sse_connect(this.sse), `events(${this.url})`);
+      return this;
+    }
+
+    /** An event: {event, id, seq, data} from C. Listeners of 'message'
+     * get (data, {event, id, seq}). */
+    message(text) {
+      if (!this.listeners.has('message')) return;
+      const m = JSON.parse(text);
+      this.listeners.emit('message', m.data, { event: m.event, id: m.id, seq: m.seq });
+    }
+
+    applyToken(token) {
+      const core = this.rt.core;
+      if (this.sse) withStrings(core, [token], (t) => core._pf_sse_set_token(this.sse, t.ptr, t.len));
+    }
+
+    close() {
+      this.closed = true;
+      if (this.sse) this.rt.core._pf_sse_close(this.sse);
+    }
+
+    /** Starts again (after close(), a stop, or to retry at once). */
+    reconnect() {
+      this.closed = false;
+      if (!this.sse) return;
+      const core = this.rt.core;
+      if (!['closed', 'auth_failed', 'forbidden', 'not_found', 'idle'].includes(this.state)) core._pf_sse_close(this.sse);
+      this.rt.check(core._pf_sse_connect(this.sse), `reconnect(${this.url})`);
+    }
+
+    dispose() {
+      this.closed = true;
+      if (this.sse) this.rt.core._pf_sse_free(this.sse);
+      this.sse = 0;
+      if (this.rt) this.release();
+    }
+
+    /** The last event id seen ('' when none); the next stream resumes
+     * from it with ?last_event_id=. */
+    get lastEventId() {
+      if (!this.sse) return this.options.lastEventId || '';
+      const core = this.rt.core;
+      const ptr = core._pf_sse_last_event_id(this.sse, this.rt.scratch);
+      return readString(core, ptr, new Uint32Array(core.HEAPU8.buffer, this.rt.scratch, 1)[0]);
+    }
+
+    /** The server's last retry: value in ms, or -1. */
+    get serverRetry() { return this.sse ? this.rt.core._pf_sse_server_retry_ms(this.sse) : -1; }
+
+    get stats() {
+      if (!this.sse) return null;
+      const core = this.rt.core;
+      const buf = this.rt.statsBuffer();
+      core._pf_api_sse_stats(this.sse, buf);
+      const v = new Float64Array(core.HEAPU8.buffer, buf, 6);
+      return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], attempts: v[4], errors: v[5] };
+    }
+  }
+
+  /** Returns a Socket / EventStream at once and attaches it to the runtime
+   * in a microtask (or when load() resolves), so that listeners added right
+   * after creation hear every event, the first 'connecting' included. */
+  function openTransport(getRuntime, make) {
+    const t = make();
+    t.ready = Promise.resolve().then(getRuntime).then((rt) => {
+      if (t.closed && t.kind === 'socket') {
+        t.rt = rt; // closed before it loaded: reconnect() attaches it
+        return t;
+      }
+      t.attach(rt);
+      return t;
+    });
+    t.ready.catch((e) => t.reportError(e));
+    return t;
+  }
+
+  Runtime.prototype.statsBuffer = function statsBuffer() {
+    if (!this.statsScratch) this.statsScratch = this.core._malloc(8 * 16);
+    return this.statsScratch;
+  };
+
+  /** rt.socket(url, options): see PyFrameRT.socket. */
+  Runtime.prototype.socket = function socket(url, options = {}) {
+    return openTransport(() => this, () => new Socket(url, options));
+  };
+
+  /** rt.events(url, options): see PyFrameRT.events. */
+  Runtime.prototype.events = function events(url, options = {}) {
+    return openTransport(() => this, () => new EventStream(url, options));
+  };
+
+  // ---- components -------------------------------------------------------------
+
+  /** Event types that do not bubble: delegated in the capture phase. */
+  const CAPTURE_TYPES = new Set(['focus', 'blur', 'scroll', 'load', 'error']);
+
+  /** What PyFrameRT.mount returns: the mounted instance of a component. */
+  class ComponentHandle {
+    constructor(rt, name, element) {
+      this.rt = rt;
+      this.name = name;
+      this.element = element;
+      this.root = 0;
+      this.listeners = new Map();   // page event -> Set of functions
+      this.domListeners = new Map(); // DOM event type -> listener
+      this.applier = null;
+      this.stateView = null;
+    }
+
+    /** The component's State store (read it, subscribe to it, or set
+     * values as the component's own code would). */
+    get state() {
+      if (!this.root) throw new PyFrameError(`${this.name} is not mounted`, -9);
+      if (!this.stateView) {
+        const ptr = this.rt.core._pf_api_component_state(this.root);
+        this.stateView = new State(this.rt, ptr, false);
+      }
+      return this.stateView;
+    }
+
+    get mounted() { return this.root !== 0; }
+
+    /** Listens to an event the component emits (pf_component_emit). */
+    on(event, fn) {
+      if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+      this.listeners.get(event).add(fn);
+      return () => this.off(event, fn);
+    }
+
+    off(event, fn) { this.listeners.get(event)?.delete(fn); }
+
+    /** Delivered by the host: a page event, or one of the fixed browser
+     * calls of pf_component_call ("call:focus", ...). */
+    receive(event, payload) {
+      if (event.startsWith('call:')) return this.browserCall(event.slice(5), payload);
+      let data = payload;
+      try { data = JSON.parse(payload); } catch (e) { /* keep the text */ }
+      for (const fn of this.listeners.get(event) || []) fn(data);
+      return 0;
+    }
+
+    /** The element of this component whose data-id (else id) is `key`. */
+    byKey(key) {
+      const k = String(key);
+      for (const el of this.element.querySelectorAll('[data-id], [id]')) {
+        if (el.getAttribute('data-id') === k || (!el.hasAttribute('data-id') && el.id === k)) return el;
+      }
+      return null;
+    }
+
+    browserCall(name, args) {
+      const el = args && args.key !== undefined ? this.byKey(args.key) : null;
+      if (!el) return -5;
+      switch (name) {
+        case 'focus': el.focus(); return 0;
+        case 'blur': el.blur(); return 0;
+        case 'scroll_into_view': el.scrollIntoView({ block: 'nearest' }); return 0;
+        case 'set_selection':
+          el.setSelectionRange(args.start, args.end);
+          return 0;
+        case 'set_range_text': {
+          // A remote edit: replace a range without reassigning the value,
+          // so the browser keeps the local caret where it belongs.
+          const focused = el.ownerDocument.activeElement === el;
+          const [s, e] = [el.selectionStart, el.selectionEnd];
+          el.setRangeText(String(args.text), args.start, args.end, 'preserve');
+          if (!focused) el.setSelectionRange(s, e);
+          return 0;
+        }
+        default: return -1;
+      }
+    }
+
+    /** Routes DOM events of `type` declared with data-on-<type> in the
+     * markup to the component in C (one listener per type on the root). */
+    delegate(type) {
+      if (this.domListeners.has(type) || !/^[a-z]+$/.test(type)) return;
+      const attr = `data-on-${type}`;
+      const listener = (ev) => {
+        if (!this.root) return;
+        const target = ev.target && ev.target.closest ? ev.target.closest(`[${attr}]`) : null;
+        if (!target || !this.element.contains(target)) return;
+        const nodeId = this.applier.ids.get(target);
+        if (nodeId === undefined) return; // inside trusted markup: not ours
+        if (type === 'submit') ev.preventDefault();
+        const control = ev.target;
+        const isText = control && typeof control.selectionStart === 'number';
+        const value = control && 'value' in control && typeof control.value === 'string' ? control.value : null;
+        const core = this.rt.core;
+        withStrings(core, [type, value ?? ''], (t, v) =>
+          core._pf_component_dispatch(this.root, nodeId, t.ptr, t.len, value === null ? 0 : v.ptr, v.len,
+            isText ? control.selectionStart : -1, isText ? control.selectionEnd : -1));
+      };
+      this.element.addEventListener(type, listener, CAPTURE_TYPES.has(type));
+      this.domListeners.set(type, listener);
+    }
+
+    /** Unmounts the component: it removes its DOM, closes its connections
+     * and frees its memory. Calling it twice is harmless. */
+    unmount() {
+      if (!this.root) return;
+      const rt = this.rt;
+      rt.core._pf_component_unmount_root(this.root);
+      for (const [type, fn] of this.domListeners) this.element.removeEventListener(type, fn, CAPTURE_TYPES.has(type));
+      this.domListeners.clear();
+      if (this.stateView) this.stateView.free();
+      this.stateView = null;
+      rt.host.patchers.delete(this.root);
+      rt.removeTarget(this.root);
+      rt.mounted.delete(this.element);
+      this.root = 0;
+    }
+  }
+
+  /** Reads props from data-* attributes: JSON-looking values are parsed
+   * ("3", "true", "[1]"), everything else stays a string. */
+  function propsFromDataset(el) {
+    const props = {};
+    for (const [k, v] of Object.entries(el.dataset)) {
+      if (k === 'pyframeComponent') continue;
+      const key = k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+      let value = v;
+      if (/^(true|false|null|-?\d+(\.\d+)?|[[{].*)$/s.test(v)) {
+        try { value = JSON.parse(v); } catch (e) { value = v; }
+      }
+      props[key] = value;
+    }
+    return props;
+  }
+
+  Runtime.prototype.mount = function mount(name, elementOrId, props = {}) {
+    if (typeof document === 'undefined') throw new PyFrameError('mount needs a DOM (a browser page)', -9);
+    const el = typeof elementOrId === 'string' ? document.getElementById(elementOrId) : elementOrId;
+    if (!el) throw new PyFrameError(`mount(${JSON.stringify(name)}): no element with id ${JSON.stringify(String(elementOrId))}`, -5);
+    if (!this.mounted) this.mounted = new WeakMap();
+    if (this.mounted.has(el)) {
+      const other = this.mounted.get(el);
+      throw new PyFrameError(`mount(${JSON.stringify(name)}): element ${el.id ? '#' + el.id : ''} already has ${other.name} mounted`, -13);
+    }
+    if (props === null || typeof props !== 'object' || Array.isArray(props))
+      throw new PyFrameError(`mount(${JSON.stringify(name)}): props must be a plain object`, -4);
+    const handle = new ComponentHandle(this, String(name), el);
+    const root = this.addTarget((event, payload) => handle.receive(event, payload));
+    handle.root = root;
+    handle.applier = new DomApplier(el, (type) => handle.delegate(type));
+    this.host.patchers.set(root, (bytes) => handle.applier.apply(bytes));
+    this.mounted.set(el, handle);
+    el.textContent = '';
+    const core = this.core;
+    let rc;
+    try {
+      rc = withStrings(core, [String(name), JSON.stringify(props)], (n, p) =>
+        core._pf_api_mount(n.ptr, n.len, root, p.ptr, p.len));
+    } catch (e) {
+      rc = -11;
+    }
+    if (rc < 0) {
+      this.host.patchers.delete(root);
+      this.removeTarget(root);
+      this.mounted.delete(el);
+      handle.root = 0;
+      const why = rc === -5 ? `unknown component ${JSON.stringify(String(name))}` : this.strerror(rc);
+      throw new PyFrameError(`mount(${JSON.stringify(name)}): ${why}`, rc);
+    }
+    return handle;
+  };
+
+  /** Mounts every element with data-pyframe-component="Name" under `root`,
+   * with props from its data-* attributes. Returns the handles; elements
+   * already mounted are skipped; an element that fails is reported in
+   * `errors` and does not stop the others. */
+  Runtime.prototype.mountAll = function mountAll(root = document) {
+    const handles = [];
+    const errors = [];
+    for (const el of root.querySelectorAll('[data-pyframe-component]')) {
+      if (this.mounted && this.mounted.has(el)) continue;
+      try {
+        handles.push(this.mount(el.dataset.pyframeComponent, el, propsFromDataset(el)));
+      } catch (e) {
+        errors.push({ element: el, error: e });
+      }
+    }
+    handles.errors = errors;
+    return handles;
+  };
 
   // ---- loading ------------------------------------------------------------
 
@@ -622,6 +1557,8 @@ const PyFrameRT = (() => {
     }
     const core = await createPyFrameCore(moduleArg);
     host.attach(core);
+    const rc = core._pf_api_init();
+    if (rc < 0) throw new PyFrameError(`registering the built-in components failed (${rc})`, rc);
     return new Runtime(core, host);
   }
 
@@ -643,7 +1580,27 @@ const PyFrameRT = (() => {
     async createState(initial) {
       return (await load()).createState(initial);
     },
+    /** Mounts component `name` into the element (or element id) with
+     * props; resolves to its handle ({unmount(), state, on(event, fn)}). */
+    async mount(name, elementOrId, props) {
+      return (await load()).mount(name, elementOrId, props);
+    },
+    /** Mounts every [data-pyframe-component] element under root. */
+    async mountAll(root) {
+      return (await load()).mountAll(root);
+    },
+    /** A reconnecting WebSocket (runtime/pf_ws.c), returned at once; it
+     * connects when the runtime has loaded (`await sock.ready` to wait).
+     * Sockets to the same URL with the same options share one connection
+     * unless options.shared is false. */
+    socket(url, options) {
+      return openTransport(() => load(), () => new Socket(url, options));
+    },
+    /** A reconnecting Server-Sent Events stream (runtime/pf_sse.c). */
+    events(url, options) {
+      return openTransport(() => load(), () => new EventStream(url, options));
+    },
     /** Internal pieces exposed for the tests of the bindings. */
-    _internal: { SseParser },
+    _internal: { SseParser, DomApplier },
   };
 })();

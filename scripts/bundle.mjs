@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { minify } from 'terser';
 
 const [buildDir, distDir] = process.argv.slice(2);
 if (!buildDir || !distDir) {
@@ -50,7 +51,18 @@ export default PyFrameRT;
 export { PyFrameRT };
 `;
 
+// Minified for size (names of properties are kept: the glue and the API use
+// them across files). PF_BUNDLE_DEBUG=1 keeps the readable text.
+async function shrink(code, module) {
+  if (process.env.PF_BUNDLE_DEBUG) return code;
+  const out = await minify(code, {
+    module, ecma: 2020, compress: { passes: 2 }, mangle: true,
+    format: { comments: /^!/ },
+  });
+  return out.code + '\n';
+}
+
 mkdirSync(distDir, { recursive: true });
-writeFileSync(join(distDir, 'pyframe_rt.js'), classic);
-writeFileSync(join(distDir, 'pyframe_rt.mjs'), esm);
+writeFileSync(join(distDir, 'pyframe_rt.js'), await shrink(classic, false));
+writeFileSync(join(distDir, 'pyframe_rt.mjs'), await shrink(esm, true));
 copyFileSync(join(buildDir, 'pyframe_rt.wasm'), join(distDir, 'pyframe_rt.wasm'));

@@ -1,0 +1,23 @@
+/* pf_components.c: the registry of built-in components (see pf_components.h). */
+#include "pf_components.h"
+
+#include <stddef.h>
+
+#include "pf_component.h"
+#include "pf_error.h"
+
+/* The built-in classes, one per file of components/. Filled in as the
+ * components land. */
+static const pf_component_class *const builtin[] = {
+    NULL,
+};
+
+int pf_components_register_builtin(void)
+{
+    for (size_t i = 0; builtin[i]; i++) {
+        int rc = pf_component_register(builtin[i]);
+        if (rc != PF_OK && rc != PF_EEXIST)
+            return rc;
+    }
+    return PF_OK;
+}
