@@ -82,6 +82,9 @@ bench:
 	@$(MAKE) sizes
 	@echo "== server benchmark"
 	@node bench/server.mjs
+	@node bench/transport.mjs
+	@$(MAKE) traces && mkdir -p $(BUILD)/bench && gcc $(CSTD) -O2 $(INCLUDES) bench/ot_native.c $(NATIVE_R)/libpyframe_rt.a -lm -o $(BUILD)/bench/ot_native && for v in "" _bulk; do $(EMENV) emcc $(CSTD) -O2 -Iruntime $${v:+-mbulk-memory} bench/ot_replay.c runtime/pf_ot.c runtime/pf_text.c runtime/pf_error.c -sENVIRONMENT=node -sMODULARIZE=1 -sALLOW_MEMORY_GROWTH=1 -sEXPORTED_FUNCTIONS='["_malloc","_free","_bench_replay","_pf_text_data","_pf_text_free"]' -o $(BUILD)/bench/ot_replay$$v.cjs || exit 1; done && node bench/ot.mjs
+	@node bench/dom.mjs
 
 # ---- cJSON (source from Debian, see scripts/setup.sh) -----------------------
 
@@ -173,8 +176,8 @@ $(WASM_T)/test/%.o: test/native/%.cc $(C_HDR) test/fake_host.h $(CJSON_DIR)/cJSO
 	@mkdir -p $(dir $@)
 	$(EMENV) em++ -std=c++17 -Wall -O2 $(TEST_INCLUDES) -c $< -o $@
 
-$(WASM_T)/pf_tests.js: $(patsubst test/native/%.cc,$(WASM_T)/test/%.o,$(TEST_SRC)) $(WASM_T)/fake_host.o $(WASM_T_OBJ) $(WASM_T)/gtest-all.o $(WASM_T)/gtest_main.o
-	$(EMENV) em++ -O2 $^ -o $@ -sENVIRONMENT=node -sNODERAWFS=1 -sEXIT_RUNTIME=1 \
+$(WASM_T)/pf_tests.js: test/wasm_pre.js $(patsubst test/native/%.cc,$(WASM_T)/test/%.o,$(TEST_SRC)) $(WASM_T)/fake_host.o $(WASM_T_OBJ) $(WASM_T)/gtest-all.o $(WASM_T)/gtest_main.o
+	$(EMENV) em++ -O2 $(filter %.o,$^) -o $@ --pre-js test/wasm_pre.js -sENVIRONMENT=node -sNODERAWFS=1 -sEXIT_RUNTIME=1 \
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=4194304
 	@# The repository is "type": "module"; the test glue is CommonJS.
 	@echo '{"type": "commonjs"}' > $(WASM_T)/package.json
