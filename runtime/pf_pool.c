@@ -141,19 +141,46 @@ static void fwd_state(void *ud, const pf_ws_event *ev)
     end(e);
 }
 
+/* The "type" of a frame: from the tree, or (opts.ws.no_tree) read from
+ * the text without one. Sets *t NULL when it has none. */
+static void frame_type(const char *text, size_t len, const cJSON *msg, const char **t, size_t *tlen)
+{
+    *t = NULL;
+    *tlen = 0;
+    if (msg) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+        if (cJSON_IsString(type)) {
+            *t = type->valuestring;
+            *tlen = strlen(*t);
+        }
+    } else {
+        pf__ws_scan_result r;
+        if (pf__ws_scan(text, len, &r) == PF_OK) {
+            *t = r.type;
+            *tlen = r.type_len;
+        }
+    }
+}
+
 static void fwd_message(void *ud, const char *text, size_t len, const cJSON *msg, int64_t seq)
 {
     entry *e = ud;
-    size_t n = e->nsubs;
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
-    const char *t = cJSON_IsString(type) ? type->valuestring : NULL;
+    size_t n = e->nsubs, tlen = 0;
+    const char *t = NULL;
+    int typed = 0; /* the type is read once, when a filter needs it */
     begin(e);
     for (size_t i = 0; i < n && !should_stop(e); i++) {
         pf_pool_sub *s = e->subs[i];
         if (s->gone || !s->cb.on_message)
             continue;
-        if (s->type && (!t || strcmp(s->type, t) != 0))
-            continue;
+        if (s->type) {
+            if (!typed) {
+                frame_type(text, len, msg, &t, &tlen);
+                typed = 1;
+            }
+            if (!t || strlen(s->type) != tlen || memcmp(s->type, t, tlen) != 0)
+                continue;
+        }
         s->cb.on_message(s->ud, text, len, msg, seq);
     }
     end(e);

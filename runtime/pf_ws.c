@@ -654,13 +654,60 @@ static int is_rate_limit_reply(const cJSON *msg, double *ms, double fallback_ms)
     return 1;
 }
 
+/* Drops a seq already seen, else hands the frame to on_message. A
+ * snapshot's seq sets the position. */
+static void deliver(pf_ws *ws, const char *data, size_t len, const cJSON *msg, int64_t seq,
+                    int snapshot)
+{
+    if (snapshot) {
+        if (seq >= 0)
+            ws->last_seq = seq;
+    } else if (seq >= 0) {
+        if (seq <= ws->last_seq) {
+            ws->st.duplicates++;
+            return;
+        }
+        ws->last_seq = seq;
+    }
+    ws->st.received++;
+    if (ws->cb.on_message && !ws->dying) {
+        ws->busy++;
+        ws->cb.on_message(ws->ud, data, len, msg, seq);
+        ws->busy--;
+    }
+}
+
+static int is_span(const char *s, size_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s && len == n && memcmp(s, lit, n) == 0;
+}
+
+/* opts.no_tree: an ordinary frame is checked and delivered without a cJSON
+ * tree. Returns 1 when the frame was dealt with (delivered, dropped or
+ * reported), 0 when it needs the full parse (a control frame). */
+static int fast_path(pf_ws *ws, const char *data, size_t len)
+{
+    pf__ws_scan_result r;
+    int rc = pf__ws_scan(data, len, &r);
+    if (rc != PF_OK) {
+        ws->st.malformed++;
+        report(ws, rc, data, len);
+        return 1;
+    }
+    if (!r.simple || is_span(r.type, r.type_len, "pong") || is_span(r.type, r.type_len, "ping") ||
+        is_span(r.type, r.type_len, "resync") || is_span(r.type, r.type_len, "snapshot"))
+        return 0;
+    deliver(ws, data, len, NULL, r.seq, 0);
+    return 1;
+}
+
 static void io_message(void *ud, int32_t handle, const char *data, size_t len)
 {
     pf_ws *ws = ud;
     cJSON *msg;
     const cJSON *type;
     const char *t = NULL;
-    int64_t seq;
     double hold_ms;
     if (handle != ws->handle)
         return;
@@ -671,6 +718,8 @@ static void io_message(void *ud, int32_t handle, const char *data, size_t len)
         report(ws, PF_ETOOBIG, data, len);
         goto out;
     }
+    if (ws->o.no_tree && fast_path(ws, data, len))
+        goto out;
     msg = cJSON_ParseWithLength(data, len);
     if (!msg || !cJSON_IsObject(msg)) {
         ws->st.malformed++;
@@ -697,24 +746,7 @@ static void io_message(void *ud, int32_t handle, const char *data, size_t len)
     } else if (!t && is_rate_limit_reply(msg, &hold_ms, ws->o.long_backoff_ms)) {
         rate_limited(ws, hold_ms);
     } else {
-        seq = pf__ws_seq_of(msg);
-        if (t && strcmp(t, "snapshot") == 0) {
-            if (seq >= 0)
-                ws->last_seq = seq; /* a snapshot sets the position */
-        } else if (seq >= 0) {
-            if (seq <= ws->last_seq) {
-                ws->st.duplicates++;
-                cJSON_Delete(msg);
-                goto out;
-            }
-            ws->last_seq = seq;
-        }
-        ws->st.received++;
-        if (ws->cb.on_message && !ws->dying) {
-            ws->busy++;
-            ws->cb.on_message(ws->ud, data, len, msg, seq);
-            ws->busy--;
-        }
+        deliver(ws, data, len, msg, pf__ws_seq_of(msg), t && strcmp(t, "snapshot") == 0);
     }
     cJSON_Delete(msg);
 out:
@@ -1096,4 +1128,283 @@ int64_t pf__ws_seq_of(const cJSON *msg)
     if (seq->valuedouble != (double)(int64_t)seq->valuedouble)
         return -1;
     return (int64_t)seq->valuedouble;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A strict JSON scanner that allocates nothing (opts.no_tree)              */
+/* ------------------------------------------------------------------------ */
+
+#define SCAN_MAX_DEPTH 1000 /* cJSON's nesting limit */
+
+typedef struct scanner {
+    const char *s;
+    size_t n, i;
+    int depth;
+} scanner;
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int is_hex(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static void skip_ws(scanner *sc)
+{
+    while (sc->i < sc->n) {
+        char c = sc->s[sc->i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            return;
+        sc->i++;
+    }
+}
+
+/* A string at the opening quote: sets its contents' span and whether it
+ * holds an escape. Returns 0, or -1 when malformed. */
+static int scan_string(scanner *sc, size_t *start, size_t *len, int *escaped)
+{
+    const char *s = sc->s;
+    size_t i = sc->i + 1;
+    *start = i;
+    *escaped = 0;
+    while (i < sc->n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"') {
+            *len = i - *start;
+            sc->i = i + 1;
+            return 0;
+        }
+        if (c < 0x20)
+            return -1;
+        if (c != '\\') {
+            i++;
+            continue;
+        }
+        *escaped = 1;
+        if (++i >= sc->n)
+            return -1;
+        switch (s[i]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            i++;
+            break;
+        case 'u':
+            if (sc->n - i < 5 || !is_hex(s[i + 1]) || !is_hex(s[i + 2]) || !is_hex(s[i + 3]) ||
+                !is_hex(s[i + 4]))
+                return -1;
+            i += 5;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return -1;
+}
+
+/* A number; *plain is 1 when it is digits only (no sign, fraction or
+ * exponent). */
+static int scan_number(scanner *sc, int *plain)
+{
+    const char *s = sc->s;
+    size_t i = sc->i, n = sc->n;
+    *plain = 1;
+    if (i < n && s[i] == '-') {
+        *plain = 0;
+        i++;
+    }
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && is_digit(s[i]))
+            i++;
+    else
+        return -1;
+    if (i < n && s[i] == '.') {
+        *plain = 0;
+        if (++i >= n || !is_digit(s[i]))
+            return -1;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        *plain = 0;
+        if (++i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !is_digit(s[i]))
+            return -1;
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    sc->i = i;
+    return 0;
+}
+
+static int scan_literal(scanner *sc, const char *lit)
+{
+    size_t k = strlen(lit);
+    if (sc->n - sc->i < k || memcmp(sc->s + sc->i, lit, k) != 0)
+        return -1;
+    sc->i += k;
+    return 0;
+}
+
+static int scan_object(scanner *sc, pf__ws_scan_result *r);
+static int scan_array(scanner *sc);
+
+static int scan_value(scanner *sc)
+{
+    size_t a, b;
+    int e;
+    skip_ws(sc);
+    if (sc->i >= sc->n)
+        return -1;
+    switch (sc->s[sc->i]) {
+    case '{': return scan_object(sc, NULL);
+    case '[': return scan_array(sc);
+    case '"': return scan_string(sc, &a, &b, &e);
+    case 't': return scan_literal(sc, "true");
+    case 'f': return scan_literal(sc, "false");
+    case 'n': return scan_literal(sc, "null");
+    default: return scan_number(sc, &e);
+    }
+}
+
+/* After a member or element: ',' (returns 1, more follow), `close`
+ * (returns 0, done) or malformed (-1). */
+static int scan_next(scanner *sc, char close)
+{
+    skip_ws(sc);
+    if (sc->i >= sc->n)
+        return -1;
+    if (sc->s[sc->i] == ',') {
+        sc->i++;
+        return 1;
+    }
+    if (sc->s[sc->i] == close) {
+        sc->i++;
+        sc->depth--;
+        return 0;
+    }
+    return -1;
+}
+
+static int scan_array(scanner *sc)
+{
+    int more;
+    if (++sc->depth > SCAN_MAX_DEPTH)
+        return -1;
+    sc->i++;
+    skip_ws(sc);
+    if (sc->i < sc->n && sc->s[sc->i] == ']') {
+        sc->i++;
+        sc->depth--;
+        return 0;
+    }
+    do {
+        if (scan_value(sc))
+            return -1;
+    } while ((more = scan_next(sc, ']')) == 1);
+    return more;
+}
+
+/* The value of a top-level member named `key`: records "type" and "seq". */
+static int scan_top_member(scanner *sc, pf__ws_scan_result *r, const char *key, size_t klen,
+                           int kesc, int *seen)
+{
+    const char *s = sc->s;
+    if (kesc) {
+        r->simple = 0; /* an escaped name may spell any of them */
+    } else if (klen == 4 && memcmp(key, "type", 4) == 0) {
+        size_t vs, vl;
+        int vesc;
+        if (*seen & 1 || s[sc->i] != '"') {
+            r->simple = 0;
+        } else {
+            *seen |= 1;
+            if (scan_string(sc, &vs, &vl, &vesc))
+                return -1;
+            if (vesc) {
+                r->simple = 0;
+            } else {
+                r->type = s + vs;
+                r->type_len = vl;
+            }
+            return 0;
+        }
+    } else if (klen == 3 && memcmp(key, "seq", 3) == 0) {
+        size_t start = sc->i;
+        int plain;
+        if (*seen & 2 || !(is_digit(s[sc->i]) || s[sc->i] == '-')) {
+            r->simple = 0;
+        } else {
+            *seen |= 2;
+            if (scan_number(sc, &plain))
+                return -1;
+            if (plain && sc->i - start <= 15) {
+                int64_t v = 0;
+                for (size_t i = start; i < sc->i; i++)
+                    v = v * 10 + (s[i] - '0');
+                r->seq = v;
+            } else {
+                r->simple = 0;
+            }
+            return 0;
+        }
+    } else if (klen == 5 && memcmp(key, "error", 5) == 0) {
+        r->simple = 0;
+    }
+    return scan_value(sc);
+}
+
+/* An object; `r` is non-NULL at the top level. */
+static int scan_object(scanner *sc, pf__ws_scan_result *r)
+{
+    int more, seen = 0;
+    if (++sc->depth > SCAN_MAX_DEPTH)
+        return -1;
+    sc->i++;
+    skip_ws(sc);
+    if (sc->i < sc->n && sc->s[sc->i] == '}') {
+        sc->i++;
+        sc->depth--;
+        return 0;
+    }
+    do {
+        size_t ks, kl;
+        int kesc;
+        skip_ws(sc);
+        if (sc->i >= sc->n || sc->s[sc->i] != '"' || scan_string(sc, &ks, &kl, &kesc))
+            return -1;
+        skip_ws(sc);
+        if (sc->i >= sc->n || sc->s[sc->i] != ':')
+            return -1;
+        sc->i++;
+        skip_ws(sc);
+        if (sc->i >= sc->n)
+            return -1;
+        if (r ? scan_top_member(sc, r, sc->s + ks, kl, kesc, &seen) : scan_value(sc))
+            return -1;
+    } while ((more = scan_next(sc, '}')) == 1);
+    return more;
+}
+
+int pf__ws_scan(const char *s, size_t len, pf__ws_scan_result *r)
+{
+    scanner sc = { s, len, 0, 0 };
+    int object;
+    r->type = NULL;
+    r->type_len = 0;
+    r->seq = -1;
+    r->simple = 1;
+    if (!s)
+        return PF_EJSON;
+    skip_ws(&sc);
+    if (sc.i >= len)
+        return PF_EJSON;
+    object = s[sc.i] == '{';
+    if (object ? scan_object(&sc, r) : scan_value(&sc))
+        return PF_EJSON;
+    skip_ws(&sc);
+    if (sc.i != len)
+        return PF_EJSON;
+    return object ? PF_OK : PF_EPROTO;
 }

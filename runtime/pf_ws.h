@@ -24,7 +24,10 @@
  *   - pauses while offline and retries at once when back online or visible.
  *
  * Inbound frames are parsed once with cJSON; subscribers get the raw text
- * and the parsed object, both borrowed for the call.
+ * and the parsed object, both borrowed for the call. An owner that parses
+ * the text itself (the JS API) sets opts.no_tree: ordinary frames are then
+ * checked by a strict scanner that allocates nothing and reads only the
+ * top-level type and seq.
  */
 #ifndef PF_WS_H
 #define PF_WS_H
@@ -115,6 +118,14 @@ typedef struct pf_ws_opts {
     int no_resume;                /* 1: never append ?since= */
     size_t resend_window;         /* sends kept for rate-limit requeue;
                                      default 16 */
+    int no_tree;                  /* 1: ordinary frames are checked (one
+                                     strict JSON object) and their type and
+                                     seq read without building a cJSON tree;
+                                     on_message then gets msg NULL. For
+                                     owners that parse the text themselves
+                                     (the JS API). Control frames (ping,
+                                     pong, resync, snapshot, errors) are
+                                     still parsed in full. */
 } pf_ws_opts;
 
 typedef struct pf_ws pf_ws;
@@ -127,7 +138,8 @@ typedef struct pf_ws_callbacks {
     void (*on_state)(void *ud, const pf_ws_event *ev);
 
     /* A frame arrived. `text` (not NUL-terminated) and `msg` (the parsed
-     * JSON object) are borrowed for the call. `seq` is the frame's seq, or
+     * JSON object; NULL with opts.no_tree) are borrowed for the call.
+     * `seq` is the frame's seq, or
      * -1 when it has none. Duplicates, pongs and rate-limit replies are not
      * delivered. */
     void (*on_message)(void *ud, const char *text, size_t len,

@@ -29,4 +29,20 @@ int pf__ws_parse_number(const char *s, size_t len, double *out);
  * non-negative integer. */
 int64_t pf__ws_seq_of(const struct cJSON *msg);
 
+/* What pf__ws_scan found at the top level of an object. Spans point into
+ * the scanned text. */
+typedef struct pf__ws_scan_result {
+    const char *type;   /* the "type" string without quotes, or NULL */
+    size_t type_len;
+    int64_t seq;        /* a plain non-negative integer "seq", else -1 */
+    int simple;         /* 1: no escape in "type", "seq" absent or plain,
+                           no "error" member, no repeated type/seq */
+} pf__ws_scan_result;
+
+/* Checks that `s` is exactly one JSON object (RFC 8259, as strict as
+ * JSON.parse) without allocating, and reads its top-level "type" and
+ * "seq". Returns PF_OK, PF_EPROTO (valid JSON but not an object) or
+ * PF_EJSON. */
+int pf__ws_scan(const char *s, size_t len, pf__ws_scan_result *r);
+
 #endif /* PF_WS_INTERNAL_H */

@@ -138,6 +138,27 @@ TEST_F(PoolTest, TypeFilterDeliversOnlyWhatWasAskedFor)
     EXPECT_EQ(deletes.msgs[0], "{\"type\":\"post_deleted\"}");
 }
 
+TEST_F(PoolTest, TypeFilterWorksWithoutATree)
+{
+    pf_pool_opts o = {};
+    o.ws.no_heartbeat = 1;
+    o.ws.no_tree = 1;
+    pool = pf_pool_new(&o, nullptr, nullptr);
+    Sub all, deletes;
+    pf_pool_sub_opts so = {};
+    so.type = "post_deleted";
+    sub(kPosts, &all);
+    sub(kPosts, &deletes, &so);
+    pf_io_opened(open_of(kPosts)->handle);
+    msg(kPosts, "{\"type\":\"post_created\",\"seq\":1}");
+    msg(kPosts, "{\"type\":\"post_deleted\",\"seq\":2}");
+    msg(kPosts, "{\"type\":\"post_deleted_not\",\"seq\":3}");
+    msg(kPosts, "{\"no_type\":1}");
+    EXPECT_EQ(all.msgs.size(), 4u);
+    ASSERT_EQ(deletes.msgs.size(), 1u);
+    EXPECT_EQ(deletes.msgs[0], "{\"type\":\"post_deleted\",\"seq\":2}");
+}
+
 TEST_F(PoolTest, IdleSocketClosesAfterTheTimeoutAndIsReusedBefore)
 {
     make(0, 10000);

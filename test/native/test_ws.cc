@@ -912,3 +912,111 @@ TEST_F(WsTest, CloseInsideOnMessageIsSafe)
 }
 
 } // namespace
+
+// ---- opts.no_tree: frames checked and read without a cJSON tree ----------
+
+extern "C" {
+#include "pf_ws_internal.h"
+}
+
+namespace {
+
+int scan(const char *s, pf__ws_scan_result *r = nullptr)
+{
+    pf__ws_scan_result tmp;
+    return pf__ws_scan(s, strlen(s), r ? r : &tmp);
+}
+
+} // namespace
+
+TEST(WsScan, AcceptsExactlyOneStrictJsonObject)
+{
+    const char *good[] = {
+        "{}", " {\"a\":1} ", "{\"a\":[1,-2.5e+3,0,true,false,null,\"x\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"]}",
+        "{\"a\":{\"b\":{\"c\":[[],{}]}}}", "\t\r\n{\"k\":\"\xc3\xa9\xf0\x9f\x98\x80\"}\n", "{\"a\":0.5,\"b\":1E9}",
+    };
+    for (const char *g : good)
+        EXPECT_EQ(scan(g), PF_OK) << g;
+    const char *bad[] = {
+        "", "   ", "{", "}", "{\"a\":}", "{\"a\":1,}", "{,}", "{\"a\" 1}", "{a:1}", "{'a':1}",
+        "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":-}", "{\"a\":1e}", "{\"a\":+1}",
+        "{\"a\":NaN}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"tab\there\"}",
+        "{\"a\":[1,2,]}", "{\"a\":[1 2]}", "{}{}", "{} x", "{\"a\":\"unterminated}",
+    };
+    for (const char *b : bad)
+        EXPECT_EQ(scan(b), PF_EJSON) << b;
+    EXPECT_EQ(scan("[1,2]"), PF_EPROTO);
+    EXPECT_EQ(scan("\"s\""), PF_EPROTO);
+    EXPECT_EQ(scan("42"), PF_EPROTO);
+    EXPECT_EQ(scan("null"), PF_EPROTO);
+    std::string deep(2000, '[');
+    pf__ws_scan_result r;
+    EXPECT_EQ(pf__ws_scan(deep.data(), deep.size(), &r), PF_EJSON);
+}
+
+TEST(WsScan, ReadsTopLevelTypeAndSeq)
+{
+    pf__ws_scan_result r;
+    ASSERT_EQ(scan("{\"post\":{\"seq\":9,\"type\":\"x\"},\"type\":\"post_updated\",\"seq\":42}", &r), PF_OK);
+    EXPECT_EQ(std::string(r.type, r.type_len), "post_updated");
+    EXPECT_EQ(r.seq, 42);
+    EXPECT_EQ(r.simple, 1);
+    ASSERT_EQ(scan("{\"a\":1}", &r), PF_OK);
+    EXPECT_EQ(r.type, nullptr);
+    EXPECT_EQ(r.seq, -1);
+    EXPECT_EQ(r.simple, 1);
+    // Anything unusual leaves the frame to the full parse.
+    const char *not_simple[] = {
+        "{\"seq\":1.0}", "{\"seq\":-1}", "{\"seq\":1e2}", "{\"seq\":\"1\"}", "{\"seq\":1234567890123456}",
+        "{\"type\":\"a\\u0062\"}", "{\"type\":1}", "{\"error\":\"x\"}", "{\"ty\\u0070e\":\"x\"}",
+        "{\"type\":\"a\",\"type\":\"b\"}", "{\"seq\":1,\"seq\":2}",
+    };
+    for (const char *s : not_simple) {
+        ASSERT_EQ(scan(s, &r), PF_OK) << s;
+        EXPECT_EQ(r.simple, 0) << s;
+    }
+}
+
+TEST_F(WsTest, NoTreeDeliversTextAndSeqWithoutAParse)
+{
+    pf_ws_opts o = {};
+    o.no_tree = 1;
+    o.no_heartbeat = 1;
+    connect_open(&o);
+    msg("{\"type\":\"post_updated\",\"seq\":1,\"post\":{\"id\":1}}");
+    msg("{\"type\":\"post_updated\",\"seq\":1}"); // duplicate
+    msg("{\"type\":\"post_updated\",\"seq\":2}");
+    msg("{\"type\":\"note\"}");
+    msg("not json");
+    msg("[1]");
+    ASSERT_EQ(rec.msgs.size(), 3u);
+    EXPECT_EQ(rec.seqs, (std::vector<int64_t>{1, 2, -1}));
+    EXPECT_EQ(rec.types, (std::vector<std::string>{"", "", ""})); // msg is NULL
+    EXPECT_EQ(rec.errors, (std::vector<int>{PF_EJSON, PF_EPROTO}));
+    pf_ws_stats st = pf_ws_get_stats(ws);
+    EXPECT_EQ(st.duplicates, 1u);
+    EXPECT_EQ(st.malformed, 2u);
+    EXPECT_EQ(pf_ws_last_seq(ws), 2);
+}
+
+TEST_F(WsTest, NoTreeStillHandlesControlFrames)
+{
+    pf_ws_opts o = {};
+    o.no_tree = 1;
+    o.no_heartbeat = 1;
+    connect_open(&o);
+    msg("{\"type\":\"snapshot\",\"seq\":10,\"posts\":[]}");
+    EXPECT_EQ(pf_ws_last_seq(ws), 10);
+    EXPECT_EQ(rec.types.back(), "snapshot"); // parsed in full: msg given
+    msg("{\"type\":\"x\",\"seq\":10}");
+    EXPECT_EQ(rec.msgs.size(), 1u);
+    msg("{\"type\":\"resync\"}");
+    EXPECT_EQ(rec.resyncs, 1);
+    EXPECT_EQ(pf_ws_last_seq(ws), -1);
+    msg("{\"type\":\"ping\"}");
+    EXPECT_EQ(sent(sends() - 1), "{\"type\":\"pong\"}");
+    EXPECT_EQ(pf_ws_send(ws, "a", 1, 0), PF_OK);
+    msg("{\"error\":\"Rate limit exceeded\",\"retry_after\":1}");
+    EXPECT_EQ(pf_ws_get_state(ws), PF_WS_RATE_LIMITED);
+    EXPECT_EQ(pf_ws_outbox_len(ws), 1u);
+}
