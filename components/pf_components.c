@@ -5,10 +5,19 @@
 
 #include "pf_component.h"
 #include "pf_error.h"
+#include "pf_keyed_list.h"
+
+extern const pf_component_class pf_live_post_list_class; /* pf_live_post_list.c */
+extern const pf_component_class pf_notification_system_class; /* pf_notification_system.c */
+extern const pf_component_class pf_chat_room_class; /* pf_chat_room.c */
 
 /* The built-in classes, one per file of components/. Filled in as the
  * components land. */
 static const pf_component_class *const builtin[] = {
+    &pf_keyed_list_class,
+    &pf_live_post_list_class,
+    &pf_notification_system_class,
+    &pf_chat_room_class,
     NULL,
 };
 

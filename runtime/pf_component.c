@@ -176,6 +176,19 @@ int pf_component_invalidate(pf_component *c)
     return rc;
 }
 
+int pf_component_flush(pf_component *c)
+{
+    if (!c)
+        return PF_EINVAL;
+    pf_state_flush(c->state);
+    if (!c->render_scheduled)
+        return PF_OK;
+    /* Only render_task is deferred with the instance as its argument. */
+    pf_cancel_deferred(c);
+    c->render_scheduled = 0;
+    return pf_component_render_now(c);
+}
+
 static void state_changed(void *ud, pf_state *state, const char *const *keys, size_t count)
 {
     (void)state;

@@ -207,6 +207,13 @@ int pf_component_invalidate(pf_component *c);
  * render's error (the DOM is then left as it was). */
 int pf_component_render_now(pf_component *c);
 
+/* Delivers the instance's pending state changes now and, if that (or an
+ * earlier change) scheduled a render, renders at once instead of at the
+ * next frame, cancelling the scheduled one. The synchronous path for a
+ * caller that must see the DOM updated before it returns (tests,
+ * benchmarks). Returns PF_OK, PF_EINVAL, or the render's error. */
+int pf_component_flush(pf_component *c);
+
 /* ------------------------------------------------------------------------ */
 /* Connection and messages                                                  */
 /* ------------------------------------------------------------------------ */

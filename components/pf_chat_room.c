@@ -1,0 +1,726 @@
+/*
+ * pf_chat_room.c: ChatRoom, the seed's chat examples ("Basic WebSocket
+ * Setup" on /ws/chat and "WebSocket with User Groups" on /ws/room/<id>) as a
+ * live component (pf_component.h), following docs/protocol.md section 7.
+ *
+ * Props (all optional):
+ *   "room"   a room id (string of [A-Za-z0-9_.-], 1-64, or an integer):
+ *            connects to /ws/room/<room>; absent: the global /ws/chat;
+ *   "url"    the socket URL, overriding the one derived from "room";
+ *   "token"  appended as ?token=;
+ *   "user"   the display name sent with each message on /ws/chat (the
+ *            reference server takes the name from the token instead).
+ *
+ * State: "draft" (the send box's text, mirrored from its input events so
+ * that sending can clear it), "state" (the connection state's name),
+ * "status" (the connection as shown), "connected" (bool), "retry_in" (s
+ * left of a rate-limit hold, 0 when none), "queued" (messages typed but not
+ * sent yet), "error" (string, absent when none) and "ignored" (frames
+ * dropped as unknown or malformed). The log (messages, join/leave notices
+ * and error lines, at most MAX_LOG entries) is kept by the component.
+ *
+ * Sends go through the component's pf_ws, which holds them while the link
+ * is down or rate limited and re-queues the one the server refused; what it
+ * cannot take (a full outbox) waits in the component's own queue. After
+ * {"error":"Rate limit exceeded","retry_after":N} the component shows
+ * "Rate limit exceeded: retry in N s" and counts down with a 1 s timer; the
+ * held messages go out in order when the hold ends. Close code 4001 stops
+ * the socket (pf_ws's close policy); the component shows "Authentication
+ * required".
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "pf_component.h"
+#include "pf_host.h"
+#include "pf_loop.h"
+#include "pf_state.h"
+#include "pf_ws.h"
+#include "pf_ws_internal.h"
+
+#define MAX_LOG 500
+#define MAX_TEXT_CHARS 4000   /* the protocol's limit, in code points */
+#define MAX_HELD 10000        /* messages kept beyond the socket's outbox */
+
+typedef struct chat_room {
+    pf_component *c;
+    char *url;             /* with token= */
+    size_t url_len;
+    char *user;            /* sent on /ws/chat, NULL in rooms */
+    int bad_room;          /* the room prop was not a valid id */
+    cJSON *log;            /* entries, oldest first */
+    unsigned long next_local; /* keys of entries without a server id */
+    cJSON *held;           /* frames (strings) the socket could not queue */
+    uint32_t countdown;    /* the 1 s rate-limit tick */
+    double retry_in;
+    double ignored;
+} chat_room;
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void log_line(int level, const char *msg)
+{
+    pf_host_log(level, msg, strlen(msg));
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+static const char *prop_str(const cJSON *props, const char *name, const char *def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
+}
+
+static int get_id(const cJSON *v, double *out)
+{
+    if (!cJSON_IsNumber(v))
+        return 0;
+    double d = v->valuedouble;
+    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740991.0)
+        return 0;
+    *out = d;
+    return 1;
+}
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+}
+
+static int is_named(const char *s, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len == n && memcmp(s, name, n) == 0;
+}
+
+/* Room ids: 1 to 64 of [A-Za-z0-9_.-], not "." or "..". */
+static int valid_room(const char *r)
+{
+    size_t n = strlen(r);
+    if (n == 0 || n > 64 || strcmp(r, ".") == 0 || strcmp(r, "..") == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = r[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '.' || ch == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Code points in UTF-8 text (bytes that do not start a sequence are not
+ * counted; invalid bytes are counted once). */
+static size_t count_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static int only_space(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 0;
+    return 1;
+}
+
+static void set_error(chat_room *s, const char *msg)
+{
+    pf_state *st = pf_component_state(s->c);
+    if (msg)
+        pf_state_update(st, "error", cJSON_CreateString(msg));
+    else if (pf_state_get(st, "error"))
+        pf_state_remove(st, "error", 5);
+}
+
+static void ignore(chat_room *s, const char *why)
+{
+    s->ignored++;
+    pf_state_update(pf_component_state(s->c), "ignored", cJSON_CreateNumber(s->ignored));
+    log_line(PF_LOG_DEBUG, why);
+}
+
+static void set_number(chat_room *s, const char *key, double v)
+{
+    pf_state_update(pf_component_state(s->c), key, cJSON_CreateNumber(v));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The log                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int has_id(const cJSON *log, double id)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, log)
+    {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, "id");
+        if (cJSON_IsNumber(v) && v->valuedouble == id)
+            return 1;
+    }
+    return 0;
+}
+
+/* The `id` of log entries that have none. */
+#define NO_ID (-1e301)
+
+/* Appends an entry {kind, key, user, text, timestamp, id?}, dropping the
+ * oldest beyond MAX_LOG. */
+static void append_entry(chat_room *s, cJSON *log, const char *kind, double id,
+                         const char *user, const char *text, const char *timestamp)
+{
+    char key[40];
+    cJSON *e = cJSON_CreateObject();
+    if (!e)
+        return;
+    if (id != NO_ID) {
+        snprintf(key, sizeof key, "m%.0f", id);
+        cJSON_AddNumberToObject(e, "id", id);
+    } else {
+        snprintf(key, sizeof key, "l%lu", ++s->next_local);
+    }
+    cJSON_AddStringToObject(e, "kind", kind);
+    cJSON_AddStringToObject(e, "key", key);
+    cJSON_AddStringToObject(e, "user", user ? user : "");
+    cJSON_AddStringToObject(e, "text", text ? text : "");
+    cJSON_AddStringToObject(e, "timestamp", timestamp ? timestamp : "");
+    cJSON_AddItemToArray(log, e);
+    while (cJSON_GetArraySize(log) > MAX_LOG)
+        cJSON_Delete(cJSON_DetachItemViaPointer(log, log->child));
+}
+
+/* The name to show for a message's sender. */
+static void sender_name(const cJSON *msg, char *buf, size_t cap, const char **out)
+{
+    const cJSON *user = cJSON_GetObjectItemCaseSensitive(msg, "user");
+    double uid;
+    if (cJSON_IsString(user) && user->valuestring && user->valuestring[0]) {
+        *out = user->valuestring;
+        return;
+    }
+    if (cJSON_IsObject(user)) {
+        const char *name = str_of(user, "name");
+        if (name && name[0]) {
+            *out = name;
+            return;
+        }
+    }
+    if (get_id(cJSON_GetObjectItemCaseSensitive(msg, "user_id"), &uid)) {
+        snprintf(buf, cap, "User %.0f", uid);
+        *out = buf;
+        return;
+    }
+    *out = "Anonymous";
+}
+
+/* Adds a chat message to `log`. Returns 1 if it was valid (even if it was
+ * a duplicate), 0 if it was ignored. */
+static int add_message(chat_room *s, cJSON *log, const cJSON *msg)
+{
+    const char *text = str_of(msg, "text");
+    const char *ts = str_of(msg, "timestamp");
+    const cJSON *idv = cJSON_GetObjectItemCaseSensitive(msg, "id");
+    double id = NO_ID;
+    char buf[48];
+    const char *user;
+    if (!cJSON_IsObject(msg) || !text)
+        return 0;
+    if (idv && !get_id(idv, &id))
+        id = NO_ID; /* a mistyped id: shown, but not deduplicated */
+    if (id != NO_ID && has_id(log, id))
+        return 1;
+    sender_name(msg, buf, sizeof buf, &user);
+    append_entry(s, log, "message", id, user, text, ts);
+    return 1;
+}
+
+static void log_changed(chat_room *s)
+{
+    pf_component_invalidate(s->c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sending                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void update_queued(chat_room *s)
+{
+    pf_ws *ws = pf_component_ws(s->c);
+    double n = (double)cJSON_GetArraySize(s->held);
+    if (ws)
+        n += (double)pf_ws_outbox_len(ws);
+    set_number(s, "queued", n);
+}
+
+/* Hands held frames to the socket, in order, while it takes them. */
+static void flush_held(chat_room *s)
+{
+    while (s->held->child) {
+        const char *frame = s->held->child->valuestring;
+        if (pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
+            break;
+        cJSON_Delete(cJSON_DetachItemViaPointer(s->held, s->held->child));
+    }
+    update_queued(s);
+}
+
+/* Sends (or holds) one message. Returns PF_OK or an error shown to the
+ * user; on error the draft is kept. */
+static int send_text(chat_room *s, const char *text)
+{
+    if (s->bad_room)
+        return PF_ESTATE;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return PF_ENOMEM;
+    if (s->user)
+        cJSON_AddStringToObject(o, "user", s->user);
+    cJSON_AddStringToObject(o, "text", text);
+    char *frame = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!frame)
+        return PF_ENOMEM;
+    int rc = PF_EFULL;
+    if (!s->held->child && pf_component_ws(s->c))
+        rc = pf_component_ws_send(s->c, frame, strlen(frame));
+    if (rc != PF_OK) {
+        /* The socket could not take it (outbox full, no socket): keep it. */
+        if (cJSON_GetArraySize(s->held) >= MAX_HELD) {
+            free(frame);
+            return PF_EFULL;
+        }
+        cJSON_AddItemToArray(s->held, cJSON_CreateString(frame));
+        rc = PF_OK;
+    }
+    free(frame);
+    update_queued(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Rate-limit countdown                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void stop_countdown(chat_room *s)
+{
+    pf_timer_clear(s->countdown);
+    s->countdown = 0;
+    if (s->retry_in != 0) {
+        s->retry_in = 0;
+        set_number(s, "retry_in", 0);
+    }
+}
+
+static void tick(void *ud)
+{
+    chat_room *s = ud;
+    s->countdown = 0;
+    if (s->retry_in > 0)
+        s->retry_in--;
+    set_number(s, "retry_in", s->retry_in);
+    if (s->retry_in > 0)
+        s->countdown = pf_timer_set(1000.0, tick, s);
+}
+
+static void start_countdown(chat_room *s, double delay_ms)
+{
+    double secs = ceil(delay_ms / 1000.0);
+    if (!(secs >= 1))
+        secs = 1;
+    pf_timer_clear(s->countdown);
+    s->retry_in = secs;
+    set_number(s, "retry_in", secs);
+    s->countdown = pf_timer_set(1000.0, tick, s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Component callbacks                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void chat_destroy(void *self);
+
+static int chat_create(pf_component *c, const cJSON *props, void **self)
+{
+    chat_room *s = calloc(1, sizeof *s);
+    if (!s)
+        return PF_ENOMEM;
+    s->c = c;
+    const cJSON *room = cJSON_GetObjectItemCaseSensitive(props, "room");
+    const char *url = prop_str(props, "url", "");
+    const char *token = prop_str(props, "token", "");
+    char path[96] = "/ws/chat";
+    int in_room = 0;
+    double rid;
+    if (room && !cJSON_IsNull(room)) {
+        in_room = 1;
+        if (cJSON_IsString(room) && room->valuestring && valid_room(room->valuestring))
+            snprintf(path, sizeof path, "/ws/room/%s", room->valuestring);
+        else if (get_id(room, &rid) && rid >= 0)
+            snprintf(path, sizeof path, "/ws/room/%.0f", rid);
+        else
+            s->bad_room = 1; /* shown; nothing is connected */
+    }
+    if (url[0])
+        s->bad_room = 0; /* an explicit URL wins */
+    else
+        url = path;
+    s->url = pf__ws_build_url(url, strlen(url), token, strlen(token), NULL, NULL, 0, &s->url_len);
+    /* /ws/chat takes the sender's name with each message. */
+    if (!in_room)
+        s->user = dup_str(prop_str(props, "user", "Anonymous"));
+    s->log = cJSON_CreateArray();
+    s->held = cJSON_CreateArray();
+    if (!s->url || !s->log || !s->held || (!in_room && !s->user)) {
+        chat_destroy(s);
+        return PF_ENOMEM;
+    }
+    cJSON *init = cJSON_CreateObject();
+    cJSON_AddStringToObject(init, "draft", "");
+    cJSON_AddStringToObject(init, "state", "idle");
+    cJSON_AddStringToObject(init, "status", "\xF0\x9F\x9F\xA1 Connecting...");
+    cJSON_AddFalseToObject(init, "connected");
+    cJSON_AddNumberToObject(init, "retry_in", 0);
+    cJSON_AddNumberToObject(init, "queued", 0);
+    cJSON_AddNumberToObject(init, "ignored", 0);
+    if (s->bad_room)
+        cJSON_AddStringToObject(init, "error", "Invalid room id");
+    int rc = pf_state_set_multiple(pf_component_state(c), init);
+    if (rc != PF_OK) {
+        chat_destroy(s);
+        return rc;
+    }
+    *self = s;
+    return PF_OK;
+}
+
+static void chat_did_mount(pf_component *c, void *self)
+{
+    chat_room *s = self;
+    if (s->bad_room)
+        return;
+    if (pf_component_ws_connect(c, s->url, s->url_len, NULL) != PF_OK)
+        set_error(s, "Could not connect to the chat");
+}
+
+static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
+                            const char *raw, size_t raw_len)
+{
+    chat_room *s = self;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
+    const char *t = cJSON_IsString(type) ? type->valuestring : NULL;
+    (void)c;
+    (void)raw;
+    (void)raw_len;
+    if (!cJSON_IsObject(msg)) {
+        ignore(s, "ChatRoom: ignored a frame that is not an object");
+        return;
+    }
+    update_queued(s);
+    if (!t) {
+        /* The core error replies have `error` and no type. (Rate-limit
+         * replies are handled by pf_ws and reach on_connection.) */
+        const char *err = str_of(msg, "error");
+        if (err) {
+            append_entry(s, s->log, "error", NO_ID, NULL, err, NULL);
+            log_changed(s);
+        } else {
+            ignore(s, "ChatRoom: ignored a frame without a type");
+        }
+        return;
+    }
+    if (strcmp(t, "message") == 0) {
+        if (!add_message(s, s->log, msg)) {
+            ignore(s, "ChatRoom: ignored a message without text");
+            return;
+        }
+        log_changed(s);
+    } else if (strcmp(t, "history") == 0) {
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(msg, "messages");
+        const cJSON *m;
+        if (!cJSON_IsArray(arr)) {
+            ignore(s, "ChatRoom: ignored a history without messages");
+            return;
+        }
+        cJSON *log = cJSON_CreateArray();
+        if (!log)
+            return;
+        int bad = 0;
+        cJSON_ArrayForEach(m, arr)
+        {
+            if (!add_message(s, log, m))
+                bad++;
+        }
+        if (bad)
+            ignore(s, "ChatRoom: skipped malformed messages in the history");
+        /* The history is the room's state: it replaces the log. */
+        cJSON_Delete(s->log);
+        s->log = log;
+        log_changed(s);
+    } else if (strcmp(t, "user_joined") == 0 || strcmp(t, "user_left") == 0) {
+        const char *text = str_of(msg, "message");
+        char buf[48], line[160];
+        const char *who;
+        if (!text || !text[0]) {
+            sender_name(msg, buf, sizeof buf, &who);
+            snprintf(line, sizeof line, "%.100s %s the room", who,
+                     t[5] == 'j' ? "joined" : "left");
+            text = line;
+        }
+        append_entry(s, s->log, "notice", NO_ID, NULL, text, NULL);
+        log_changed(s);
+    } else if (strcmp(t, "error") == 0) {
+        const char *text = str_of(msg, "message");
+        if (!text)
+            text = str_of(msg, "code");
+        append_entry(s, s->log, "error", NO_ID, NULL, text ? text : "Error", NULL);
+        log_changed(s);
+    } else {
+        ignore(s, "ChatRoom: ignored a message of unknown type");
+    }
+}
+
+static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *ev)
+{
+    chat_room *s = self;
+    pf_state *st = pf_component_state(c);
+    char status[96];
+    int connected = 0;
+    double secs = ceil(ev->delay_ms / 1000.0);
+    if (!(secs >= 0))
+        secs = 0;
+    switch (ev->state) {
+    case PF_WS_IDLE:
+    case PF_WS_CONNECTING:
+        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA1 Connecting...");
+        break;
+    case PF_WS_OPEN:
+        connected = 1;
+        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
+        break;
+    case PF_WS_RATE_LIMITED:
+        if (ev->code == 4029) {
+            snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Too many connections: retrying in %.0f s", secs);
+        } else {
+            connected = 1;
+            snprintf(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
+        }
+        break;
+    case PF_WS_RECONNECTING:
+        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Reconnecting in %.0f s", secs);
+        break;
+    case PF_WS_OFFLINE:
+        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Offline");
+        break;
+    case PF_WS_AUTH_FAILED:
+        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Authentication required");
+        break;
+    case PF_WS_FORBIDDEN:
+        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Access denied");
+        break;
+    case PF_WS_NOT_FOUND:
+        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Room not found");
+        break;
+    default:
+        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Disconnected");
+        break;
+    }
+    pf_state_update(st, "state", cJSON_CreateString(pf_ws_state_name(ev->state)));
+    pf_state_update(st, "status", cJSON_CreateString(status));
+    pf_state_update(st, "connected", cJSON_CreateBool(connected));
+    if (ev->state == PF_WS_RATE_LIMITED && ev->code != 4029)
+        start_countdown(s, ev->delay_ms);
+    else
+        stop_countdown(s);
+    if (ev->state == PF_WS_OPEN)
+        flush_held(s);
+    update_queued(s);
+}
+
+static int chat_on_event(pf_component *c, void *self, const pf_component_event *ev)
+{
+    chat_room *s = self;
+    pf_state *st = pf_component_state(c);
+    if (is_named(ev->handler, ev->handler_len, "draft")) {
+        /* The value may hold NULs from a hostile page: cJSON strings stop
+         * there, which only shortens the draft. */
+        char *v = malloc(ev->value_len + 1);
+        if (!v)
+            return PF_ENOMEM;
+        memcpy(v, ev->value, ev->value_len);
+        v[ev->value_len] = 0;
+        pf_state_update(st, "draft", cJSON_CreateString(v));
+        free(v);
+        return PF_OK;
+    }
+    if (is_named(ev->handler, ev->handler_len, "send")) {
+        const char *draft = "";
+        pf_state_get_string(st, "draft", &draft);
+        if (only_space(draft))
+            return PF_OK;
+        if (count_chars(draft) > MAX_TEXT_CHARS) {
+            set_error(s, "Message too long (at most 4000 characters)");
+            return PF_ERANGE;
+        }
+        char *text = dup_str(draft);
+        if (!text)
+            return PF_ENOMEM;
+        int rc = send_text(s, text);
+        free(text);
+        if (rc != PF_OK) {
+            set_error(s, rc == PF_ESTATE ? "Invalid room id" : "Could not send the message");
+            return rc;
+        }
+        if (!s->bad_room)
+            set_error(s, NULL);
+        pf_state_update(st, "draft", cJSON_CreateString(""));
+        return PF_OK;
+    }
+    return PF_ENOTFOUND;
+}
+
+static void render_entry(pf_html *h, const cJSON *e)
+{
+    const char *kind = str_of(e, "kind");
+    pf_html_open(h, "li");
+    pf_html_attr(h, "class", kind);
+    pf_html_attr(h, "data-id", str_of(e, "key"));
+    if (strcmp(kind, "message") == 0) {
+        const char *ts = str_of(e, "timestamp");
+        pf_html_open(h, "strong");
+        pf_html_attr(h, "class", "user");
+        pf_html_str(h, str_of(e, "user"));
+        pf_html_close(h);
+        pf_html_str(h, ": ");
+        pf_html_open(h, "span");
+        pf_html_attr(h, "class", "text");
+        pf_html_str(h, str_of(e, "text"));
+        pf_html_close(h);
+        if (ts && ts[0]) {
+            pf_html_str(h, " ");
+            pf_html_open(h, "small");
+            pf_html_attr(h, "class", "time");
+            pf_html_str(h, ts);
+            pf_html_close(h);
+        }
+    } else {
+        pf_html_str(h, str_of(e, "text"));
+    }
+    pf_html_close(h);
+}
+
+static int chat_render(pf_component *c, void *self, pf_html *h)
+{
+    chat_room *s = self;
+    pf_state *st = pf_component_state(c);
+    const char *draft = "", *status = "", *state = "idle", *error = NULL;
+    double retry_in = 0, queued = 0;
+    pf_state_get_string(st, "draft", &draft);
+    pf_state_get_string(st, "status", &status);
+    pf_state_get_string(st, "state", &state);
+    pf_state_get_string(st, "error", &error);
+    pf_state_get_number(st, "retry_in", &retry_in);
+    pf_state_get_number(st, "queued", &queued);
+
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", "chat-room");
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", "chat-status");
+    pf_html_attr(h, "data-state", state);
+    pf_html_str(h, status);
+    pf_html_close(h);
+    if (error) {
+        pf_html_open(h, "p");
+        pf_html_attr(h, "class", "error");
+        pf_html_str(h, error);
+        pf_html_close(h);
+    }
+    if (retry_in > 0) {
+        pf_html_open(h, "div");
+        pf_html_attr(h, "class", "rate-limit");
+        pf_html_textf(h, "Rate limit exceeded: retry in %.0f s", retry_in);
+        pf_html_close(h);
+    }
+    if (queued > 0) {
+        pf_html_open(h, "div");
+        pf_html_attr(h, "class", "queued");
+        pf_html_textf(h, "%.0f %s waiting to be sent", queued, queued == 1 ? "message" : "messages");
+        pf_html_close(h);
+    }
+    pf_html_open(h, "ul");
+    pf_html_attr(h, "class", "messages");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, s->log)
+    {
+        render_entry(h, e);
+    }
+    pf_html_close(h);
+    pf_html_open(h, "form");
+    pf_html_attr(h, "class", "send-box");
+    pf_html_on(h, "submit", "send");
+    pf_html_open(h, "input");
+    pf_html_attr(h, "type", "text");
+    pf_html_attr(h, "name", "text");
+    pf_html_attr(h, "autocomplete", "off");
+    pf_html_attr(h, "placeholder", "Type a message...");
+    pf_html_on(h, "input", "draft");
+    pf_html_value(h, draft, strlen(draft));
+    pf_html_close(h);
+    pf_html_open(h, "button");
+    pf_html_attr(h, "type", "submit");
+    pf_html_str(h, "Send");
+    pf_html_close(h);
+    pf_html_close(h);
+    pf_html_close(h);
+    return pf_html_status(h);
+}
+
+static void chat_will_unmount(pf_component *c, void *self)
+{
+    chat_room *s = self;
+    (void)c;
+    pf_timer_clear(s->countdown);
+    s->countdown = 0;
+    if (s->held->child || (pf_component_ws(c) && pf_ws_outbox_len(pf_component_ws(c))))
+        log_line(PF_LOG_WARN, "ChatRoom: unmounted with messages not sent");
+}
+
+static void chat_destroy(void *self)
+{
+    chat_room *s = self;
+    if (!s)
+        return;
+    pf_timer_clear(s->countdown);
+    cJSON_Delete(s->log);
+    cJSON_Delete(s->held);
+    free(s->url);
+    free(s->user);
+    free(s);
+}
+
+const pf_component_class pf_chat_room_class = {
+    .name = "ChatRoom",
+    .create = chat_create,
+    .did_mount = chat_did_mount,
+    .on_message = chat_on_message,
+    .on_connection = chat_on_connection,
+    .render = chat_render,
+    .on_event = chat_on_event,
+    .will_unmount = chat_will_unmount,
+    .destroy = chat_destroy,
+};

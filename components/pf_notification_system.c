@@ -1,0 +1,753 @@
+/*
+ * pf_notification_system.c: NotificationSystem, the seed's "Real-Time
+ * Notifications" example, on the component framework (pf_component.h).
+ *
+ * Props (all optional):
+ *   "url"    the notification stream (default "/events/notifications");
+ *   "api"    the base of the REST API (default "");
+ *   "token"  sent as ?token= to the stream and the REST calls;
+ *   "icon"   the icon URL of browser notifications when a notification's
+ *            own icon is not a URL (default "/static/notification-icon.png",
+ *            as in the seed).
+ *
+ * State: "unread_count" (number), "show_panel" (bool), "status" (the
+ * stream's state name), "error" (string, absent when none) and "ignored"
+ * (events dropped as unknown or malformed). The notifications themselves
+ * (normalised copies, newest first, at most MAX_ITEMS) are kept by the
+ * component.
+ *
+ * On mount it loads GET <api>/api/notifications?days=7 (an object
+ * {notifications, unread_count, last_event_id} or a plain array), then opens
+ * the stream with pf_sse (?last_event_id= from the load, so nothing falls in
+ * between; or after STREAM_FALLBACK_MS if the load hangs). Each
+ * `notification` event goes to the top (a known id is a duplicate and is
+ * dropped), the list keeps the newest MAX_ITEMS, and an unread one asks the
+ * browser for a Notification through pf_component_call("notify"): the
+ * bindings show it only when permission is already granted.
+ *
+ * Opening the panel (the bell's data-on-click="toggle") marks everything
+ * read (POST /api/notifications/read-all, when something is unread); a click
+ * on an unread item marks it (POST /api/notifications/<id>/read). The local
+ * state changes at once; a failed request is shown as an error.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+#include "pf_component.h"
+#include "pf_host.h"
+#include "pf_html.h"
+#include "pf_json.h"
+#include "pf_loop.h"
+#include "pf_sse.h"
+#include "pf_state.h"
+#include "pf_ws_internal.h"
+
+#define MAX_ITEMS 50
+#define MAX_POSTS 16                 /* mark-as-read requests watched at once */
+#define STREAM_FALLBACK_MS 5000.0    /* open the stream even if the load hangs */
+#define REST_MAX_BYTES ((size_t)8 * 1024 * 1024)
+#define DEFAULT_ICON "\xF0\x9F\x93\xA2" /* 📢, the protocol's default */
+
+typedef struct notif_system {
+    pf_component *c;
+    char *url;
+    char *token;
+    char *api;
+    char *icon_url;
+    pf_sse *sse;
+    cJSON *items;          /* normalised notifications, newest first */
+    double extra_unread;   /* unread on the server beyond `items` */
+    int32_t load;          /* GET in flight, 0 if none */
+    int32_t posts[MAX_POSTS];
+    uint32_t fallback_timer;
+    double ignored;
+} notif_system;
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void log_line(int level, const char *msg)
+{
+    pf_host_log(level, msg, strlen(msg));
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = malloc(n + 1);
+    if (p)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+static const char *prop_str(const cJSON *props, const char *name, const char *def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
+}
+
+static int get_id(const cJSON *v, double *out)
+{
+    if (!cJSON_IsNumber(v))
+        return 0;
+    double d = v->valuedouble;
+    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740991.0)
+        return 0;
+    *out = d;
+    return 1;
+}
+
+static double num_of(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
+}
+
+/* <api><path> with ?token=; free with free(). */
+static char *api_url(const notif_system *s, const char *path, size_t *len)
+{
+    size_t alen = strlen(s->api), plen = strlen(path);
+    char *base = malloc(alen + plen + 1);
+    if (!base)
+        return NULL;
+    memcpy(base, s->api, alen);
+    memcpy(base + alen, path, plen + 1);
+    char *url = pf__ws_build_url(base, alen + plen, s->token, strlen(s->token), NULL, NULL, 0, len);
+    free(base);
+    return url;
+}
+
+static void set_error(notif_system *s, const char *msg)
+{
+    pf_state *st = pf_component_state(s->c);
+    if (msg)
+        pf_state_update(st, "error", cJSON_CreateString(msg));
+    else if (pf_state_get(st, "error"))
+        pf_state_remove(st, "error", 5);
+}
+
+static void ignore(notif_system *s, const char *why)
+{
+    s->ignored++;
+    pf_state_update(pf_component_state(s->c), "ignored", cJSON_CreateNumber(s->ignored));
+    log_line(PF_LOG_DEBUG, why);
+}
+
+static int is_read(const cJSON *n)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(n, "read"));
+}
+
+static double local_unread(const notif_system *s)
+{
+    double n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, s->items)
+    {
+        if (!is_read(it))
+            n++;
+    }
+    return n;
+}
+
+/* Publishes the unread count and schedules a render of the list. */
+static void items_changed(notif_system *s)
+{
+    pf_state_update(pf_component_state(s->c), "unread_count",
+                    cJSON_CreateNumber(local_unread(s) + s->extra_unread));
+    pf_component_invalidate(s->c);
+}
+
+static cJSON *find_item(cJSON *items, double id)
+{
+    cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        if (num_of(it, "id") == id)
+            return it;
+    }
+    return NULL;
+}
+
+static void add_string(cJSON *to, const cJSON *from, const char *name, const char *def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, name);
+    cJSON_AddStringToObject(to, name, cJSON_IsString(v) && v->valuestring ? v->valuestring : def);
+}
+
+/* A normalised copy {id, title, message, icon, read, created_at}, or NULL
+ * when `n` is not an object with an integer id. Anything mistyped becomes
+ * its default; `read` is true only for JSON true. */
+static cJSON *normalize(const cJSON *n)
+{
+    double id;
+    if (!cJSON_IsObject(n) || !get_id(cJSON_GetObjectItemCaseSensitive(n, "id"), &id))
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "id", id);
+    add_string(o, n, "title", "");
+    add_string(o, n, "message", "");
+    add_string(o, n, "icon", DEFAULT_ICON);
+    cJSON_AddBoolToObject(o, "read", is_read(n));
+    add_string(o, n, "created_at", "");
+    return o;
+}
+
+/* Drops items beyond MAX_ITEMS; the unread ones stay unread on the server. */
+static void trim(notif_system *s)
+{
+    while (cJSON_GetArraySize(s->items) > MAX_ITEMS) {
+        cJSON *last = cJSON_DetachItemFromArray(s->items, cJSON_GetArraySize(s->items) - 1);
+        if (last && !is_read(last))
+            s->extra_unread++;
+        cJSON_Delete(last);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* HTTP                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void connect_stream(notif_system *s, const char *last_id);
+
+static void post_done(void *ud, int32_t handle, int status, const char *body, size_t len)
+{
+    notif_system *s = ud;
+    (void)body;
+    (void)len;
+    for (size_t i = 0; i < MAX_POSTS; i++)
+        if (s->posts[i] == handle)
+            s->posts[i] = 0;
+    if (status == 404) {
+        log_line(PF_LOG_INFO, "NotificationSystem: notification not found on the server");
+    } else if (status < 200 || status > 299) {
+        set_error(s, "Could not mark notifications as read");
+    }
+}
+
+static const pf_io_handler post_handler = { .http_done = post_done };
+
+static void post(notif_system *s, const char *path)
+{
+    size_t len = 0;
+    char *url = api_url(s, path, &len);
+    if (!url) {
+        set_error(s, "Could not mark notifications as read");
+        return;
+    }
+    int32_t h = pf_host_http_request("POST", 4, url, len, NULL, 0);
+    free(url);
+    if (h <= 0) {
+        set_error(s, "Could not mark notifications as read");
+        return;
+    }
+    for (size_t i = 0; i < MAX_POSTS; i++)
+        if (!s->posts[i]) {
+            if (pf_io_watch(h, &post_handler, s) == PF_OK)
+                s->posts[i] = h;
+            return;
+        }
+    /* Too many at once: the request still goes; its answer is not read. */
+}
+
+static void load_failed(notif_system *s, const char *msg)
+{
+    log_line(PF_LOG_WARN, "NotificationSystem: could not load notifications");
+    set_error(s, msg);
+    pf_component_invalidate(s->c);
+}
+
+static void load_done(void *ud, int32_t handle, int status, const char *body, size_t len)
+{
+    notif_system *s = ud;
+    cJSON *doc = NULL;
+    char msg[96];
+    if (handle != s->load)
+        return;
+    s->load = 0;
+    if (status < 200 || status > 299) {
+        if (status == 401)
+            snprintf(msg, sizeof msg, "Authentication required");
+        else if (status)
+            snprintf(msg, sizeof msg, "Could not load notifications (HTTP %d)", status);
+        else
+            snprintf(msg, sizeof msg, "Could not load notifications (network error)");
+        load_failed(s, msg);
+        connect_stream(s, NULL);
+        return;
+    }
+    if (pf_json_parse(body, len, REST_MAX_BYTES, &doc, NULL) != PF_OK) {
+        load_failed(s, "Could not load notifications: the answer is not valid JSON");
+        connect_stream(s, NULL);
+        return;
+    }
+    const cJSON *arr = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItemCaseSensitive(doc, "notifications");
+    if (!cJSON_IsArray(arr)) {
+        cJSON_Delete(doc);
+        load_failed(s, "Could not load notifications: the answer has no list");
+        connect_stream(s, NULL);
+        return;
+    }
+    /* Live notifications that came first stay on top; the loaded ones
+     * follow in the server's order (newest first), without duplicates. */
+    cJSON *list = cJSON_CreateArray();
+    cJSON *loaded = cJSON_CreateArray();
+    const cJSON *it;
+    double skipped = 0, loaded_unread = 0;
+    if (!list || !loaded) {
+        cJSON_Delete(list);
+        cJSON_Delete(loaded);
+        cJSON_Delete(doc);
+        load_failed(s, "Could not load notifications: out of memory");
+        connect_stream(s, NULL);
+        return;
+    }
+    cJSON_ArrayForEach(it, arr)
+    {
+        cJSON *n = normalize(it);
+        if (!n || find_item(loaded, num_of(n, "id"))) {
+            cJSON_Delete(n);
+            skipped++;
+            continue;
+        }
+        if (!is_read(n))
+            loaded_unread++;
+        cJSON_AddItemToArray(loaded, n);
+    }
+    double server_unread = loaded_unread;
+    const cJSON *uc = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "unread_count") : NULL;
+    if (cJSON_IsNumber(uc) && uc->valuedouble > server_unread && isfinite(uc->valuedouble))
+        server_unread = uc->valuedouble;
+    const cJSON *lei = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "last_event_id") : NULL;
+    char idbuf[32] = "";
+    double lid;
+    if (get_id(lei, &lid) && lid >= 0)
+        snprintf(idbuf, sizeof idbuf, "%.0f", lid);
+    else if (cJSON_IsString(lei) && lei->valuestring && strlen(lei->valuestring) < sizeof idbuf)
+        snprintf(idbuf, sizeof idbuf, "%s", lei->valuestring);
+    cJSON_Delete(doc);
+    if (skipped)
+        ignore(s, "NotificationSystem: skipped malformed notifications in the list");
+
+    /* Live ones not in the loaded list (a stream that opened early). */
+    if (s->sse) {
+        cJSON *live;
+        cJSON_ArrayForEach(live, s->items)
+        {
+            if (!find_item(loaded, num_of(live, "id")))
+                cJSON_AddItemToArray(list, cJSON_Duplicate(live, 1));
+        }
+    }
+    while (loaded->child) {
+        cJSON *n = cJSON_DetachItemViaPointer(loaded, loaded->child);
+        cJSON_AddItemToArray(list, n);
+    }
+    cJSON_Delete(loaded);
+    cJSON_Delete(s->items);
+    s->items = list;
+    /* Unread notifications the list does not show (older than the ones
+     * sent, or beyond MAX_ITEMS) still count. */
+    s->extra_unread = server_unread - loaded_unread;
+    trim(s);
+    set_error(s, NULL);
+    items_changed(s);
+    /* The stream starts where the load ended: nothing falls in between. */
+    connect_stream(s, idbuf);
+}
+
+static const pf_io_handler load_handler = { .http_done = load_done };
+
+static void load(notif_system *s)
+{
+    if (s->load > 0)
+        return;
+    size_t len = 0;
+    char *url = api_url(s, "/api/notifications?days=7", &len);
+    int32_t h = url ? pf_host_http_request("GET", 3, url, len, NULL, 0) : PF_ENOMEM;
+    free(url);
+    if (h <= 0 || pf_io_watch(h, &load_handler, s) != PF_OK) {
+        if (h > 0)
+            pf_host_http_abort(h);
+        load_failed(s, "Could not load notifications: the request could not start");
+        connect_stream(s, NULL);
+        return;
+    }
+    s->load = h;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The stream                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void notify_browser(notif_system *s, const cJSON *n)
+{
+    cJSON *args = cJSON_CreateObject();
+    if (!args)
+        return;
+    const char *icon = str_of(n, "icon");
+    size_t ilen = strlen(icon);
+    /* The notification's icon is usually an emoji, not a URL: a browser
+     * Notification's icon must be an image URL. */
+    int icon_is_url = ilen > 0 && (strchr(icon, '/') || strncmp(icon, "data:image/", 11) == 0) &&
+                      pf_html_check_url(icon, ilen, PF_HTML_URL_SRC) == PF_OK;
+    cJSON_AddStringToObject(args, "title", str_of(n, "title"));
+    cJSON_AddStringToObject(args, "body", str_of(n, "message"));
+    if (icon_is_url)
+        cJSON_AddStringToObject(args, "icon", icon);
+    else if (s->icon_url[0])
+        cJSON_AddStringToObject(args, "icon", s->icon_url);
+    char *json = cJSON_PrintUnformatted(args);
+    cJSON_Delete(args);
+    if (!json)
+        return;
+    int rc = pf_component_call(s->c, "notify", json, strlen(json));
+    free(json);
+    if (rc != PF_OK)
+        log_line(PF_LOG_DEBUG, "NotificationSystem: no browser notification (no permission?)");
+}
+
+static int is_named(const char *s, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len == n && memcmp(s, name, n) == 0;
+}
+
+static void sse_on_message(void *ud, const pf_sse_message *m)
+{
+    notif_system *s = ud;
+    if (!is_named(m->event, m->event_len, "notification")) {
+        if (!is_named(m->event, m->event_len, "connected"))
+            ignore(s, "NotificationSystem: ignored an event of unknown type");
+        return;
+    }
+    cJSON *n = normalize(m->msg);
+    if (!n) {
+        ignore(s, "NotificationSystem: ignored a notification without an id");
+        return;
+    }
+    if (find_item(s->items, num_of(n, "id"))) {
+        cJSON_Delete(n); /* a duplicate (replay after reconnect) */
+        return;
+    }
+    cJSON_InsertItemInArray(s->items, 0, n);
+    trim(s);
+    items_changed(s);
+    if (!is_read(n))
+        notify_browser(s, n);
+}
+
+static void sse_on_state(void *ud, const pf_ws_event *ev)
+{
+    notif_system *s = ud;
+    pf_state_update(pf_component_state(s->c), "status",
+                    cJSON_CreateString(pf_ws_state_name(ev->state)));
+}
+
+static void sse_on_resync(void *ud)
+{
+    notif_system *s = ud;
+    load(s); /* the old list stays until the new one arrives */
+}
+
+static void sse_on_error(void *ud, int err, const char *text, size_t len)
+{
+    notif_system *s = ud;
+    (void)err;
+    (void)text;
+    (void)len;
+    ignore(s, "NotificationSystem: ignored a malformed event");
+}
+
+/* Opens the stream unless it is open; `last_id` (may be NULL or "") is
+ * where it resumes. */
+static void connect_stream(notif_system *s, const char *last_id)
+{
+    pf_timer_clear(s->fallback_timer);
+    s->fallback_timer = 0;
+    if (s->sse)
+        return;
+    pf_sse_callbacks cb = {
+        .on_state = sse_on_state,
+        .on_message = sse_on_message,
+        .on_resync = sse_on_resync,
+        .on_error = sse_on_error,
+    };
+    s->sse = pf_sse_new(s->url, strlen(s->url), NULL, &cb, s);
+    if (!s->sse || (s->token[0] && pf_sse_set_token(s->sse, s->token, strlen(s->token)) != PF_OK) ||
+        (last_id && last_id[0] &&
+         pf_sse_set_last_event_id(s->sse, last_id, strlen(last_id)) != PF_OK) ||
+        pf_sse_connect(s->sse) != PF_OK) {
+        set_error(s, "Live notifications are unavailable");
+        pf_sse_free(s->sse);
+        s->sse = NULL;
+    }
+}
+
+static void fallback_due(void *ud)
+{
+    notif_system *s = ud;
+    s->fallback_timer = 0;
+    connect_stream(s, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Component callbacks                                                      */
+/* ------------------------------------------------------------------------ */
+
+static void ns_destroy(void *self);
+
+static int ns_create(pf_component *c, const cJSON *props, void **self)
+{
+    notif_system *s = calloc(1, sizeof *s);
+    if (!s)
+        return PF_ENOMEM;
+    s->c = c;
+    const char *url = prop_str(props, "url", "/events/notifications");
+    s->url = dup_str(url[0] ? url : "/events/notifications");
+    s->token = dup_str(prop_str(props, "token", ""));
+    s->api = dup_str(prop_str(props, "api", ""));
+    s->icon_url = dup_str(prop_str(props, "icon", "/static/notification-icon.png"));
+    s->items = cJSON_CreateArray();
+    if (!s->url || !s->token || !s->api || !s->icon_url || !s->items) {
+        ns_destroy(s);
+        return PF_ENOMEM;
+    }
+    cJSON *init = cJSON_CreateObject();
+    cJSON_AddNumberToObject(init, "unread_count", 0);
+    cJSON_AddFalseToObject(init, "show_panel");
+    cJSON_AddStringToObject(init, "status", "idle");
+    cJSON_AddNumberToObject(init, "ignored", 0);
+    int rc = pf_state_set_multiple(pf_component_state(c), init);
+    if (rc != PF_OK) {
+        ns_destroy(s);
+        return rc;
+    }
+    *self = s;
+    return PF_OK;
+}
+
+static void ns_did_mount(pf_component *c, void *self)
+{
+    notif_system *s = self;
+    (void)c;
+    s->fallback_timer = pf_timer_set(STREAM_FALLBACK_MS, fallback_due, s);
+    load(s);
+}
+
+static void mark_all_read(notif_system *s)
+{
+    cJSON *it;
+    cJSON_ArrayForEach(it, s->items)
+    {
+        cJSON_ReplaceItemInObjectCaseSensitive(it, "read", cJSON_CreateTrue());
+    }
+    s->extra_unread = 0;
+    items_changed(s);
+    post(s, "/api/notifications/read-all");
+}
+
+/* Parses a data-id key as an integer id. */
+static int key_id(const char *key, size_t len, double *out)
+{
+    double v = 0;
+    size_t i = 0;
+    int neg = 0;
+    if (!key || len == 0 || len > 17)
+        return 0;
+    if (key[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (i == len)
+        return 0;
+    for (; i < len; i++) {
+        if (key[i] < '0' || key[i] > '9')
+            return 0;
+        v = v * 10 + (key[i] - '0');
+    }
+    *out = neg ? -v : v;
+    return 1;
+}
+
+static int ns_on_event(pf_component *c, void *self, const pf_component_event *ev)
+{
+    notif_system *s = self;
+    pf_state *st = pf_component_state(c);
+    if (is_named(ev->handler, ev->handler_len, "toggle")) {
+        int show = 0;
+        double unread = 0;
+        pf_state_get_bool(st, "show_panel", &show);
+        pf_state_get_number(st, "unread_count", &unread);
+        show = !show;
+        pf_state_update(st, "show_panel", cJSON_CreateBool(show));
+        if (show && unread > 0)
+            mark_all_read(s); /* opening the panel marks all as read */
+        return PF_OK;
+    }
+    if (is_named(ev->handler, ev->handler_len, "mark_all_read")) {
+        mark_all_read(s);
+        return PF_OK;
+    }
+    if (is_named(ev->handler, ev->handler_len, "mark_read")) {
+        double id;
+        cJSON *it = key_id(ev->key, ev->key_len, &id) ? find_item(s->items, id) : NULL;
+        if (!it)
+            return PF_ENOTFOUND;
+        if (!is_read(it)) {
+            char path[64];
+            cJSON_ReplaceItemInObjectCaseSensitive(it, "read", cJSON_CreateTrue());
+            items_changed(s);
+            snprintf(path, sizeof path, "/api/notifications/%.0f/read", id);
+            post(s, path);
+        }
+        return PF_OK;
+    }
+    return PF_ENOTFOUND;
+}
+
+static void render_item(pf_html *h, const cJSON *n)
+{
+    const char *cls[2] = { "notification-item", is_read(n) ? NULL : "unread" };
+    pf_html_open(h, "div");
+    pf_html_class(h, cls, 2);
+    pf_html_attrf(h, "data-id", "%.0f", num_of(n, "id"));
+    pf_html_on(h, "click", "mark_read");
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", "notification-icon");
+    pf_html_str(h, str_of(n, "icon"));
+    pf_html_close(h);
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", "notification-content");
+    pf_html_open(h, "h4");
+    pf_html_str(h, str_of(n, "title"));
+    pf_html_close(h);
+    pf_html_open(h, "p");
+    pf_html_str(h, str_of(n, "message"));
+    pf_html_close(h);
+    pf_html_open(h, "small");
+    pf_html_str(h, str_of(n, "created_at"));
+    pf_html_close(h);
+    pf_html_close(h);
+    pf_html_close(h);
+}
+
+static int ns_render(pf_component *c, void *self, pf_html *h)
+{
+    notif_system *s = self;
+    pf_state *st = pf_component_state(c);
+    double unread = 0;
+    int show = 0;
+    const char *error = NULL, *status = "idle";
+    pf_state_get_number(st, "unread_count", &unread);
+    pf_state_get_bool(st, "show_panel", &show);
+    pf_state_get_string(st, "error", &error);
+    pf_state_get_string(st, "status", &status);
+
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", "notification-system");
+    pf_html_attr(h, "data-state", status);
+    pf_html_open(h, "button");
+    pf_html_attr(h, "class", "notification-button");
+    pf_html_on(h, "click", "toggle");
+    pf_html_str(h, "\xF0\x9F\x94\x94 "); /* 🔔 */
+    if (unread > 0) {
+        pf_html_open(h, "span");
+        pf_html_attr(h, "class", "badge");
+        pf_html_textf(h, "%.0f", unread);
+        pf_html_close(h);
+    }
+    pf_html_close(h);
+
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", show ? "notification-panel active" : "notification-panel");
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", "panel-header");
+    pf_html_open(h, "h3");
+    pf_html_str(h, "Notifications");
+    pf_html_close(h);
+    if (unread > 0) {
+        pf_html_open(h, "button");
+        pf_html_on(h, "click", "mark_all_read");
+        pf_html_str(h, "Mark all as read");
+        pf_html_close(h);
+    }
+    pf_html_close(h);
+    if (error || strcmp(status, "auth_failed") == 0 || strcmp(status, "forbidden") == 0) {
+        pf_html_open(h, "p");
+        pf_html_attr(h, "class", "error");
+        pf_html_str(h, error ? error
+                     : strcmp(status, "auth_failed") == 0 ? "Authentication required"
+                                                           : "Access denied");
+        pf_html_close(h);
+    }
+    pf_html_open(h, "div");
+    pf_html_attr(h, "class", "notification-list");
+    if (!s->items->child) {
+        pf_html_open(h, "p");
+        pf_html_attr(h, "class", "empty");
+        pf_html_str(h, "No notifications");
+        pf_html_close(h);
+    } else {
+        const cJSON *n;
+        cJSON_ArrayForEach(n, s->items)
+        {
+            render_item(h, n);
+        }
+    }
+    pf_html_close(h);
+    pf_html_close(h);
+    pf_html_close(h);
+    return pf_html_status(h);
+}
+
+static void ns_will_unmount(pf_component *c, void *self)
+{
+    notif_system *s = self;
+    (void)c;
+    pf_sse_free(s->sse);
+    s->sse = NULL;
+}
+
+static void ns_destroy(void *self)
+{
+    notif_system *s = self;
+    if (!s)
+        return;
+    pf_timer_clear(s->fallback_timer);
+    pf_sse_free(s->sse);
+    if (s->load > 0) {
+        pf_io_unwatch(s->load);
+        pf_host_http_abort(s->load);
+    }
+    for (size_t i = 0; i < MAX_POSTS; i++)
+        if (s->posts[i] > 0)
+            pf_io_unwatch(s->posts[i]); /* let them finish; nobody listens */
+    cJSON_Delete(s->items);
+    free(s->url);
+    free(s->token);
+    free(s->api);
+    free(s->icon_url);
+    free(s);
+}
+
+const pf_component_class pf_notification_system_class = {
+    .name = "NotificationSystem",
+    .create = ns_create,
+    .did_mount = ns_did_mount,
+    .on_event = ns_on_event,
+    .render = ns_render,
+    .will_unmount = ns_will_unmount,
+    .destroy = ns_destroy,
+};

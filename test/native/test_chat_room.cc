@@ -1,0 +1,265 @@
+// test_chat_room.cc: the ChatRoom component (components/pf_chat_room.c) on
+// the fake host: history, messages, presence, sending, the rate-limit
+// countdown with held sends, errors, 4001, hostile and malformed input.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "live_component_util.h"
+
+extern "C" {
+#include "pf_ws.h"
+extern const pf_component_class pf_chat_room_class;
+}
+
+namespace {
+
+std::string chat_msg(int id, const std::string &user, const std::string &text, int seq = -1)
+{
+    return "{\"type\":\"message\",\"id\":" + std::to_string(id) +
+           (seq >= 0 ? ",\"seq\":" + std::to_string(seq) : std::string()) + ",\"user\":" + lc_json_str(user) +
+           ",\"user_id\":2,\"text\":" + lc_json_str(text) + ",\"timestamp\":\"2026-11-26T14:40:00.000Z\"}";
+}
+
+class ChatRoom : public ::testing::Test {
+  protected:
+    pf_component *c = nullptr;
+    int32_t ws = 0;
+
+    void SetUp() override
+    {
+        fake_host_reset();
+        ASSERT_EQ(pf_component_register(&pf_chat_room_class), PF_OK);
+    }
+    void TearDown() override
+    {
+        pf_component_unmount_all();
+        pf_component_registry_clear();
+        fake_host_reset();
+    }
+
+    void mount(const std::string &props, bool open = true)
+    {
+        ASSERT_EQ(pf_component_mount("ChatRoom", 3, props.data(), props.size(), &c), PF_OK);
+        if (!open)
+            return;
+        ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+        ws = fake_host_last(FAKE_WS_OPEN)->handle;
+        pf_io_opened(ws);
+        lc_tick();
+    }
+
+    int type_and_send(const std::string &text)
+    {
+        int rc = lc_dispatch(c, "input", "draft", text);
+        if (rc != PF_OK)
+            return rc;
+        lc_tick();
+        rc = lc_dispatch(c, "submit", "send");
+        lc_tick();
+        return rc;
+    }
+
+    std::string html() { return lc_html(c); }
+    // The texts of frames sent on `ws`, from the n-th on, pings excluded.
+    std::vector<std::string> sent(size_t from = 0)
+    {
+        std::vector<std::string> out;
+        for (size_t i = from; i < fake_host_count(FAKE_WS_SEND); i++) {
+            std::string t = fake_host_nth(FAKE_WS_SEND, i)->text;
+            if (t.find("\"ping\"") == std::string::npos && t.find("\"pong\"") == std::string::npos)
+                out.push_back(t);
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_F(ChatRoom, RoomHistoryMessagesAndPresence)
+{
+    mount("{\"room\":\"lobby\",\"token\":\"T\"}");
+    EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "/ws/room/lobby?token=T");
+    EXPECT_NE(html().find("<div class=\"chat-status\" data-state=\"open\">\xF0\x9F\x9F\xA2 Connected</div>"),
+              std::string::npos);
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[" + chat_msg(3, "bob", "hi", 1) + "," +
+                  chat_msg(3, "bob", "hi dup") + "],\"seq\":1}");
+    lc_ws(ws, chat_msg(4, "alice", "hello bob", 2));
+    lc_ws(ws, chat_msg(4, "alice", "hello bob (dup)"));
+    lc_ws(ws, "{\"type\":\"user_joined\",\"user_id\":4,\"user\":{\"id\":4,\"name\":\"carol\"},"
+              "\"message\":\"carol joined the room\"}");
+    lc_ws(ws, "{\"type\":\"user_left\",\"user_id\":4}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("<li class=\"message\" data-id=\"m3\"><strong class=\"user\">bob</strong>: "
+                     "<span class=\"text\">hi</span> <small class=\"time\">2026-11-26T14:40:00.000Z</small></li>"),
+              std::string::npos);
+    EXPECT_NE(h.find("data-id=\"m4\""), std::string::npos);
+    EXPECT_EQ(h.find("dup"), std::string::npos);
+    EXPECT_NE(h.find("<li class=\"notice\" data-id=\"l1\">carol joined the room</li>"), std::string::npos);
+    EXPECT_NE(h.find(">User 4 left the room</li>"), std::string::npos);
+    EXPECT_LT(h.find("m3"), h.find("m4"));
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(ChatRoom, SendsFromTheBoxAndClearsIt)
+{
+    mount("{\"user\":\"alice\"}");
+    EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "/ws/chat");
+    ASSERT_EQ(type_and_send("hello \"world\" <b>"), PF_OK);
+    EXPECT_EQ(sent(), (std::vector<std::string>{ "{\"user\":\"alice\",\"text\":\"hello \\\"world\\\" <b>\"}" }));
+    // The input was cleared after sending.
+    const pf_vnode *input = lc_find_in(c, "data-on-input", "draft");
+    ASSERT_NE(input, nullptr);
+    EXPECT_TRUE(input->has_value);
+    EXPECT_EQ(input->value_len, 0u);
+    RefDom dom;
+    for (size_t i = 0; i < fake_host_count(FAKE_DOM_PATCH); i++) {
+        const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, i);
+        ASSERT_EQ(dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len), "");
+    }
+    ASSERT_EQ(dom.compare(pf_component_tree(c)), "");
+    // Blank drafts are not sent; too long ones are refused and kept.
+    ASSERT_EQ(type_and_send("   "), PF_OK);
+    EXPECT_EQ(sent().size(), 1u);
+    EXPECT_EQ(type_and_send(std::string(4001, 'x')), PF_ERANGE);
+    EXPECT_NE(html().find("Message too long"), std::string::npos);
+    EXPECT_EQ(sent().size(), 1u);
+    // A room sends only the text.
+}
+
+TEST_F(ChatRoom, RateLimitCountsDownAndSendsHeldMessagesInOrder)
+{
+    mount("{\"room\":\"r1\"}");
+    ASSERT_EQ(type_and_send("one"), PF_OK);
+    ASSERT_EQ(sent(), (std::vector<std::string>{ "{\"text\":\"one\"}" }));
+    lc_ws(ws, "{\"error\":\"Rate limit exceeded\",\"retry_after\":3}");
+    lc_tick();
+    EXPECT_NE(html().find("<div class=\"rate-limit\">Rate limit exceeded: retry in 3 s</div>"), std::string::npos);
+    ASSERT_EQ(type_and_send("two"), PF_OK);
+    ASSERT_EQ(type_and_send("three"), PF_OK);
+    EXPECT_EQ(sent().size(), 1u);  // held
+    EXPECT_NE(html().find("3 messages waiting to be sent"), std::string::npos);
+    fake_host_advance(1000);
+    lc_tick();
+    EXPECT_NE(html().find("retry in 2 s"), std::string::npos);
+    fake_host_advance(1000);
+    lc_tick();
+    EXPECT_NE(html().find("retry in 1 s"), std::string::npos);
+    EXPECT_EQ(sent().size(), 1u);
+    fake_host_advance(1000);
+    lc_tick();
+    EXPECT_EQ(sent(), (std::vector<std::string>{ "{\"text\":\"one\"}", "{\"text\":\"one\"}",
+                                                 "{\"text\":\"two\"}", "{\"text\":\"three\"}" }));
+    std::string h = html();
+    EXPECT_EQ(h.find("Rate limit"), std::string::npos);
+    EXPECT_EQ(h.find("waiting to be sent"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(ChatRoom, ErrorsAreShownAsLines)
+{
+    mount("{\"room\":\"r1\"}");
+    lc_ws(ws, "{\"error\":\"Invalid JSON format\"}");
+    lc_ws(ws, "{\"type\":\"error\",\"code\":\"invalid_message\",\"message\":\"<b>text must be</b>\"}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("<li class=\"error\" data-id=\"l1\">Invalid JSON format</li>"), std::string::npos);
+    EXPECT_NE(h.find("<li class=\"error\" data-id=\"l2\">&lt;b&gt;text must be&lt;/b&gt;</li>"), std::string::npos);
+}
+
+TEST_F(ChatRoom, AuthFailureIsShownWithoutAReconnectLoop)
+{
+    mount("{\"room\":\"r1\",\"token\":\"bad\"}");
+    pf_io_closed(ws, 4001, "Authentication required", 23);
+    lc_tick();
+    EXPECT_NE(html().find("data-state=\"auth_failed\">\xF0\x9F\x94\xB4 Authentication required</div>"),
+              std::string::npos);
+    fake_host_advance(300000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+    // Typing meanwhile is kept, not lost.
+    ASSERT_EQ(type_and_send("later"), PF_OK);
+    EXPECT_NE(html().find("1 message waiting to be sent"), std::string::npos);
+}
+
+TEST_F(ChatRoom, MessagesTypedWhileDisconnectedGoOutOnReconnect)
+{
+    mount("{\"room\":\"r1\"}");
+    pf_io_closed(ws, 1006, "", 0);
+    lc_tick();
+    EXPECT_NE(html().find("Reconnecting in"), std::string::npos);
+    ASSERT_EQ(type_and_send("a"), PF_OK);
+    ASSERT_EQ(type_and_send("b"), PF_OK);
+    EXPECT_TRUE(sent().empty());
+    fake_host_advance(40000);
+    int32_t ws2 = fake_host_last(FAKE_WS_OPEN)->handle;
+    ASSERT_NE(ws2, ws);
+    pf_io_opened(ws2);
+    lc_tick();
+    EXPECT_EQ(sent(), (std::vector<std::string>{ "{\"text\":\"a\"}", "{\"text\":\"b\"}" }));
+    EXPECT_EQ(html().find("waiting"), std::string::npos);
+}
+
+TEST_F(ChatRoom, HostileStringsInEveryFieldAreText)
+{
+    mount("{\"room\":\"r1\"}");
+    int id = 1;
+    for (const char *h : kHostile) {
+        lc_ws(ws, "{\"type\":\"message\",\"id\":" + std::to_string(id) + ",\"user\":" + lc_json_str(h) +
+                      ",\"text\":" + lc_json_str(h) + ",\"timestamp\":" + lc_json_str(h) + "}");
+        lc_ws(ws, "{\"type\":\"user_joined\",\"message\":" + lc_json_str(h) + "}");
+        lc_ws(ws, "{\"error\":" + lc_json_str(h) + "}");
+        id++;
+    }
+    lc_ws(ws, "{\"type\":\"user_left\",\"user\":{\"name\":\"<script>x</script>\"}}");
+    lc_tick();
+    std::string out = html();
+    EXPECT_EQ(out.find("<script"), std::string::npos);
+    EXPECT_EQ(out.find("<img"), std::string::npos);
+    EXPECT_EQ(out.find("<a "), std::string::npos);
+    EXPECT_NE(out.find("&lt;script&gt;x&lt;/script&gt; left the room"), std::string::npos);
+    EXPECT_EQ(lc_count(out, "<li "), 19u);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(ChatRoom, MalformedFramesAndWrongTypesAreIgnored)
+{
+    mount("{\"room\":\"r1\"}");
+    const char *bad[] = {
+        "not json", "[1]", "7", "{}", "{\"type\":[]}", "{\"type\":\"mystery\"}",
+        "{\"type\":\"message\"}", "{\"type\":\"message\",\"text\":5}",
+        "{\"type\":\"history\",\"messages\":\"x\"}", "{\"type\":\"history\"}",
+    };
+    for (const char *b : bad)
+        lc_ws(ws, b);
+    // Wrong types of optional fields: shown with defaults.
+    lc_ws(ws, "{\"type\":\"message\",\"id\":\"x\",\"user\":5,\"user_id\":\"y\",\"text\":\"ok\",\"timestamp\":7}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[1,null,{\"text\":\"h\",\"user_id\":9}]}");
+    lc_tick();
+    EXPECT_GE(lc_num(c, "ignored"), 6);
+    std::string h = html();
+    EXPECT_NE(h.find("<strong class=\"user\">User 9</strong>: <span class=\"text\">h</span></li>"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(ChatRoom, HistoryIsBounded)
+{
+    mount("{\"room\":\"r1\"}");
+    for (int i = 1; i <= 600; i++)
+        lc_ws(ws, chat_msg(i, "u", "m" + std::to_string(i)));
+    lc_tick();
+    std::string h = html();
+    EXPECT_EQ(lc_count(h, "<li class=\"message\""), 500u);
+    EXPECT_EQ(h.find("data-id=\"m100\""), std::string::npos);
+    EXPECT_NE(h.find("data-id=\"m101\""), std::string::npos);
+    EXPECT_NE(h.find("data-id=\"m600\""), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(ChatRoom, InvalidRoomIsShownAndNothingConnects)
+{
+    mount("{\"room\":\"../admin\"}", false);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 0u);
+    EXPECT_NE(html().find("<p class=\"error\">Invalid room id</p>"), std::string::npos);
+    EXPECT_EQ(type_and_send("x"), PF_ESTATE);
+}

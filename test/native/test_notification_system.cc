@@ -1,0 +1,293 @@
+// test_notification_system.cc: the NotificationSystem component
+// (components/pf_notification_system.c) on the fake host: REST load, the SSE
+// stream, the badge, the panel, marking as read, browser notifications,
+// hostile and malformed input.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "live_component_util.h"
+
+extern "C" {
+extern const pf_component_class pf_notification_system_class;
+}
+
+namespace {
+
+std::string notif(int id, const std::string &title, bool read = false,
+                  const std::string &message = "msg", const std::string &icon = "\xF0\x9F\x93\xA2")
+{
+    return "{\"id\":" + std::to_string(id) + ",\"user_id\":3,\"title\":" + lc_json_str(title) +
+           ",\"message\":" + lc_json_str(message) + ",\"icon\":" + lc_json_str(icon) +
+           ",\"read\":" + (read ? "true" : "false") + ",\"created_at\":\"2026-11-26T14:45:00.000Z\"}";
+}
+
+class Notification : public ::testing::Test {
+  protected:
+    pf_component *c = nullptr;
+    int32_t sse = 0;
+
+    void SetUp() override
+    {
+        fake_host_reset();
+        ASSERT_EQ(pf_component_register(&pf_notification_system_class), PF_OK);
+    }
+    void TearDown() override
+    {
+        pf_component_unmount_all();
+        pf_component_registry_clear();
+        fake_host_reset();
+    }
+
+    // Mounts, answers the load with `body` and opens the stream.
+    void mount_loaded(const std::string &body, const std::string &props = "{\"token\":\"T\"}")
+    {
+        ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+        ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 1u);
+        lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200, body);
+        ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+        sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+        pf_io_opened(sse);
+        lc_tick();
+    }
+
+    void push(const std::string &data, const char *event = "notification", const std::string &id = "")
+    {
+        pf_io_sse(sse, event, strlen(event), id.data(), id.size(), data.data(), data.size(), -1);
+    }
+
+    std::string html() { return lc_html(c); }
+    size_t items() { return lc_count(html(), "class=\"notification-item"); }
+};
+
+}  // namespace
+
+TEST_F(Notification, LoadsTheListThenOpensTheStreamFromItsPosition)
+{
+    std::string props = "{\"token\":\"T k\",\"api\":\"http://h\"}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    const fake_effect *req = fake_host_last(FAKE_HTTP_REQUEST);
+    ASSERT_NE(req, nullptr);
+    EXPECT_STREQ(req->name, "GET");
+    EXPECT_STREQ(req->text, "http://h/api/notifications?days=7&token=T%20k\n");
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 0u);  // the stream waits for the load
+    EXPECT_NE(html().find("<p class=\"empty\">No notifications</p>"), std::string::npos);
+    lc_http(req->handle, 200, "{\"notifications\":[" + notif(31, "new") + "," + notif(30, "old", true) +
+                                  "],\"unread_count\":3,\"last_event_id\":31}");
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=T%20k&last_event_id=31");
+    lc_tick();
+    std::string h = html();
+    // One unread in the list plus two the list does not show.
+    EXPECT_NE(h.find("<button class=\"notification-button\" data-on-click=\"toggle\">\xF0\x9F\x94\x94 "
+                     "<span class=\"badge\">3</span></button>"),
+              std::string::npos);
+    EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"31\" data-on-click=\"mark_read\">"
+                     "<div class=\"notification-icon\">\xF0\x9F\x93\xA2</div><div class=\"notification-content\">"
+                     "<h4>new</h4><p>msg</p><small>2026-11-26T14:45:00.000Z</small></div></div>"),
+              std::string::npos);
+    EXPECT_NE(h.find("<div class=\"notification-item\" data-id=\"30\""), std::string::npos);
+    EXPECT_NE(h.find("<div class=\"notification-panel\">"), std::string::npos);
+    EXPECT_NE(h.find(">Mark all as read</button>"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(Notification, PlainArrayAndNoUnreadMeansNoBadge)
+{
+    mount_loaded("[" + notif(1, "a", true) + "]", "{}");
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications");
+    std::string h = html();
+    EXPECT_EQ(h.find("class=\"badge\""), std::string::npos);
+    EXPECT_EQ(h.find("Mark all as read"), std::string::npos);
+    EXPECT_EQ(items(), 1u);
+}
+
+TEST_F(Notification, LiveNotificationsGoOnTopDedupedAndNotifyTheBrowser)
+{
+    mount_loaded("{\"notifications\":[" + notif(1, "first", true) + "],\"unread_count\":0}");
+    push(notif(2, "second", false, "bob replied"), "notification", "2");
+    lc_tick();
+    std::string h = html();
+    EXPECT_LT(h.find("data-id=\"2\""), h.find("data-id=\"1\""));
+    EXPECT_NE(h.find("<span class=\"badge\">1</span>"), std::string::npos);
+    ASSERT_EQ(fake_host_count(FAKE_CALL), 1u);
+    const fake_effect *call = fake_host_last(FAKE_CALL);
+    EXPECT_STREQ(call->name, "notify");
+    cJSON *args = cJSON_Parse(call->text);
+    ASSERT_NE(args, nullptr);
+    EXPECT_STREQ(cJSON_GetObjectItem(args, "title")->valuestring, "second");
+    EXPECT_STREQ(cJSON_GetObjectItem(args, "body")->valuestring, "bob replied");
+    // The emoji icon is not an image URL: the default icon goes instead.
+    EXPECT_STREQ(cJSON_GetObjectItem(args, "icon")->valuestring, "/static/notification-icon.png");
+    cJSON_Delete(args);
+    // A duplicate (replayed) id changes nothing and does not notify again.
+    push(notif(2, "second again"), "notification", "2");
+    // A read one is listed but not notified.
+    push(notif(3, "already read", true), "notification", "3");
+    lc_tick();
+    EXPECT_EQ(fake_host_count(FAKE_CALL), 1u);
+    EXPECT_EQ(items(), 3u);
+    EXPECT_EQ(html().find("second again"), std::string::npos);
+    EXPECT_NE(html().find("<span class=\"badge\">1</span>"), std::string::npos);
+    // An icon that is an image URL is passed on.
+    push(notif(4, "pic", false, "m", "/img/a.png"), "notification", "4");
+    EXPECT_NE(std::string(fake_host_last(FAKE_CALL)->text).find("\"icon\":\"/img/a.png\""), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(Notification, KeepsAtMostFifty)
+{
+    mount_loaded("[]");
+    for (int i = 1; i <= 60; i++)
+        push(notif(i, "n" + std::to_string(i)), "notification", std::to_string(i));
+    lc_tick();
+    EXPECT_EQ(items(), 50u);
+    std::string h = html();
+    EXPECT_NE(h.find("data-id=\"60\""), std::string::npos);
+    EXPECT_EQ(h.find("data-id=\"10\""), std::string::npos);
+    EXPECT_LT(h.find("data-id=\"60\""), h.find("data-id=\"11\""));
+    // The ten that fell off are still unread on the server.
+    EXPECT_NE(h.find("<span class=\"badge\">60</span>"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(Notification, OpeningThePanelMarksAllAsRead)
+{
+    mount_loaded("{\"notifications\":[" + notif(7, "a") + "," + notif(6, "b") + "],\"unread_count\":2}");
+    size_t before = fake_host_count(FAKE_HTTP_REQUEST);
+    ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 1);
+    const fake_effect *req = fake_host_last(FAKE_HTTP_REQUEST);
+    EXPECT_STREQ(req->name, "POST");
+    EXPECT_STREQ(req->text, "/api/notifications/read-all?token=T\n");
+    lc_http(req->handle, 200, "{\"updated\":2,\"unread_count\":0}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("<div class=\"notification-panel active\">"), std::string::npos);
+    EXPECT_EQ(h.find("class=\"badge\""), std::string::npos);
+    EXPECT_EQ(h.find("Mark all as read"), std::string::npos);
+    EXPECT_EQ(h.find("unread"), std::string::npos);
+    // Closing does not post again; reopening with nothing unread neither.
+    ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
+    lc_tick();
+    EXPECT_NE(html().find("<div class=\"notification-panel\">"), std::string::npos);
+    ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 1);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(Notification, ClickingOneMarksItRead)
+{
+    mount_loaded("{\"notifications\":[" + notif(7, "a") + "," + notif(6, "b") + "],\"unread_count\":2}");
+    size_t before = fake_host_count(FAKE_HTTP_REQUEST);
+    ASSERT_EQ(lc_dispatch(c, "click", "mark_read", "", "6"), PF_OK);
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 1);
+    EXPECT_STREQ(fake_host_last(FAKE_HTTP_REQUEST)->text, "/api/notifications/6/read?token=T\n");
+    std::string h = html();
+    EXPECT_NE(h.find("<div class=\"notification-item\" data-id=\"6\""), std::string::npos);
+    EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"7\""), std::string::npos);
+    EXPECT_NE(h.find("<span class=\"badge\">1</span>"), std::string::npos);
+    // Again: already read, no request.
+    ASSERT_EQ(lc_dispatch(c, "click", "mark_read", "", "6"), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 1);
+    // A 404 answer is not an error shown to the user; a 500 is.
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 404, "{}");
+    lc_tick();
+    EXPECT_EQ(html().find("class=\"error\""), std::string::npos);
+    ASSERT_EQ(lc_dispatch(c, "click", "mark_all_read"), PF_OK);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 500, "");
+    lc_tick();
+    EXPECT_NE(html().find("<p class=\"error\">Could not mark notifications as read</p>"), std::string::npos);
+    EXPECT_EQ(html().find("class=\"badge\""), std::string::npos);
+}
+
+TEST_F(Notification, HostileStringsInEveryFieldAreText)
+{
+    mount_loaded("[]");
+    int id = 1;
+    for (const char *h : kHostile) {
+        push(notif(id, h, false, h, h), "notification", std::to_string(id));
+        id++;
+    }
+    push("{\"id\":50,\"title\":\"t\",\"icon\":\"javascript:alert(1)//\",\"read\":false}");
+    lc_tick();
+    std::string out = html();
+    EXPECT_EQ(out.find("<script"), std::string::npos);
+    EXPECT_EQ(out.find("<img"), std::string::npos);
+    EXPECT_EQ(out.find("<a "), std::string::npos);
+    EXPECT_NE(out.find("<h4>&lt;script&gt;alert(1)&lt;/script&gt;</h4>"), std::string::npos);
+    EXPECT_EQ(items(), 7u);
+    // Browser notifications carry the strings as JSON values.
+    ASSERT_EQ(fake_host_count(FAKE_CALL), 7u);
+    cJSON *args = cJSON_Parse(fake_host_nth(FAKE_CALL, 0)->text);
+    ASSERT_NE(args, nullptr);
+    EXPECT_STREQ(cJSON_GetObjectItem(args, "title")->valuestring, "<script>alert(1)</script>");
+    cJSON_Delete(args);
+    // A javascript: icon never reaches the browser.
+    EXPECT_EQ(std::string(fake_host_last(FAKE_CALL)->text).find("javascript"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(Notification, MalformedEventsAndLoadsAreIgnored)
+{
+    std::string props = "{}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[1,\"x\",{\"id\":\"9\"},{\"title\":\"no id\"}," + notif(5, "ok") +
+                "],\"unread_count\":\"many\",\"last_event_id\":{}}");
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications");
+    pf_io_opened(sse);
+    push("not json");
+    push("[1]");
+    push("{\"id\":\"1\"}");
+    push("{\"title\":\"x\"}");
+    push(notif(6, "other event"), "mystery");
+    push("{\"id\":8,\"title\":5,\"message\":[],\"icon\":null,\"read\":\"yes\",\"created_at\":{}}");
+    lc_tick();
+    EXPECT_GE(lc_num(c, "ignored"), 5);
+    std::string h = html();
+    EXPECT_EQ(items(), 2u);
+    EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"8\""), std::string::npos);
+    EXPECT_NE(h.find("<h4></h4><p></p><small></small>"), std::string::npos);
+    EXPECT_EQ(h.find("other event"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(Notification, LoadFailureIsShownAndTheStreamStillOpens)
+{
+    std::string props = "{\"token\":\"T\"}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 500, "oops");
+    lc_tick();
+    EXPECT_NE(html().find("<p class=\"error\">Could not load notifications (HTTP 500)</p>"), std::string::npos);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    // The stream is refused: 401 stops it and says why.
+    pf_io_error(sse, 401);
+    lc_tick();
+    EXPECT_NE(html().find("data-state=\"auth_failed\""), std::string::npos);
+    fake_host_advance(120000);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+}
+
+TEST_F(Notification, AHangingLoadStillOpensTheStreamLater)
+{
+    std::string props = "{}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    fake_host_advance(4999);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 0u);
+    fake_host_advance(1);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    push(notif(9, "live"));
+    // The late load keeps the live one on top.
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200, "[" + notif(3, "old", true) + "]");
+    lc_tick();
+    std::string h = html();
+    EXPECT_LT(h.find("data-id=\"9\""), h.find("data-id=\"3\""));
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+}
