@@ -118,15 +118,24 @@ static void fwd_t_state(void *ud, const pf_ws_event *ev)
     emit_cstr(TARGET(ud), "state", json);
 }
 
-/* "m" followed by the decimal seq (nothing when seq < 0). */
+/* "m" followed by the decimal seq (nothing when seq < 0). `out` holds 24
+ * bytes. Hand-rolled: this runs once per message. */
 static size_t message_event(char *out, int64_t seq)
 {
-    if (seq < 0) {
-        out[0] = 'm';
-        out[1] = 0;
-        return 1;
+    char digits[20];
+    size_t n = 0, len = 1;
+    out[0] = 'm';
+    if (seq >= 0) {
+        uint64_t v = (uint64_t)seq;
+        do {
+            digits[n++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        while (n)
+            out[len++] = digits[--n];
     }
-    return (size_t)snprintf(out, 24, "m%lld", (long long)seq);
+    out[len] = 0;
+    return len;
 }
 
 static void fwd_t_message(void *ud, const char *text, size_t len, const cJSON *msg, int64_t seq)
@@ -286,6 +295,7 @@ static pf_ws_opts ws_opts(const cJSON *o)
     w.max_frame_bytes = opt_size(o, "max_frame_bytes");
     w.no_resume = opt_flag(o, "no_resume");
     w.resend_window = opt_size(o, "resend_window");
+    w.no_tree = 1; /* JS parses the text itself: no cJSON tree per frame */
     return w;
 }
 
@@ -494,4 +504,411 @@ pf_state *pf_api_component_state(int32_t root)
 {
     pf_component *c = pf_component_find(root);
     return c ? pf_component_state(c) : NULL;
+}
+
+/* ---- components: messages, synchronous render, heap (DOM tests, bench) ---- */
+
+#include <malloc.h>
+
+/* Hands one message (JSON text) to the on_message of the component mounted
+ * on `root`, as a frame from its connection would (handle.deliver in JS).
+ * Returns PF_OK, PF_ENOTFOUND (nothing mounted there), PF_EJSON or
+ * PF_EINVAL. */
+int pf_api_component_deliver(int32_t root, const char *json, size_t len)
+{
+    pf_component *c = pf_component_find(root);
+    if (!c)
+        return PF_ENOTFOUND;
+    return pf_component_deliver(c, json ? json : "", json ? len : 0);
+}
+
+/* Renders the component on `root` now if its state changed
+ * (pf_component_flush): the patch reaches the DOM before this returns. */
+int pf_api_component_flush(int32_t root)
+{
+    pf_component *c = pf_component_find(root);
+    return c ? pf_component_flush(c) : PF_ENOTFOUND;
+}
+
+/* Bytes currently allocated by malloc in the wasm heap (leak checks). */
+double pf_api_heap_used(void)
+{
+    struct mallinfo mi = mallinfo();
+    return (double)mi.uordblks;
+}
+
+/* ------------------------------------------------------------------------ */
+/* OT (rt.ot): the text-unicode type and wasm-resident documents            */
+/* ------------------------------------------------------------------------ */
+/*
+ * JSON in, JSON out: every operation arrives as a JSON text (borrowed for
+ * the call), is parsed with pf_ot_parse and, when the call returns one, is
+ * serialised with pf_ot_serialize into *out / *out_len (a new string; JS
+ * frees it with free()). `err` always gets a code and, for parse errors, a
+ * constant message and a byte position; for other failures its msg is NULL
+ * and JS uses pf_strerror. `strict` selects PF_OT_STRICT, which rejects
+ * what ot-text-unicode's checkOp rejects (apply, compose and transform
+ * check their operations; normalize and the invert helpers do not).
+ *
+ * Documents are pf_text buffers that stay in the heap: only the operation
+ * crosses per edit, either as JSON or packed (pf_api_ot_doc_apply_packed).
+ */
+#include "pf_ot.h"
+#include "pf_text.h"
+
+static int ot_fail(pf_parse_error *err, int code, const char *msg)
+{
+    if (err) {
+        err->code = code;
+        err->msg = msg;
+        err->pos = (size_t)-1; /* no position: not a parse error */
+    }
+    return code;
+}
+
+static int ot_parse(const char *json, size_t len, int strict, pf_ot_op **op,
+                    pf_parse_error *err)
+{
+    if (err) {
+        err->code = PF_OK;
+        err->msg = NULL;
+        err->pos = 0;
+    }
+    return pf_ot_parse(json, len, strict ? PF_OT_STRICT : 0, op, err);
+}
+
+/* Serialises op into *out / *out_len and frees it. */
+static int ot_out(pf_ot_op *op, char **out, size_t *out_len, pf_parse_error *err)
+{
+    size_t len = 0;
+    char *s = pf_ot_serialize(op, &len);
+    pf_ot_free(op);
+    if (!s)
+        return ot_fail(err, PF_ENOMEM, NULL);
+    *out = s;
+    *out_len = len;
+    return PF_OK;
+}
+
+/* checkOp: PF_OK or the first thing ot-text-unicode's checkOp rejects. */
+int pf_api_ot_check(const char *op, size_t len, pf_parse_error *err)
+{
+    pf_ot_op *o = NULL;
+    int rc = ot_parse(op, len, 1, &o, err);
+    pf_ot_free(o);
+    return rc;
+}
+
+/* normalize(op): merged, no empty components, no trailing skip. */
+int pf_api_ot_normalize(const char *op, size_t len, char **out, size_t *out_len,
+                        pf_parse_error *err)
+{
+    pf_ot_op *o = NULL;
+    int rc = ot_parse(op, len, 0, &o, err);
+    return rc != PF_OK ? rc : ot_out(o, out, out_len, err);
+}
+
+/* Makes `op` fit a document of `doc_len` code points the way
+ * ot-text-unicode's apply treats an op that reads past the end: a delete
+ * past the end deletes what is left, a skip past the end is an error. */
+static int ot_clamp(const pf_ot_op *op, size_t doc_len, pf_ot_op **out,
+                    pf_parse_error *err)
+{
+    pf_ot_op *c = pf_ot_new();
+    size_t pos = 0, n = pf_ot_count(op);
+    int rc = c ? PF_OK : PF_ENOMEM;
+    for (size_t i = 0; i < n && rc == PF_OK; i++) {
+        pf_ot_component k;
+        pf_ot_get(op, i, &k);
+        if (k.kind == PF_OT_SKIP) {
+            if (k.n > doc_len - pos) {
+                pf_ot_free(c);
+                return ot_fail(err, PF_ERANGE, "the op is too long for this document");
+            }
+            pos += k.n;
+            rc = pf_ot_skip(c, k.n);
+        } else if (k.kind == PF_OT_INSERT) {
+            rc = pf_ot_insert(c, k.text, k.text_len);
+        } else {
+            size_t d = k.n < doc_len - pos ? k.n : doc_len - pos;
+            pos += d;
+            rc = pf_ot_delete(c, d);
+        }
+    }
+    if (rc != PF_OK) {
+        pf_ot_free(c);
+        return ot_fail(err, rc, NULL);
+    }
+    pf_ot_trim(c);
+    *out = c;
+    return PF_OK;
+}
+
+/* apply(snapshot, op) on a snapshot given as UTF-8 (borrowed): the new
+ * snapshot into *out / *out_len. */
+int pf_api_ot_apply(const char *doc, size_t doc_len, const char *op, size_t op_len,
+                    char **out, size_t *out_len, pf_parse_error *err)
+{
+    pf_ot_op *o = NULL;
+    int rc = ot_parse(op, op_len, 1, &o, err);
+    if (rc != PF_OK)
+        return rc;
+    pf_text *t = pf_text_new();
+    if (!t) {
+        pf_ot_free(o);
+        return ot_fail(err, PF_ENOMEM, NULL);
+    }
+    rc = pf_text_set(t, doc, doc_len);
+    if (rc != PF_OK) {
+        rc = ot_fail(err, rc, rc == PF_EUTF8 ? "the snapshot is not valid UTF-8" : NULL);
+        goto done;
+    }
+    rc = pf_ot_apply(o, t);
+    if (rc == PF_ERANGE) {
+        pf_ot_op *c = NULL;
+        rc = ot_clamp(o, pf_text_length(t), &c, err);
+        if (rc == PF_OK) {
+            rc = pf_ot_apply(c, t);
+            pf_ot_free(c);
+        }
+    }
+    if (rc != PF_OK) {
+        if (!err || !err->msg)
+            ot_fail(err, rc, NULL);
+        goto done;
+    }
+    size_t len = 0;
+    const char *data = pf_text_data(t, &len);
+    char *s = malloc(len + 1);
+    if (!s) {
+        rc = ot_fail(err, PF_ENOMEM, NULL);
+        goto done;
+    }
+    memcpy(s, data, len);
+    s[len] = 0;
+    *out = s;
+    *out_len = len;
+done:
+    pf_ot_free(o);
+    pf_text_free(t);
+    return rc;
+}
+
+/* compose(a, b) (side < 0) or transform(a, b, side): the result into *out. */
+int pf_api_ot_pair(const char *a, size_t a_len, const char *b, size_t b_len, int side,
+                   char **out, size_t *out_len, pf_parse_error *err)
+{
+    pf_ot_op *x = NULL, *y = NULL, *r = NULL;
+    int rc = ot_parse(a, a_len, 1, &x, err);
+    if (rc != PF_OK)
+        return rc;
+    rc = ot_parse(b, b_len, 1, &y, err);
+    if (rc != PF_OK) {
+        pf_ot_free(x);
+        return rc;
+    }
+    rc = side < 0 ? pf_ot_compose(x, y, &r) : pf_ot_transform(x, y, side, &r);
+    pf_ot_free(x);
+    pf_ot_free(y);
+    if (rc != PF_OK)
+        return ot_fail(err, rc, NULL);
+    return ot_out(r, out, out_len, err);
+}
+
+/* transformPosition for `n` cursors in place (code points, below 2^32). */
+int pf_api_ot_transform_positions(const char *op, size_t len, uint32_t *cursors, size_t n,
+                                  pf_parse_error *err)
+{
+    pf_ot_op *o = NULL;
+    int rc = ot_parse(op, len, 0, &o, err);
+    if (rc != PF_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        cursors[i] = (uint32_t)pf_ot_transform_position(cursors[i], o);
+    pf_ot_free(o);
+    return PF_OK;
+}
+
+/* isInvertible: 1 or 0, or a negative pf_err. */
+int pf_api_ot_is_invertible(const char *op, size_t len, pf_parse_error *err)
+{
+    pf_ot_op *o = NULL;
+    int rc = ot_parse(op, len, 0, &o, err);
+    if (rc != PF_OK)
+        return rc;
+    rc = pf_ot_is_invertible(o) ? 1 : 0;
+    pf_ot_free(o);
+    return rc;
+}
+
+/* 0 stripInvertible, 1 invert, 2 makeInvertible against `doc` (UTF-8,
+ * borrowed), 3 invertWithDoc. The result into *out. */
+int pf_api_ot_invertible(int what, const char *op, size_t len, const char *doc, size_t doc_len,
+                         char **out, size_t *out_len, pf_parse_error *err)
+{
+    pf_ot_op *o = NULL, *r = NULL;
+    int rc = ot_parse(op, len, 0, &o, err);
+    if (rc != PF_OK)
+        return rc;
+    if (what == 0) {
+        rc = pf_ot_strip_invertible(o, &r);
+    } else if (what == 1) {
+        rc = pf_ot_invert(o, &r);
+        if (rc == PF_ESTATE) {
+            pf_ot_free(o);
+            return ot_fail(err, rc, "cannot invert: a delete has no text (call makeInvertible first)");
+        }
+    } else {
+        pf_text *t = pf_text_new();
+        rc = t ? pf_text_set(t, doc, doc_len) : PF_ENOMEM;
+        if (rc == PF_OK)
+            rc = pf_ot_make_invertible(o, t, &r);
+        pf_text_free(t);
+        if (rc == PF_OK && what == 3) {
+            pf_ot_op *inv = NULL;
+            rc = pf_ot_invert(r, &inv);
+            pf_ot_free(r);
+            r = inv;
+        }
+        if (rc == PF_ERANGE) {
+            pf_ot_free(o);
+            return ot_fail(err, rc, "the op is too long for this document");
+        }
+    }
+    pf_ot_free(o);
+    if (rc != PF_OK)
+        return ot_fail(err, rc, NULL);
+    return ot_out(r, out, out_len, err);
+}
+
+/* ---- documents (rt.ot.Document) ---- */
+
+/* A new document holding `text` (UTF-8, borrowed) into *out; free with
+ * pf_text_free(). PF_OK, PF_EUTF8 or PF_ENOMEM. */
+int pf_api_ot_doc_new(const char *text, size_t len, pf_text **out)
+{
+    pf_text *t = pf_text_new();
+    if (!t)
+        return PF_ENOMEM;
+    int rc = pf_text_set(t, text, len);
+    if (rc != PF_OK) {
+        pf_text_free(t);
+        return rc;
+    }
+    *out = t;
+    return PF_OK;
+}
+
+/* Applies a JSON operation (normalized on the way in, not strict). On error
+ * the document is unchanged. */
+int pf_api_ot_doc_apply(pf_text *doc, const char *op, size_t len, pf_parse_error *err)
+{
+    pf_ot_op *o = NULL;
+    int rc = ot_parse(op, len, 0, &o, err);
+    if (rc != PF_OK)
+        return rc;
+    rc = pf_ot_apply(o, doc);
+    pf_ot_free(o);
+    if (rc == PF_ERANGE)
+        return ot_fail(err, rc, "the op is too long for this document");
+    return rc == PF_OK ? rc : ot_fail(err, rc, NULL);
+}
+
+/* Operations packed by JS without JSON: `comps` holds n pairs {kind,
+ * value}: 0 skip value, 1 insert value bytes, 2 delete value code points,
+ * 3 delete value bytes of text; the texts follow one another in `text`
+ * (UTF-8, borrowed). Appends them to `op` (normalizing, as the builders do)
+ * and trims it. */
+static int ot_unpack(pf_ot_op *op, const uint32_t *comps, size_t n, const char *text,
+                     size_t text_len, pf_parse_error *err)
+{
+    size_t off = 0;
+    int rc = PF_OK;
+    if (err)
+        err->msg = NULL;
+    for (size_t i = 0; i < n && rc == PF_OK; i++) {
+        uint32_t kind = comps[2 * i], v = comps[2 * i + 1];
+        if (kind == 1 || kind == 3) {
+            if (v > text_len - off)
+                return ot_fail(err, PF_ERANGE, "packed text out of range");
+            rc = kind == 1 ? pf_ot_insert(op, text + off, v) : pf_ot_delete_text(op, text + off, v);
+            off += v;
+        } else if (kind == 0) {
+            rc = pf_ot_skip(op, v);
+        } else if (kind == 2) {
+            rc = pf_ot_delete(op, v);
+        } else {
+            rc = PF_EINVAL;
+        }
+    }
+    if (rc != PF_OK)
+        return ot_fail(err, rc, rc == PF_EUTF8 ? "invalid UTF-8 in string" : NULL);
+    pf_ot_trim(op);
+    return PF_OK;
+}
+
+/* Applies a packed operation (see ot_unpack) to a document. One operation
+ * is reused between calls. On error the document is unchanged. */
+static pf_ot_op *packed_op;
+
+int pf_api_ot_doc_apply_packed(pf_text *doc, const uint32_t *comps, size_t n,
+                               const char *text, size_t text_len, pf_parse_error *err)
+{
+    if (!packed_op && !(packed_op = pf_ot_new()))
+        return ot_fail(err, PF_ENOMEM, NULL);
+    pf_ot_clear(packed_op);
+    int rc = ot_unpack(packed_op, comps, n, text, text_len, err);
+    if (rc != PF_OK)
+        return rc;
+    rc = pf_ot_apply(packed_op, doc);
+    if (rc == PF_ERANGE)
+        return ot_fail(err, rc, "the op is too long for this document");
+    return rc == PF_OK ? rc : ot_fail(err, rc, NULL);
+}
+
+/* ---- operations kept in the heap (rt.ot.Op) ---- */
+
+/* A new operation from packed components (see ot_unpack) into *out; free
+ * with pf_ot_free(). */
+int pf_api_ot_op_new_packed(const uint32_t *comps, size_t n, const char *text,
+                            size_t text_len, pf_ot_op **out, pf_parse_error *err)
+{
+    pf_ot_op *op = pf_ot_new();
+    if (!op)
+        return ot_fail(err, PF_ENOMEM, NULL);
+    int rc = ot_unpack(op, comps, n, text, text_len, err);
+    if (rc != PF_OK) {
+        pf_ot_free(op);
+        return rc;
+    }
+    *out = op;
+    return PF_OK;
+}
+
+/* A new operation from JSON (normalized, not strict) into *out. */
+int pf_api_ot_op_parse(const char *json, size_t len, pf_ot_op **out, pf_parse_error *err)
+{
+    return ot_parse(json, len, 0, out, err);
+}
+
+/* compose(a, b) (side < 0) or transform(a, b, side) of two heap operations
+ * into *out (a new operation; free with pf_ot_free()). */
+int pf_api_ot_op_pair(const pf_ot_op *a, const pf_ot_op *b, int side, pf_ot_op **out)
+{
+    return side < 0 ? pf_ot_compose(a, b, out) : pf_ot_transform(a, b, side, out);
+}
+
+/* Applies a heap operation to a document; PF_ERANGE leaves it unchanged. */
+int pf_api_ot_doc_apply_op(pf_text *doc, const pf_ot_op *op) { return pf_ot_apply(op, doc); }
+
+/* The JSON of a heap operation into *out / *out_len (free with free()). */
+int pf_api_ot_op_json(const pf_ot_op *op, char **out, size_t *out_len)
+{
+    size_t len = 0;
+    char *s = pf_ot_serialize(op, &len);
+    if (!s)
+        return PF_ENOMEM;
+    *out = s;
+    *out_len = len;
+    return PF_OK;
 }

@@ -59,6 +59,20 @@ const PyFrameRT = (() => {
     return decoder.decode(heap.subarray(ptr, end));
   }
 
+  /** Resolves a WebSocket URL against the page, so components can be given
+   * "/ws/posts": http(s) becomes ws(s). Absolute ws URLs pass unchanged. */
+  function wsUrl(url) {
+    if (/^wss?:/i.test(url) || typeof location === 'undefined' || !location.href) return url;
+    try {
+      const u = new URL(url, location.href);
+      if (u.protocol === 'http:') u.protocol = 'ws:';
+      else if (u.protocol === 'https:') u.protocol = 'wss:';
+      return u.href;
+    } catch (e) {
+      return url;
+    }
+  }
+
   /** Runs fn(...pointers) with each string copied into the heap, freeing
    * them afterwards whatever happens. */
   function withStrings(core, strings, fn) {
@@ -207,7 +221,7 @@ const PyFrameRT = (() => {
     }
 
     wsOpen(urlPtr, urlLen) {
-      const url = readString(this.core, urlPtr, urlLen);
+      const url = wsUrl(readString(this.core, urlPtr, urlLen));
       const WS = this.takeNext('WebSocket') || this.options.WebSocket || globalThis.WebSocket;
       if (!WS) return -11; // PF_EHOST: no WebSocket in this environment
       let ws;
@@ -445,8 +459,13 @@ const PyFrameRT = (() => {
   class DomApplier {
     constructor(root, onDelegatedType) {
       this.root = root;
-      this.nodes = [root];              // id -> Node; 0 is the root
-      this.ids = new WeakMap();         // Node -> id, for events and removal
+      // id -> Node; 0 is the root. A REMOVE forgets only the top of the
+      // subtree at once; the ids below it are pruned in bulk when the table
+      // has doubled since the last prune (see prune), which keeps REMOVE
+      // cheap (no walk of the removed subtree) and memory bounded.
+      this.nodes = new Map([[0, root]]);
+      this.pruneAt = 1024;
+      this.ids = new WeakMap();         // Node -> id, for events (entries die with their nodes)
       this.ids.set(root, 0);
       this.onDelegatedType = onDelegatedType; // called with 'click' for data-on-click
     }
@@ -474,23 +493,56 @@ const PyFrameRT = (() => {
       };
       const str = () => {
         const n = varint();
-        if (pos + n > bytes.length) throw new PyFrameError('DOM patch: truncated string', -12, pos);
-        const s = decoder.decode(bytes.subarray(pos, pos + n));
-        pos += n;
+        const end = pos + n;
+        if (end > bytes.length) throw new PyFrameError('DOM patch: truncated string', -12, pos);
+        // Tags, attribute names and most short values are ASCII: decode
+        // those without a TextDecoder call (the cost of creating a
+        // 1,000-row table is mostly this kind of per-string overhead).
+        if (n <= 24) {
+          let ascii = true;
+          for (let i = pos; i < end; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
+          if (ascii) {
+            const s = String.fromCharCode.apply(null, bytes.subarray(pos, end));
+            pos = end;
+            return s;
+          }
+        }
+        const s = decoder.decode(bytes.subarray(pos, end));
+        pos = end;
         return s;
       };
+      const nodes = this.nodes;
       const node = (id) => {
-        const n = this.nodes[id];
+        const n = nodes.get(id);
         if (!n) throw new PyFrameError(`DOM patch: unknown node ${id}`, -12, pos);
         return n;
       };
       const bind = (id, n) => {
-        this.nodes[id] = n;
+        nodes.set(id, n);
         this.ids.set(n, id);
+      };
+      let run = null; // adjacent siblings being removed: {first, last, count}
+      const removeRun = () => {
+        if (!run) return;
+        const { first, last, count } = run;
+        run = null;
+        const parent = first.parentNode;
+        if (!parent) return;
+        if (count === 1) {
+          first.remove();
+        } else if (first === parent.firstChild && last === parent.lastChild) {
+          parent.textContent = '';
+        } else {
+          const range = doc.createRange();
+          range.setStartBefore(first);
+          range.setEndAfter(last);
+          range.deleteContents();
+        }
       };
       while (pos < bytes.length) {
         const at = pos;
         const op = bytes[pos++];
+        if (run && op !== 0x05) removeRun();
         switch (op) {
           case 0x01: { const id = varint(); bind(id, doc.createElement(str())); break; }
           case 0x02: { const id = varint(); bind(id, doc.createTextNode(str())); break; }
@@ -503,18 +555,28 @@ const PyFrameRT = (() => {
             break;
           }
           case 0x05: {
-            const n = node(varint());
-            this.forget(n);
-            n.remove();
-            break;
+            const id = varint();
+            const n = node(id);
+            nodes.delete(id);
+            // Consecutive REMOVEs of adjacent siblings (a cleared or
+            // shortened list) are removed as one run.
+            if (run && n === run.last.nextSibling) {
+              run.last = n;
+              run.count++;
+            } else {
+              removeRun();
+              run = { first: n, last: n, count: 1 };
+            }
+            continue;
           }
           case 0x06: {
             const el = node(varint());
             const name = str();
             const value = str();
-            if (/^on/i.test(name)) break; // defence in depth: C never emits these
+            const c0 = name.charCodeAt(0) | 0x20;
+            if (c0 === 0x6f && (name.charCodeAt(1) | 0x20) === 0x6e) break; // on*: defence in depth, C never emits these
             el.setAttribute(name, value);
-            if (name.startsWith('data-on-') && this.onDelegatedType) this.onDelegatedType(name.slice(8));
+            if (c0 === 0x64 && name.startsWith('data-on-') && this.onDelegatedType) this.onDelegatedType(name.slice(8));
             break;
           }
           case 0x07: { const el = node(varint()); el.removeAttribute(str()); break; }
@@ -530,25 +592,29 @@ const PyFrameRT = (() => {
             throw new PyFrameError(`DOM patch: unknown op ${op}`, -12, at);
         }
       }
+      removeRun();
       if (keepFocus && active.isConnected && doc.activeElement !== active) {
         active.focus({ preventScroll: true });
         if (selection) {
           try { active.setSelectionRange(selection[0], selection[1], selection[2]); } catch (e) { /* not a text control */ }
         }
       }
+      if (nodes.size >= this.pruneAt) this.prune();
     }
 
-    /** Forgets the ids of a removed subtree (they are never used again). */
-    forget(n) {
-      const walker = n.ownerDocument.createTreeWalker(n, 0xffffffff);
-      for (let cur = n; cur; cur = walker.nextNode()) {
-        const id = this.ids.get(cur);
-        if (id !== undefined) {
-          this.nodes[id] = undefined;
-          this.ids.delete(cur);
-        }
-      }
+    /** Forgets the ids of removed subtrees (they are never used again):
+     * every node no longer under the root. Runs when the table has doubled
+     * since the last prune, so its cost is amortised over the creations
+     * that grew it, and the table stays within twice the live nodes. */
+    prune() {
+      const root = this.root;
+      for (const [id, n] of this.nodes) if (id !== 0 && !root.contains(n)) this.nodes.delete(id);
+      this.pruneAt = Math.max(1024, this.nodes.size * 2);
     }
+
+    /** Number of node ids the applier holds (live ones, and removed ones
+     * not yet pruned); for tests. */
+    get size() { return this.nodes.size; }
 
     /** The id of the nearest node with one at or above `n` inside the root. */
     idOf(n) {
@@ -1091,7 +1157,11 @@ const PyFrameRT = (() => {
       try {
         msg = JSON.parse(text);
       } catch (e) {
-        return; // C delivers JSON objects only
+        // C checked it already; report rather than drop if JS disagrees.
+        const err = new PyFrameError(`${this.kind} ${this.url}: ${e.message}`, -3);
+        err.text = text.slice(0, 256);
+        this.reportError(err);
+        return;
       }
       for (let i = 0; i < list.length; i++) callListener(list[i], msg, seq, text);
     }
@@ -1444,11 +1514,12 @@ const PyFrameRT = (() => {
     unmount() {
       if (!this.root) return;
       const rt = this.rt;
+      // The state view's subscriptions first: C frees the store on unmount.
+      if (this.stateView) this.stateView.free();
+      this.stateView = null;
       rt.core._pf_component_unmount_root(this.root);
       for (const [type, fn] of this.domListeners) this.element.removeEventListener(type, fn, CAPTURE_TYPES.has(type));
       this.domListeners.clear();
-      if (this.stateView) this.stateView.free();
-      this.stateView = null;
       rt.host.patchers.delete(this.root);
       rt.removeTarget(this.root);
       rt.mounted.delete(this.element);
@@ -1487,7 +1558,15 @@ const PyFrameRT = (() => {
     const root = this.addTarget((event, payload) => handle.receive(event, payload));
     handle.root = root;
     handle.applier = new DomApplier(el, (type) => handle.delegate(type));
-    this.host.patchers.set(root, (bytes) => handle.applier.apply(bytes));
+    this.host.patchers.set(root, (bytes) => {
+      // Never let an exception unwind through the wasm frames that sent
+      // the patch: report it and leave C's state intact.
+      try {
+        handle.applier.apply(bytes);
+      } catch (e) {
+        console.error(`[pyframe_rt] ${String(name)}: ${e.message}`);
+      }
+    });
     this.mounted.set(el, handle);
     el.textContent = '';
     const core = this.core;
@@ -1527,6 +1606,519 @@ const PyFrameRT = (() => {
     handles.errors = errors;
     return handles;
   };
+
+  // ---- components: messages and synchronous render (DOM tests, bench) -------
+
+  /** Hands one message to the component's on_message, as a frame from its
+   * connection would: `msg` is an object (sent as JSON) or a JSON text.
+   * Throws a PyFrameError when the component is not mounted or the text is
+   * not JSON. The DOM changes at the next animation frame, or at once
+   * with flush(). */
+  ComponentHandle.prototype.deliver = function deliver(msg) {
+    if (!this.root) throw new PyFrameError(`${this.name} is not mounted`, PF_ESTATE);
+    const text = typeof msg === 'string' ? msg : JSON.stringify(msg);
+    if (text === undefined) throw new PyFrameError('deliver: the message is not JSON-serialisable', PF_ETYPE);
+    const core = this.rt.core;
+    const rc = withStrings(core, [text], (t) => core._pf_api_component_deliver(this.root, t.ptr, t.len));
+    this.rt.check(rc, `${this.name}.deliver`);
+  };
+
+  /** Renders now if the component's state changed (instead of at the next
+   * animation frame): the DOM is up to date when this returns. */
+  ComponentHandle.prototype.flush = function flush() {
+    if (!this.root) throw new PyFrameError(`${this.name} is not mounted`, PF_ESTATE);
+    this.rt.check(this.rt.core._pf_api_component_flush(this.root), `${this.name}.flush`);
+  };
+
+  /** Memory and instance counts, for leak checks: `components` mounted
+   * (pf_component_count), `heapUsed` bytes allocated by malloc, and
+   * `heapSize` bytes of wasm memory. */
+  Runtime.prototype.memoryStats = function memoryStats() {
+    const core = this.core;
+    return {
+      components: core._pf_component_count(),
+      heapUsed: core._pf_api_heap_used(),
+      heapSize: core.HEAPU8.length,
+    };
+  };
+
+  // ---- OT ----
+  //
+  // rt.ot.type is the text-unicode OT type with the exported surface of the
+  // npm package ot-text-unicode 4 (name, uri, create, apply, compose,
+  // transform, normalize, checkOp, transformPosition, ...), computed by
+  // runtime/pf_ot.c, so that a ShareDB server can register it as a drop-in.
+  // Operations cross as JSON (bindings/pf_api.c, "OT"); strings go through
+  // one reusable heap buffer, not a malloc per call. Snapshots are JS
+  // strings; positions and lengths count code points.
+  //
+  // rt.ot.Document is a document that stays in the wasm heap (pf_text): per
+  // edit only the operation crosses, packed into reused buffers without JSON.
+  // rt.ot.Op is an operation that stays in the heap, for code that
+  // transforms and composes repeatedly (an OT client or server loop).
+  //
+  // Differences from the npm type, all on input it does not check: counts
+  // must be integers, a delete object must be exactly {d}, strings must not
+  // hold lone surrogates; each is an Error here instead of a silent result.
+
+  const OT_NO_POS = 0xffffffff;
+
+  /** Reusable heap buffers for the inputs of the OT calls. */
+  class OtHeap {
+    constructor(core) {
+      this.core = core;
+      this.ptr = 0;       // staging area for UTF-8 strings
+      this.cap = 0;
+      this.view = null;   // HEAPU8.subarray(ptr, ptr + cap), renewed on growth
+      this.comps = 0;     // packed components (uint32 pairs)
+      this.compCap = 0;   // in pairs
+      this.compView = null;
+      this.pos = core._malloc(8); // two uint32 cursors
+    }
+
+    /** Makes the staging area at least `need` bytes, keeping `keep` bytes. */
+    reserve(need, keep = 0) {
+      if (need <= this.cap) return this.bytes();
+      let cap = Math.max(4096, this.cap);
+      while (cap < need) cap *= 2;
+      const ptr = this.core._malloc(cap);
+      if (!ptr) throw new PyFrameError('out of memory', -2);
+      if (keep) this.core.HEAPU8.copyWithin(ptr, this.ptr, this.ptr + keep);
+      if (this.ptr) this.core._free(this.ptr);
+      this.ptr = ptr;
+      this.cap = cap;
+      this.view = null;
+      return this.bytes();
+    }
+
+    bytes() {
+      if (!this.view || this.view.buffer !== this.core.HEAPU8.buffer)
+        this.view = this.core.HEAPU8.subarray(this.ptr, this.ptr + this.cap);
+      return this.view;
+    }
+
+    /** Copies strings one after the other into the staging area; returns
+     * [ptr0, len0, ptr1, len1, ...]. */
+    stage(a, b) {
+      const need = a.length * 3 + (b === undefined ? 0 : b.length * 3);
+      const view = this.reserve(need);
+      const n1 = encoder.encodeInto(a, view).written;
+      if (b === undefined) return [this.ptr, n1];
+      const n2 = encoder.encodeInto(b, view.subarray(n1)).written;
+      return [this.ptr, n1, this.ptr + n1, n2];
+    }
+
+    /** A Uint32Array over at least `pairs` component pairs. */
+    compPairs(pairs) {
+      if (pairs > this.compCap) {
+        let cap = Math.max(64, this.compCap);
+        while (cap < pairs) cap *= 2;
+        const ptr = this.core._malloc(cap * 8);
+        if (!ptr) throw new PyFrameError('out of memory', -2);
+        if (this.comps) this.core._free(this.comps);
+        this.comps = ptr;
+        this.compCap = cap;
+        this.compView = null;
+      }
+      if (!this.compView || this.compView.buffer !== this.core.HEAPU8.buffer)
+        this.compView = new Uint32Array(this.core.HEAPU8.buffer, this.comps, this.compCap * 2);
+      return this.compView;
+    }
+  }
+
+  function makeOt(rt) {
+    const core = rt.core;
+    const heap = new OtHeap(core);
+    const out = rt.scratch;
+    const err = rt.errScratch;
+
+    /** Throws for a negative rc with the message C left in errScratch. */
+    function fail(rc, what) {
+      if (rc >= 0) return rc;
+      const view = new Uint32Array(core.HEAPU8.buffer, err, 3);
+      const msg = view[1] ? readCString(core, view[1]) : rt.strerror(rc);
+      const pos = view[1] && view[2] !== OT_NO_POS ? view[2] : undefined;
+      throw new PyFrameError(`${what}: ${msg}${pos !== undefined ? ` (at byte ${pos} of the op's JSON)` : ''}`, rc, pos);
+    }
+
+    function clearErr() {
+      new Uint32Array(core.HEAPU8.buffer, err, 3).fill(0);
+    }
+
+    function opJSON(op, what) {
+      if (!Array.isArray(op)) throw new PyFrameError(`${what}: Op must be an array of components`, PF_ETYPE);
+      let json;
+      try {
+        json = JSON.stringify(op);
+      } catch (e) {
+        throw new PyFrameError(`${what}: the op is not JSON-serialisable (${e.message})`, PF_ETYPE);
+      }
+      return json;
+    }
+
+    function snapshotText(doc, what) {
+      if (typeof doc !== 'string') throw new PyFrameError(`${what}: Invalid document snapshot: ${doc}`, PF_ETYPE);
+      if (!doc.isWellFormed()) throw new PyFrameError(`${what}: the snapshot holds a lone surrogate`, -7);
+      return doc;
+    }
+
+    /** Runs a C call that returns an op through the out-params. */
+    function opResult(rc, what) {
+      fail(rc, what);
+      return JSON.parse(rt.takeScratchString());
+    }
+
+    const normalize = (op) => {
+      const [p, n] = heap.stage(opJSON(op, 'normalize'));
+      return opResult(core._pf_api_ot_normalize(p, n, out, out + 4, err), 'normalize');
+    };
+
+    const checkOp = (op) => {
+      const [p, n] = heap.stage(opJSON(op, 'checkOp'));
+      fail(core._pf_api_ot_check(p, n, err), 'checkOp');
+    };
+
+    const pair = (a, b, side, what) => {
+      const [pa, na, pb, nb] = heap.stage(opJSON(a, what), opJSON(b, what));
+      return opResult(core._pf_api_ot_pair(pa, na, pb, nb, side, out, out + 4, err), what);
+    };
+
+    const transformPositions = (cursors, op, what) => {
+      const [p, n] = heap.stage(opJSON(op, what));
+      const view = new Uint32Array(core.HEAPU8.buffer, heap.pos, 2);
+      const todo = [];
+      for (let i = 0; i < cursors.length; i++) {
+        const c = cursors[i];
+        if (typeof c !== 'number' || Number.isNaN(c)) throw new PyFrameError(`${what}: a cursor must be a number`, PF_ETYPE);
+        if (c > 0) {
+          if (!Number.isInteger(c) || c > 0xfffffffe) throw new PyFrameError(`${what}: cursor ${c} is not a valid position`, -6);
+          view[todo.length] = c;
+          todo.push(i);
+        }
+      }
+      const result = cursors.slice();
+      if (!todo.length) return result;
+      clearErr();
+      fail(core._pf_api_ot_transform_positions(p, n, heap.pos, todo.length, err), what);
+      const after = new Uint32Array(core.HEAPU8.buffer, heap.pos, 2);
+      for (let k = 0; k < todo.length; k++) result[todo[k]] = after[k];
+      return result;
+    };
+
+    const invertible = (what, name, op, doc) => {
+      const json = opJSON(op, name);
+      const [p, n, pd, nd] = doc === undefined ? heap.stage(json, '') : heap.stage(json, snapshotText(doc, name));
+      return opResult(core._pf_api_ot_invertible(what, p, n, pd, nd, out, out + 4, err), name);
+    };
+
+    /** Code points in s up to UTF-16 offset `end` (npm unicount's
+     * strPosToUni, for the editing api below). */
+    const strPosToUni = (s, end = s.length) => {
+      let pairs = 0;
+      let i = 0;
+      for (; i < end; i++) {
+        const code = s.charCodeAt(i);
+        if (code >= 0xd800 && code <= 0xdfff) { pairs++; i++; }
+      }
+      if (i !== end) throw new PyFrameError('Invalid offset - splits unicode bytes', -6);
+      return i - pairs;
+    };
+
+    /** The text editing API of ot-text-unicode (type.api), for ShareDB
+     * clients: get, getLength, insert, remove, _onOp -> onInsert/onRemove. */
+    function api(getSnapshot, submitOp) {
+      return {
+        get: getSnapshot,
+        getLength() { return getSnapshot().length; },
+        insert(pos, text, callback) {
+          return submitOp([strPosToUni(getSnapshot(), pos), text], callback);
+        },
+        remove(pos, lengthOrContent, callback) {
+          return submitOp([strPosToUni(getSnapshot(), pos), { d: lengthOrContent }], callback);
+        },
+        _onOp(op) {
+          let post = 0;
+          for (const c of op) {
+            if (typeof c === 'number') post += c;
+            else if (typeof c === 'string') {
+              if (this.onInsert) this.onInsert(post, c);
+              post += strPosToUni(c);
+            } else if (c && typeof c === 'object' && this.onRemove) {
+              this.onRemove(post, typeof c.d === 'number' ? c.d : strPosToUni(c.d));
+            }
+          }
+        },
+        onInsert: null,
+        onRemove: null,
+      };
+    }
+    api.provides = { text: true };
+
+    const type = {
+      name: 'text-unicode',
+      uri: 'http://sharejs.org/types/text-unicode',
+      /** Drops a trailing skip in place and returns op (as npm's trim). */
+      trim(op) {
+        if (op.length > 0 && typeof op[op.length - 1] === 'number') op.pop();
+        return op;
+      },
+      normalize,
+      checkOp,
+      create(initial = '') {
+        if (typeof initial !== 'string') throw new PyFrameError('create: Initial data must be a string', PF_ETYPE);
+        return initial;
+      },
+      apply(snapshot, op) {
+        const json = opJSON(op, 'apply');
+        const [pd, nd, po, no] = heap.stage(snapshotText(snapshot, 'apply'), json);
+        fail(core._pf_api_ot_apply(pd, nd, po, no, out, out + 4, err), 'apply');
+        return rt.takeScratchString();
+      },
+      transform(op, other, side) {
+        if (side !== 'left' && side !== 'right')
+          throw new PyFrameError(`transform: side (${side}) must be 'left' or 'right'`, PF_EINVAL);
+        return pair(op, other, side === 'left' ? 0 : 1, 'transform');
+      },
+      compose(a, b) { return pair(a, b, -1, 'compose'); },
+      transformPosition(cursor, op) {
+        return transformPositions([cursor], op, 'transformPosition')[0];
+      },
+      transformSelection(selection, op) {
+        if (typeof selection === 'number') return transformPositions([selection], op, 'transformSelection')[0];
+        if (!selection || typeof selection[0] !== 'number' || typeof selection[1] !== 'number')
+          throw new PyFrameError('transformSelection: Invalid selection', PF_ETYPE);
+        return transformPositions([selection[0], selection[1]], op, 'transformSelection');
+      },
+      isInvertible(op) {
+        const [p, n] = heap.stage(opJSON(op, 'isInvertible'));
+        return fail(core._pf_api_ot_is_invertible(p, n, err), 'isInvertible') === 1;
+      },
+      makeInvertible(op, doc) { return invertible(2, 'makeInvertible', op, doc); },
+      stripInvertible(op) { return invertible(0, 'stripInvertible', op); },
+      invert(op) { return invertible(1, 'invert', op); },
+      invertWithDoc(op, doc) { return invertible(3, 'invertWithDoc', op, doc); },
+      isNoop(op) { return Array.isArray(op) && op.length === 0; },
+      api,
+    };
+
+    /** Packs an op array into the reused heap buffers (pairs {kind,
+     * value} and UTF-8 texts, see pf_api.c) without JSON. Returns the
+     * number of text bytes; there are op.length components. */
+    function pack(op, what) {
+      if (!Array.isArray(op)) throw new PyFrameError(`${what}: Op must be an array of components`, PF_ETYPE);
+      const count = op.length;
+      let comps = heap.compPairs(count);
+      let bytes = heap.bytes();
+      let off = 0;
+      for (let i = 0; i < count; i++) {
+        const c = op[i];
+        let kind;
+        let v;
+        let s = null;
+        if (typeof c === 'number') {
+          if (!(c >= 0 && c <= 0x7fffffff && Number.isInteger(c)))
+            throw new PyFrameError(`${what}: skip ${c} must be an integer >= 0`, -6);
+          kind = 0;
+          v = c;
+        } else if (typeof c === 'string') {
+          kind = 1;
+          s = c;
+        } else if (c !== null && typeof c === 'object' && typeof c.d === 'number') {
+          if (!(c.d >= 0 && c.d <= 0x7fffffff && Number.isInteger(c.d)))
+            throw new PyFrameError(`${what}: delete ${c.d} must be an integer >= 0`, -6);
+          kind = 2;
+          v = c.d;
+        } else if (c !== null && typeof c === 'object' && typeof c.d === 'string') {
+          kind = 3;
+          s = c.d;
+        } else {
+          throw new PyFrameError(`${what}: a component must be a number, a string or {d: number | string}`, PF_ETYPE);
+        }
+        if (s !== null) {
+          const len = s.length;
+          if (off + len * 3 > bytes.length) {
+            bytes = heap.reserve(off + len * 3, off);
+            comps = heap.compPairs(count); // malloc may have grown memory
+          }
+          let j = 0;
+          if (len <= 32) {
+            for (; j < len; j++) {
+              const ch = s.charCodeAt(j);
+              if (ch >= 0x80) break;
+              bytes[off + j] = ch;
+            }
+          }
+          if (j === len) {
+            v = len;
+          } else {
+            if (!s.isWellFormed()) throw new PyFrameError(`${what}: a string holds a lone surrogate`, -7);
+            v = encoder.encodeInto(s, bytes.subarray(off)).written;
+          }
+          off += v;
+        }
+        comps[2 * i] = kind;
+        comps[2 * i + 1] = v;
+      }
+      return off;
+    }
+
+    /** The pointer a C call stored in the first out-param. */
+    let outView = null;
+    const outPtr = () => {
+      if (!outView || outView.buffer !== core.HEAPU8.buffer) outView = new Uint32Array(core.HEAPU8.buffer, out, 1);
+      return outView[0];
+    };
+
+    /** An operation kept in the wasm heap (a pf_ot_op), for code that
+     * transforms and composes many times, as an OT client does: only
+     * pointers cross per call. Build one with Op.from(array | JSON text);
+     * free it with free() (explicitly: a FinalizationRegistry would cost
+     * more than a transform). Ops are immutable: transform and compose
+     * return new ones. */
+    class Op {
+      constructor(ptr) {
+        this.ptr = ptr;
+      }
+
+      static from(op) {
+        if (typeof op === 'string') {
+          const [p, n] = heap.stage(op);
+          fail(core._pf_api_ot_op_parse(p, n, out, err), 'Op.from');
+        } else {
+          const off = pack(op, 'Op.from');
+          fail(core._pf_api_ot_op_new_packed(heap.comps, op.length, heap.ptr, off, out, err), 'Op.from');
+        }
+        return new Op(outPtr());
+      }
+
+      alive(what) {
+        if (!this.ptr) throw new PyFrameError(`Op.${what}: this op has been freed`, PF_ESTATE);
+        return this.ptr;
+      }
+
+      pair(other, side, what) {
+        if (!(other instanceof Op)) throw new PyFrameError(`Op.${what}: the other op must be an Op`, PF_ETYPE);
+        rt.check(core._pf_api_ot_op_pair(this.alive(what), other.alive(what), side, out), `Op.${what}`);
+        return new Op(outPtr());
+      }
+
+      /** This op rewritten to apply after `other` (side 'left' | 'right'). */
+      transform(other, side) {
+        if (side !== 'left' && side !== 'right')
+          throw new PyFrameError(`Op.transform: side (${side}) must be 'left' or 'right'`, PF_EINVAL);
+        return this.pair(other, side === 'left' ? 0 : 1, 'transform');
+      }
+
+      /** A copy (to hand to another owner). */
+      clone() {
+        const ptr = core._pf_ot_clone(this.alive('clone'));
+        if (!ptr) throw new PyFrameError('Op.clone: out of memory', -2);
+        return new Op(ptr);
+      }
+
+      /** This op followed by `other`, as one op. */
+      compose(other) { return this.pair(other, -1, 'compose'); }
+
+      get isNoop() { return core._pf_ot_is_noop(this.alive('isNoop')) !== 0; }
+
+      /** The op as a text-unicode array. */
+      toJSON() {
+        rt.check(core._pf_api_ot_op_json(this.alive('toJSON'), out, out + 4), 'Op.toJSON');
+        return JSON.parse(rt.takeScratchString());
+      }
+
+      /** Frees the heap memory. Calling it twice is harmless. */
+      free() {
+        if (!this.ptr) return;
+        core._pf_ot_free(this.ptr);
+        this.ptr = 0;
+      }
+    }
+
+    /** A text document in the wasm heap (runtime/pf_text.c). Free it with
+     * free() when done; later calls then throw. */
+    class Document {
+      constructor(text = '') {
+        if (typeof text !== 'string') throw new PyFrameError('Document: the text must be a string', PF_ETYPE);
+        if (!text.isWellFormed()) throw new PyFrameError('Document: the text holds a lone surrogate', -7);
+        const [p, n] = heap.stage(text);
+        rt.check(core._pf_api_ot_doc_new(p, n, out), 'Document');
+        this.ptr = new Uint32Array(core.HEAPU8.buffer, out, 1)[0];
+      }
+
+      alive(what) {
+        if (!this.ptr) throw new PyFrameError(`Document.${what}: this document has been freed`, PF_ESTATE);
+        return this.ptr;
+      }
+
+      /** Applies a text-unicode operation: an array (packed into the heap
+       * without JSON), a JSON text or an Op. On error the text is
+       * unchanged. */
+      apply(op) {
+        const doc = this.alive('apply');
+        if (typeof op === 'string') {
+          const [p, n] = heap.stage(op);
+          fail(core._pf_api_ot_doc_apply(doc, p, n, err), 'Document.apply');
+          return this;
+        }
+        if (op instanceof Op) {
+          const rc = core._pf_api_ot_doc_apply_op(doc, op.alive('apply'));
+          if (rc < 0) throw new PyFrameError(`Document.apply: ${rc === -6 ? 'the op is too long for this document' : rt.strerror(rc)}`, rc);
+          return this;
+        }
+        const off = pack(op, 'Document.apply');
+        fail(core._pf_api_ot_doc_apply_packed(doc, heap.comps, op.length, heap.ptr, off, err), 'Document.apply');
+        return this;
+      }
+
+      /** The trace patch (Array.splice in code points): deletes `del` at
+       * `pos`, then inserts `ins` there. */
+      splice(pos, del, ins = '') {
+        const doc = this.alive('splice');
+        if (!(Number.isInteger(pos) && pos >= 0 && Number.isInteger(del) && del >= 0))
+          throw new PyFrameError('Document.splice: pos and del must be integers >= 0', -6);
+        if (typeof ins !== 'string') throw new PyFrameError('Document.splice: the inserted text must be a string', PF_ETYPE);
+        let n = 0;
+        if (ins.length) {
+          if (!ins.isWellFormed()) throw new PyFrameError('Document.splice: the text holds a lone surrogate', -7);
+          n = heap.stage(ins)[1];
+        }
+        rt.check(core._pf_text_splice(doc, pos, del, heap.ptr, n), 'Document.splice');
+        return this;
+      }
+
+      /** The whole text (decoded from the heap: O(length)). */
+      get text() {
+        const doc = this.alive('text');
+        const ptr = core._pf_text_data(doc, out);
+        return readString(core, ptr, new Uint32Array(core.HEAPU8.buffer, out, 1)[0]);
+      }
+
+      toString() { return this.text; }
+
+      /** Length in code points. */
+      get length() { return core._pf_text_length(this.alive('length')); }
+
+      /** Length of the UTF-8 text in bytes. */
+      get byteLength() { return core._pf_text_byte_length(this.alive('byteLength')); }
+
+      /** Frees the heap memory. Calling it twice is harmless. */
+      free() {
+        if (this.ptr) core._pf_text_free(this.ptr);
+        this.ptr = 0;
+      }
+    }
+
+    return { type, Document, Op };
+  }
+
+  /** rt.ot: {type, Document, Op} (created on first use). */
+  Object.defineProperty(Runtime.prototype, 'ot', {
+    get() {
+      if (!this.otApi) this.otApi = makeOt(this);
+      return this.otApi;
+    },
+  });
 
   // ---- loading ------------------------------------------------------------
 

@@ -2,15 +2,13 @@
 //
 // The authority (docs.mjs) only relies on the shape of an ottypes type:
 // normalize(op), transform(op, other, 'left'|'right'), apply(text, op),
-// transformPosition(pos, op). Until the project's wasm build exists, the
-// default is the npm `ot-text-unicode` package (the text-unicode type ShareDB
-// uses). The wasm engine replaces it here:
-//
-//   import { load } from '../../dist/pyframe_rt.mjs';
-//   export const otType = (await load()).ot.type;
+// transformPosition(pos, op). It is the project's wasm engine
+// (runtime/pf_ot.c through rt.ot.type of dist/pyframe_rt.mjs), the
+// text-unicode type with the surface of the npm package ot-text-unicode,
+// which stays only as the oracle of test/js/ot.test.mjs.
 //
 // startServer({otType}) overrides it per server, for tests.
 
-import textUnicode from 'ot-text-unicode';
+import PyFrameRT from '../../dist/pyframe_rt.mjs';
 
-export const otType = textUnicode.type;
+export const otType = (await PyFrameRT.load()).ot.type;
