@@ -66,3 +66,6 @@ mkdirSync(distDir, { recursive: true });
 writeFileSync(join(distDir, 'pyframe_rt.js'), await shrink(classic, false));
 writeFileSync(join(distDir, 'pyframe_rt.mjs'), await shrink(esm, true));
 copyFileSync(join(buildDir, 'pyframe_rt.wasm'), join(distDir, 'pyframe_rt.wasm'));
+// Declarations for the classic script and (as .d.mts) for the ES module.
+copyFileSync(join(root, 'bindings', 'pyframe_rt.d.ts'), join(distDir, 'pyframe_rt.d.ts'));
+copyFileSync(join(root, 'bindings', 'pyframe_rt.d.ts'), join(distDir, 'pyframe_rt.d.mts'));

@@ -1,0 +1,221 @@
+// Type declarations for pyframe_rt's public JS API (dist/pyframe_rt.js and
+// dist/pyframe_rt.mjs). Kept by hand next to bindings/pyframe_rt.js.
+
+/** JSON values as they cross into the runtime. */
+export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
+
+/** An error from the runtime. `code` is the negative pf_err number
+ * (-1 invalid argument, -3 malformed JSON, -4 wrong type, -5 not found,
+ * -8 too large, -9 wrong state, -10 queue full, -12 protocol, -13 exists). */
+export declare class PyFrameError extends Error {
+  readonly name: 'PyFrameError';
+  readonly code: number;
+  /** Byte offset of a parse error, when known. */
+  readonly position?: number;
+}
+
+export interface LoadOptions {
+  /** Where pyframe_rt.wasm is; default: next to the script. */
+  wasmUrl?: string;
+  baseUrl?: string;
+  /** The wasm bytes, instead of fetching them. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Node: a WebSocket class (e.g. the `ws` package's). */
+  WebSocket?: unknown;
+  /** A fetch to use for HTTP requests and event streams. */
+  fetch?: typeof fetch;
+  /** Receives the runtime's log lines instead of the console. */
+  log?: (level: 0 | 1 | 2 | 3, text: string) => void;
+  debug?: boolean;
+}
+
+/** A State store: keyed JSON values, one batched notification per tick. */
+export interface State {
+  get<T = JSONValue>(key: string): T | undefined;
+  get<T = JSONValue>(key: string, fallback: T): T;
+  update(key: string, value: JSONValue): void;
+  /** Sets a key from JSON text (as received from the network). */
+  updateJSON(key: string, json: string): void;
+  setMultiple(values: { [key: string]: JSONValue }): void;
+  setMultipleJSON(json: string): void;
+  remove(key: string): boolean;
+  toJSON(): { [key: string]: JSONValue };
+  readonly size: number;
+  /** fn runs once per tick in which the key (or any key) changed. Returns
+   * a function that unsubscribes. */
+  subscribe(fn: (changedKeys: string[], state: State) => void): () => void;
+  subscribe(key: string, fn: (changedKeys: string[], state: State) => void): () => void;
+  flush(): void;
+  free(): void;
+}
+
+/** A mounted live component. */
+export interface ComponentHandle {
+  readonly name: string;
+  readonly element: Element;
+  readonly mounted: boolean;
+  /** The component's State store. */
+  readonly state: State;
+  on(event: string, fn: (payload: any) => void): () => void;
+  off(event: string, fn: (payload: any) => void): void;
+  unmount(): void;
+}
+
+export type TransportStateName =
+  | 'idle' | 'connecting' | 'open' | 'reconnecting' | 'rate_limited' | 'offline'
+  | 'closed' | 'auth_failed' | 'forbidden' | 'not_found';
+
+export interface TransportStateEvent {
+  state: TransportStateName;
+  cause: 'none' | 'app' | 'server_close' | 'connect_timeout' | 'dead_link' | 'host' | 'network'
+    | 'rate_limit' | 'max_retries' | 'stop' | 'shared';
+  /** ms until the next attempt (reconnecting) or until sends resume (rate_limited). */
+  delay: number;
+  /** Close code, or HTTP status for an event stream. */
+  code: number;
+  attempt: number;
+}
+
+export interface BackoffOptions { min?: number; base?: number; cap?: number; factor?: number; resetAfter?: number }
+
+interface TransportOptions {
+  backoff?: BackoffOptions;
+  connectTimeout?: number;
+  maxRetries?: number;
+  token?: string;
+  /** Called once after a 4001 (or 401) for a fresh token. */
+  getToken?: () => string | Promise<string>;
+}
+
+export interface SocketOptions extends TransportOptions {
+  longBackoff?: number;
+  heartbeatInterval?: number;
+  heartbeatTimeout?: number;
+  heartbeat?: boolean;
+  outboxMax?: number;
+  outboxMaxBytes?: number;
+  fullPolicy?: 'reject' | 'dropOldest';
+  outbox?: boolean;
+  maxFrameBytes?: number;
+  resume?: boolean;
+  resendWindow?: number;
+  WebSocket?: unknown;
+  shared?: boolean;
+  type?: string;
+  noQueue?: boolean;
+  idleTimeout?: number;
+  maxConnections?: number;
+  lastSeq?: number;
+}
+
+export interface EventsOptions extends TransportOptions {
+  maxDataBytes?: number;
+  resume?: boolean;
+  allowText?: boolean;
+  lastEventId?: string;
+  fetch?: typeof fetch;
+}
+
+interface Transport<Self> {
+  readonly ready: Promise<Self>;
+  readonly state: TransportStateName;
+  on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): Self;
+  on(event: 'resync', fn: () => void): Self;
+  on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): Self;
+  off(event: string, fn?: (...args: any[]) => void): Self;
+  close(): void;
+  reconnect(): void;
+  setToken(token: string): void;
+  dispose(): void;
+}
+
+/** A reconnecting WebSocket (runtime/pf_ws.c). */
+export interface Socket extends Transport<Socket> {
+  on(event: 'message', fn: (msg: any, seq: number, text: string) => void): Socket;
+  on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): Socket;
+  on(event: 'resync', fn: () => void): Socket;
+  on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): Socket;
+  /** true: sent now; false: queued. Throws PyFrameError -10 when the outbox is full. */
+  send(value: JSONValue | string, options?: { noQueue?: boolean }): boolean;
+  readonly lastSeq: number;
+  readonly stats: {
+    received: number; duplicates: number; malformed: number; tooBig: number; sent: number;
+    requeued: number; attempts: number; pings: number; coreOnly: boolean; queued: number;
+  };
+}
+
+/** A reconnecting Server-Sent Events stream (runtime/pf_sse.c). */
+export interface EventStream extends Transport<EventStream> {
+  on(event: 'message', fn: (data: any, info: { event: string; id: string; seq: number }) => void): EventStream;
+  on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): EventStream;
+  on(event: 'resync', fn: () => void): EventStream;
+  on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): EventStream;
+  readonly lastEventId: string;
+  readonly serverRetry: number;
+  readonly stats: { received: number; duplicates: number; malformed: number; tooBig: number; attempts: number; errors: number };
+}
+
+/** A text-unicode operation: skip N, insert a string, delete N (or a known string). */
+export type TextOp = Array<number | string | { d: number | string }>;
+
+/** The text-unicode OT type, with the shape of the npm ot-text-unicode type. */
+export interface TextUnicodeType {
+  readonly name: 'text-unicode';
+  readonly uri: string;
+  create(initial?: string): string;
+  apply(snapshot: string, op: TextOp): string;
+  compose(a: TextOp, b: TextOp): TextOp;
+  transform(op: TextOp, other: TextOp, side: 'left' | 'right'): TextOp;
+  normalize(op: TextOp): TextOp;
+  transformPosition(cursor: number, op: TextOp): number;
+  transformSelection<S extends number | { start: number; end: number }>(selection: S, op: TextOp): S;
+  [more: string]: unknown;
+}
+
+/** A document kept in wasm: only operations cross the boundary. */
+export interface OtDocument {
+  readonly text: string;
+  readonly length: number;
+  apply(op: TextOp): void;
+  /** Delete `del` code points at `pos`, then insert `ins`. */
+  splice(pos: number, del: number, ins?: string): void;
+  free(): void;
+}
+
+/** The loaded runtime, from PyFrameRT.load(). */
+export interface Runtime {
+  readonly version: string;
+  createState(initial?: { [key: string]: JSONValue }): State;
+  mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): ComponentHandle;
+  mountAll(root?: ParentNode): ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] };
+  socket(url: string, options?: SocketOptions): Socket;
+  events(url: string, options?: EventsOptions): EventStream;
+  readonly ot: {
+    readonly type: TextUnicodeType;
+    Document: new (text?: string) => OtDocument;
+    [more: string]: unknown;
+  };
+  strerror(code: number): string;
+}
+
+export interface PyFrameRTStatic {
+  readonly VERSION: string;
+  readonly PyFrameError: typeof PyFrameError;
+  /** Loads and instantiates the wasm once; later calls return the same promise. */
+  load(options?: LoadOptions): Promise<Runtime>;
+  createState(initial?: { [key: string]: JSONValue }): Promise<State>;
+  mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): Promise<ComponentHandle>;
+  mountAll(root?: ParentNode): Promise<ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] }>;
+  socket(url: string, options?: SocketOptions): Socket;
+  events(url: string, options?: EventsOptions): EventStream;
+}
+
+declare const PyFrameRT: PyFrameRTStatic;
+export default PyFrameRT;
+export { PyFrameRT };
+
+declare global {
+  /** The classic script (dist/pyframe_rt.js) sets this global. */
+  // eslint-disable-next-line no-var
+  var PyFrameRT: PyFrameRTStatic;
+}
