@@ -13,6 +13,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-print-directory
 PORT ?= 8000
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 BUILD := build
 DIST := dist
@@ -54,7 +55,7 @@ WASM_LDFLAGS := -Os -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
 
 all:
 	@bash scripts/setup.sh build
-	@$(MAKE) build
+	@$(MAKE) -j$(JOBS) build
 
 build: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm $(NATIVE_R)/libpyframe_rt.a
 	@$(MAKE) sizes
@@ -64,7 +65,8 @@ sizes: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm
 
 test:
 	@bash scripts/setup.sh test
-	@$(MAKE) build
+	@$(MAKE) -j$(JOBS) build
+	@$(MAKE) -j$(JOBS) $(NATIVE_T)/pf_tests $(WASM_T)/pf_tests.js traces
 	@$(MAKE) test-native
 	@$(MAKE) test-wasm
 	@$(MAKE) test-js
@@ -73,7 +75,7 @@ test:
 
 demo:
 	@bash scripts/setup.sh demo
-	@$(MAKE) build
+	@$(MAKE) -j$(JOBS) build
 	@node demo/server/main.mjs --port $(PORT)
 
 bench:
@@ -201,7 +203,7 @@ $(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/expo
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"
 	@$(EMENV) emcc -flto $(WASM_R_OBJ) -o $@ $(WASM_LDFLAGS)
 
-$(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm: $(WASM_R)/pyframe_rt.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts scripts/bundle.mjs
+$(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm &: $(WASM_R)/pyframe_rt.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts scripts/bundle.mjs
 	@mkdir -p $(DIST)
 	node scripts/bundle.mjs $(WASM_R) $(DIST)
 
