@@ -45,7 +45,9 @@ WASM_R := $(BUILD)/wasm
 WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,$(C_SRC) bindings/pf_api.c) $(WASM_R)/cjson.o
 
 EXPORTS := $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/.*/"_&"/' bindings/exports.txt | paste -sd, -)
-WASM_LDFLAGS := -Os -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
+# -mbulk-memory: memory.copy/fill for memmove/memset (the OT document's gap
+# moves); supported by every browser since 2021 and by Node 20.
+WASM_LDFLAGS := -Os -mbulk-memory -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
 	-sENVIRONMENT=web,worker,node -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 \
 	-sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 -sTOTAL_STACK=131072 \
 	-sEXPORTED_FUNCTIONS='[$(EXPORTS)]' -sEXPORTED_RUNTIME_METHODS='[]' \
@@ -193,11 +195,11 @@ test-wasm: $(WASM_T)/pf_tests.js traces
 
 $(WASM_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc $(CSTD) $(WARN) -Os -flto $(INCLUDES) -c $< -o $@
+	$(EMENV) emcc $(CSTD) $(WARN) -Os -flto -mbulk-memory $(INCLUDES) -c $< -o $@
 
 $(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc -std=c99 -Os -flto -c $< -o $@
+	$(EMENV) emcc -std=c99 -Os -flto -mbulk-memory -c $< -o $@
 
 $(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"

@@ -59,6 +59,10 @@ export interface ComponentHandle {
   on(event: string, fn: (payload: any) => void): () => void;
   off(event: string, fn: (payload: any) => void): void;
   unmount(): void;
+  /** Hands a message (an object, sent as JSON, or a JSON text) to the component's on_message. */
+  deliver(msg: JSONValue | string): void;
+  /** Renders now if the state changed, instead of at the next animation frame. */
+  flush(): void;
 }
 
 export type TransportStateName =
@@ -168,7 +172,14 @@ export interface TextUnicodeType {
   transform(op: TextOp, other: TextOp, side: 'left' | 'right'): TextOp;
   normalize(op: TextOp): TextOp;
   transformPosition(cursor: number, op: TextOp): number;
-  transformSelection<S extends number | { start: number; end: number }>(selection: S, op: TextOp): S;
+  transformSelection(selection: number | [number, number], op: TextOp): number | [number, number];
+  isNoop(op: TextOp): boolean;
+  checkOp(op: TextOp): void;
+  isInvertible(op: TextOp): boolean;
+  makeInvertible(op: TextOp, doc: string): TextOp;
+  stripInvertible(op: TextOp): TextOp;
+  invert(op: TextOp): TextOp;
+  invertWithDoc(op: TextOp, doc: string): TextOp;
   [more: string]: unknown;
 }
 
@@ -176,9 +187,20 @@ export interface TextUnicodeType {
 export interface OtDocument {
   readonly text: string;
   readonly length: number;
-  apply(op: TextOp): void;
+  readonly byteLength: number;
+  apply(op: TextOp | string | OtOp): void;
   /** Delete `del` code points at `pos`, then insert `ins`. */
   splice(pos: number, del: number, ins?: string): void;
+  free(): void;
+}
+
+/** An operation kept in the wasm heap, for OT loops; free it explicitly. */
+export interface OtOp {
+  readonly isNoop: boolean;
+  transform(other: OtOp, side: 'left' | 'right'): OtOp;
+  compose(other: OtOp): OtOp;
+  clone(): OtOp;
+  toJSON(): TextOp;
   free(): void;
 }
 
@@ -188,11 +210,14 @@ export interface Runtime {
   createState(initial?: { [key: string]: JSONValue }): State;
   mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): ComponentHandle;
   mountAll(root?: ParentNode): ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] };
+  /** Mounted components, bytes malloc'ed in the wasm heap, and wasm memory size (leak checks). */
+  memoryStats(): { components: number; heapUsed: number; heapSize: number };
   socket(url: string, options?: SocketOptions): Socket;
   events(url: string, options?: EventsOptions): EventStream;
   readonly ot: {
     readonly type: TextUnicodeType;
     Document: new (text?: string) => OtDocument;
+    Op: { from(op: TextOp | string): OtOp };
     [more: string]: unknown;
   };
   strerror(code: number): string;
