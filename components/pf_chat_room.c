@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "pf_live_util.h"
 #include "pf_component.h"
 #include "pf_host.h"
 #include "pf_loop.h"
@@ -62,49 +63,6 @@ typedef struct chat_room {
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
-
-static void log_line(int level, const char *msg)
-{
-    pf_host_log(level, msg, strlen(msg));
-}
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
-static const char *prop_str(const cJSON *props, const char *name, const char *def)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
-}
-
-static int get_id(const cJSON *v, double *out)
-{
-    if (!cJSON_IsNumber(v))
-        return 0;
-    double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740991.0)
-        return 0;
-    *out = d;
-    return 1;
-}
-
-static const char *str_of(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
-}
-
-static int is_named(const char *s, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    return len == n && memcmp(s, name, n) == 0;
-}
 
 /* Room ids: 1 to 64 of [A-Za-z0-9_.-], not "." or "..". */
 static int valid_room(const char *r)
@@ -153,7 +111,7 @@ static void ignore(chat_room *s, const char *why)
 {
     s->ignored++;
     pf_state_update(pf_component_state(s->c), "ignored", cJSON_CreateNumber(s->ignored));
-    log_line(PF_LOG_DEBUG, why);
+    pf__log(PF_LOG_DEBUG, why);
 }
 
 static void set_number(chat_room *s, const char *key, double v)
@@ -205,6 +163,12 @@ static void append_entry(chat_room *s, cJSON *log, const char *kind, double id,
         cJSON_Delete(cJSON_DetachItemViaPointer(log, log->child));
 }
 
+/* A string field of a message, or NULL. */
+static const char *str_of(const cJSON *o, const char *name)
+{
+    return pf__json_str(o, name, NULL);
+}
+
 /* The name to show for a message's sender. */
 static void sender_name(const cJSON *msg, char *buf, size_t cap, const char **out)
 {
@@ -221,7 +185,7 @@ static void sender_name(const cJSON *msg, char *buf, size_t cap, const char **ou
             return;
         }
     }
-    if (get_id(cJSON_GetObjectItemCaseSensitive(msg, "user_id"), &uid)) {
+    if (pf__json_id(cJSON_GetObjectItemCaseSensitive(msg, "user_id"), &uid)) {
         snprintf(buf, cap, "User %.0f", uid);
         *out = buf;
         return;
@@ -241,7 +205,7 @@ static int add_message(chat_room *s, cJSON *log, const cJSON *msg)
     const char *user;
     if (!cJSON_IsObject(msg) || !text)
         return 0;
-    if (idv && !get_id(idv, &id))
+    if (idv && !pf__json_id(idv, &id))
         id = NO_ID; /* a mistyped id: shown, but not deduplicated */
     if (id != NO_ID && has_id(log, id))
         return 1;
@@ -362,8 +326,8 @@ static int chat_create(pf_component *c, const cJSON *props, void **self)
         return PF_ENOMEM;
     s->c = c;
     const cJSON *room = cJSON_GetObjectItemCaseSensitive(props, "room");
-    const char *url = prop_str(props, "url", "");
-    const char *token = prop_str(props, "token", "");
+    const char *url = pf__json_str(props, "url", "");
+    const char *token = pf__json_str(props, "token", "");
     char path[96] = "/ws/chat";
     int in_room = 0;
     double rid;
@@ -371,7 +335,7 @@ static int chat_create(pf_component *c, const cJSON *props, void **self)
         in_room = 1;
         if (cJSON_IsString(room) && room->valuestring && valid_room(room->valuestring))
             snprintf(path, sizeof path, "/ws/room/%s", room->valuestring);
-        else if (get_id(room, &rid) && rid >= 0)
+        else if (pf__json_id(room, &rid) && rid >= 0)
             snprintf(path, sizeof path, "/ws/room/%.0f", rid);
         else
             s->bad_room = 1; /* shown; nothing is connected */
@@ -383,7 +347,7 @@ static int chat_create(pf_component *c, const cJSON *props, void **self)
     s->url = pf__ws_build_url(url, strlen(url), token, strlen(token), NULL, NULL, 0, &s->url_len);
     /* /ws/chat takes the sender's name with each message. */
     if (!in_room)
-        s->user = dup_str(prop_str(props, "user", "Anonymous"));
+        s->user = pf__strdup(pf__json_str(props, "user", "Anonymous"));
     s->log = cJSON_CreateArray();
     s->held = cJSON_CreateArray();
     if (!s->url || !s->log || !s->held || (!in_room && !s->user)) {
@@ -556,7 +520,7 @@ static int chat_on_event(pf_component *c, void *self, const pf_component_event *
 {
     chat_room *s = self;
     pf_state *st = pf_component_state(c);
-    if (is_named(ev->handler, ev->handler_len, "draft")) {
+    if (pf__is_named(ev->handler, ev->handler_len, "draft")) {
         /* The value may hold NULs from a hostile page: cJSON strings stop
          * there, which only shortens the draft. */
         char *v = malloc(ev->value_len + 1);
@@ -568,7 +532,7 @@ static int chat_on_event(pf_component *c, void *self, const pf_component_event *
         free(v);
         return PF_OK;
     }
-    if (is_named(ev->handler, ev->handler_len, "send")) {
+    if (pf__is_named(ev->handler, ev->handler_len, "send")) {
         const char *draft = "";
         pf_state_get_string(st, "draft", &draft);
         if (only_space(draft))
@@ -577,7 +541,7 @@ static int chat_on_event(pf_component *c, void *self, const pf_component_event *
             set_error(s, "Message too long (at most 4000 characters)");
             return PF_ERANGE;
         }
-        char *text = dup_str(draft);
+        char *text = pf__strdup(draft);
         if (!text)
             return PF_ENOMEM;
         int rc = send_text(s, text);
@@ -697,7 +661,7 @@ static void chat_will_unmount(pf_component *c, void *self)
     pf_timer_clear(s->countdown);
     s->countdown = 0;
     if (s->held->child || (pf_component_ws(c) && pf_ws_outbox_len(pf_component_ws(c))))
-        log_line(PF_LOG_WARN, "ChatRoom: unmounted with messages not sent");
+        pf__log(PF_LOG_WARN, "ChatRoom: unmounted with messages not sent");
 }
 
 static void chat_destroy(void *self)

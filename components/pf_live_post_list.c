@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "pf_live_util.h"
 #include "pf_component.h"
 #include "pf_host.h"
 #include "pf_json.h"
@@ -72,40 +73,6 @@ typedef struct post_list {
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                            */
 /* ------------------------------------------------------------------------ */
-
-static void log_line(int level, const char *msg)
-{
-    pf_host_log(level, msg, strlen(msg));
-}
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
-/* A string prop, or `def`. */
-static const char *prop_str(const cJSON *props, const char *name, const char *def)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
-}
-
-/* An integer id (a JSON number with no fraction that fits a double
- * exactly), stored in *out; 0 when absent or of another type. */
-static int get_id(const cJSON *v, double *out)
-{
-    if (!cJSON_IsNumber(v))
-        return 0;
-    double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740991.0)
-        return 0;
-    *out = d;
-    return 1;
-}
 
 /* Parses an ISO 8601 date-time ("2026-11-26T14:26:46.185Z", with or without
  * fraction and offset; no offset is taken as UTC) into ms since the epoch.
@@ -309,7 +276,7 @@ static void ignore(post_list *s, const char *why)
 {
     s->ignored++;
     pf_state_update(pf_component_state(s->c), "ignored", cJSON_CreateNumber(s->ignored));
-    log_line(PF_LOG_DEBUG, why);
+    pf__log(PF_LOG_DEBUG, why);
 }
 
 static void list_changed(post_list *s)
@@ -335,7 +302,7 @@ static void add_string(cJSON *to, const cJSON *from, const char *name, int *bad)
 static cJSON *post_normalize(const cJSON *p, int *bad)
 {
     double id, t;
-    if (!cJSON_IsObject(p) || !get_id(cJSON_GetObjectItemCaseSensitive(p, "id"), &id))
+    if (!cJSON_IsObject(p) || !pf__json_id(cJSON_GetObjectItemCaseSensitive(p, "id"), &id))
         return NULL;
     cJSON *n = cJSON_CreateObject();
     if (!n)
@@ -489,7 +456,7 @@ static int apply_event(cJSON *posts, const cJSON *msg, const char *type)
         return 1;
     }
     if (strcmp(type, "post_deleted") == 0) {
-        if (!get_id(cJSON_GetObjectItemCaseSensitive(msg, "post_id"), &id))
+        if (!pf__json_id(cJSON_GetObjectItemCaseSensitive(msg, "post_id"), &id))
             return 0;
         remove_post(posts, id);
         return 1;
@@ -567,7 +534,7 @@ static void retry_due(void *ud)
 
 static void load_failed(post_list *s, const char *msg)
 {
-    log_line(PF_LOG_WARN, "LivePostList: could not load the posts");
+    pf__log(PF_LOG_WARN, "LivePostList: could not load the posts");
     set_bool(s, "loading", 0);
     set_error(s, msg);
     if (!s->loaded && !s->retry_timer) {
@@ -614,7 +581,7 @@ static void http_done(void *ud, int32_t handle, int status, const char *body, si
         load_failed(s, "Could not load posts: the answer has no list of posts");
         return;
     }
-    get_id(seqv, &rest_seq);
+    pf__json_id(seqv, &rest_seq);
     list = build_list(arr, &skipped);
     cJSON_Delete(doc);
     if (!list) {
@@ -632,7 +599,7 @@ static void http_done(void *ud, int32_t handle, int status, const char *body, si
     {
         double seq;
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(ev, "type");
-        if (rest_seq >= 0 && get_id(cJSON_GetObjectItemCaseSensitive(ev, "seq"), &seq) &&
+        if (rest_seq >= 0 && pf__json_id(cJSON_GetObjectItemCaseSensitive(ev, "seq"), &seq) &&
             seq <= rest_seq)
             continue;
         apply_event(list, ev, type->valuestring);
@@ -685,13 +652,13 @@ static int lpl_create(pf_component *c, const cJSON *props, void **self)
     if (!s)
         return PF_ENOMEM;
     s->c = c;
-    const char *url = prop_str(props, "url", "/ws/posts");
-    const char *token = prop_str(props, "token", "");
+    const char *url = pf__json_str(props, "url", "/ws/posts");
+    const char *token = pf__json_str(props, "token", "");
     if (!url[0])
         url = "/ws/posts";
     s->ws_url = pf__ws_build_url(url, strlen(url), token, strlen(token), NULL, NULL, 0,
                                  &s->ws_url_len);
-    s->api = dup_str(prop_str(props, "api", ""));
+    s->api = pf__strdup(pf__json_str(props, "api", ""));
     s->posts = cJSON_CreateArray();
     if (!s->ws_url || !s->api || !s->posts) {
         lpl_destroy(s);

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "pf_live_util.h"
 #include "pf_component.h"
 #include "pf_host.h"
 #include "pf_html.h"
@@ -70,47 +71,10 @@ typedef struct notif_system {
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static void log_line(int level, const char *msg)
-{
-    pf_host_log(level, msg, strlen(msg));
-}
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
-static const char *prop_str(const cJSON *props, const char *name, const char *def)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
-}
-
-static int get_id(const cJSON *v, double *out)
-{
-    if (!cJSON_IsNumber(v))
-        return 0;
-    double d = v->valuedouble;
-    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740991.0)
-        return 0;
-    *out = d;
-    return 1;
-}
-
 static double num_of(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
     return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *str_of(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
 }
 
 /* <api><path> with ?token=; free with free(). */
@@ -140,7 +104,7 @@ static void ignore(notif_system *s, const char *why)
 {
     s->ignored++;
     pf_state_update(pf_component_state(s->c), "ignored", cJSON_CreateNumber(s->ignored));
-    log_line(PF_LOG_DEBUG, why);
+    pf__log(PF_LOG_DEBUG, why);
 }
 
 static int is_read(const cJSON *n)
@@ -191,7 +155,7 @@ static void add_string(cJSON *to, const cJSON *from, const char *name, const cha
 static cJSON *normalize(const cJSON *n)
 {
     double id;
-    if (!cJSON_IsObject(n) || !get_id(cJSON_GetObjectItemCaseSensitive(n, "id"), &id))
+    if (!cJSON_IsObject(n) || !pf__json_id(cJSON_GetObjectItemCaseSensitive(n, "id"), &id))
         return NULL;
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -231,7 +195,7 @@ static void post_done(void *ud, int32_t handle, int status, const char *body, si
         if (s->posts[i] == handle)
             s->posts[i] = 0;
     if (status == 404) {
-        log_line(PF_LOG_INFO, "NotificationSystem: notification not found on the server");
+        pf__log(PF_LOG_INFO, "NotificationSystem: notification not found on the server");
     } else if (status < 200 || status > 299) {
         set_error(s, "Could not mark notifications as read");
     }
@@ -264,7 +228,7 @@ static void post(notif_system *s, const char *path)
 
 static void load_failed(notif_system *s, const char *msg)
 {
-    log_line(PF_LOG_WARN, "NotificationSystem: could not load notifications");
+    pf__log(PF_LOG_WARN, "NotificationSystem: could not load notifications");
     set_error(s, msg);
     pf_component_invalidate(s->c);
 }
@@ -333,7 +297,7 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     const cJSON *lei = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "last_event_id") : NULL;
     char idbuf[32] = "";
     double lid;
-    if (get_id(lei, &lid) && lid >= 0)
+    if (pf__json_id(lei, &lid) && lid >= 0)
         snprintf(idbuf, sizeof idbuf, "%.0f", lid);
     else if (cJSON_IsString(lei) && lei->valuestring && strlen(lei->valuestring) < sizeof idbuf)
         snprintf(idbuf, sizeof idbuf, "%s", lei->valuestring);
@@ -389,6 +353,13 @@ static void load(notif_system *s)
 
 /* ------------------------------------------------------------------------ */
 /* The stream                                                               */
+
+/* A string field of a message, or an empty string. */
+static const char *str_of(const cJSON *o, const char *name)
+{
+    return pf__json_str(o, name, "");
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void notify_browser(notif_system *s, const cJSON *n)
@@ -415,20 +386,14 @@ static void notify_browser(notif_system *s, const cJSON *n)
     int rc = pf_component_call(s->c, "notify", json, strlen(json));
     free(json);
     if (rc != PF_OK)
-        log_line(PF_LOG_DEBUG, "NotificationSystem: no browser notification (no permission?)");
-}
-
-static int is_named(const char *s, size_t len, const char *name)
-{
-    size_t n = strlen(name);
-    return len == n && memcmp(s, name, n) == 0;
+        pf__log(PF_LOG_DEBUG, "NotificationSystem: no browser notification (no permission?)");
 }
 
 static void sse_on_message(void *ud, const pf_sse_message *m)
 {
     notif_system *s = ud;
-    if (!is_named(m->event, m->event_len, "notification")) {
-        if (!is_named(m->event, m->event_len, "connected"))
+    if (!pf__is_named(m->event, m->event_len, "notification")) {
+        if (!pf__is_named(m->event, m->event_len, "connected"))
             ignore(s, "NotificationSystem: ignored an event of unknown type");
         return;
     }
@@ -514,11 +479,11 @@ static int ns_create(pf_component *c, const cJSON *props, void **self)
     if (!s)
         return PF_ENOMEM;
     s->c = c;
-    const char *url = prop_str(props, "url", "/events/notifications");
-    s->url = dup_str(url[0] ? url : "/events/notifications");
-    s->token = dup_str(prop_str(props, "token", ""));
-    s->api = dup_str(prop_str(props, "api", ""));
-    s->icon_url = dup_str(prop_str(props, "icon", "/static/notification-icon.png"));
+    const char *url = pf__json_str(props, "url", "/events/notifications");
+    s->url = pf__strdup(url[0] ? url : "/events/notifications");
+    s->token = pf__strdup(pf__json_str(props, "token", ""));
+    s->api = pf__strdup(pf__json_str(props, "api", ""));
+    s->icon_url = pf__strdup(pf__json_str(props, "icon", "/static/notification-icon.png"));
     s->items = cJSON_CreateArray();
     if (!s->url || !s->token || !s->api || !s->icon_url || !s->items) {
         ns_destroy(s);
@@ -585,7 +550,7 @@ static int ns_on_event(pf_component *c, void *self, const pf_component_event *ev
 {
     notif_system *s = self;
     pf_state *st = pf_component_state(c);
-    if (is_named(ev->handler, ev->handler_len, "toggle")) {
+    if (pf__is_named(ev->handler, ev->handler_len, "toggle")) {
         int show = 0;
         double unread = 0;
         pf_state_get_bool(st, "show_panel", &show);
@@ -596,11 +561,11 @@ static int ns_on_event(pf_component *c, void *self, const pf_component_event *ev
             mark_all_read(s); /* opening the panel marks all as read */
         return PF_OK;
     }
-    if (is_named(ev->handler, ev->handler_len, "mark_all_read")) {
+    if (pf__is_named(ev->handler, ev->handler_len, "mark_all_read")) {
         mark_all_read(s);
         return PF_OK;
     }
-    if (is_named(ev->handler, ev->handler_len, "mark_read")) {
+    if (pf__is_named(ev->handler, ev->handler_len, "mark_read")) {
         double id;
         cJSON *it = key_id(ev->key, ev->key_len, &id) ? find_item(s->items, id) : NULL;
         if (!it)

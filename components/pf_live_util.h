@@ -1,0 +1,39 @@
+/*
+ * pf_live_util.h: small helpers shared by the built-in components.
+ *
+ * Internal to components/ (pf__ prefix): reading props and message fields
+ * from cJSON without trusting their types, and logging through the host.
+ */
+#ifndef PF_LIVE_UTIL_H
+#define PF_LIVE_UTIL_H
+
+#include <stddef.h>
+
+#include "cJSON.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Logs one NUL-terminated line through pf_host_log. */
+void pf__log(int level, const char *msg);
+
+/* Returns a new copy of `s` (free with free()), or NULL if out of memory. */
+char *pf__strdup(const char *s);
+
+/* The string member `name` of object `o`, or `def` when it is absent or not
+ * a string. Borrowed from `o`. */
+const char *pf__json_str(const cJSON *o, const char *name, const char *def);
+
+/* Stores in *out an integer id: a JSON number with no fraction that a
+ * double holds exactly. Returns 1, or 0 (and leaves *out) for anything else. */
+int pf__json_id(const cJSON *v, double *out);
+
+/* Whether the `len` bytes at `s` are exactly the NUL-terminated `name`. */
+int pf__is_named(const char *s, size_t len, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PF_LIVE_UTIL_H */
