@@ -89,6 +89,7 @@ bench:
 	@node bench/transport.mjs
 	@$(MAKE) traces && mkdir -p $(BUILD)/bench && gcc $(CSTD) -O2 $(INCLUDES) bench/ot_native.c $(NATIVE_R)/libpyframe_rt.a -lm -o $(BUILD)/bench/ot_native && for v in "" _bulk; do $(EMENV) emcc $(CSTD) -O2 -Iruntime $${v:+-mbulk-memory} bench/ot_replay.c runtime/pf_ot.c runtime/pf_text.c runtime/pf_error.c -sENVIRONMENT=node -sMODULARIZE=1 -sALLOW_MEMORY_GROWTH=1 -sEXPORTED_FUNCTIONS='["_malloc","_free","_bench_replay","_pf_text_data","_pf_text_free"]' -o $(BUILD)/bench/ot_replay$$v.cjs || exit 1; done && node bench/ot.mjs
 	@node bench/dom.mjs
+	@node bench/editor.mjs
 	@node bench/e2e.mjs
 
 # ---- cJSON (source from Debian, see scripts/setup.sh) -----------------------

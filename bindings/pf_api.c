@@ -294,6 +294,7 @@ static pf_ws_opts ws_opts(const cJSON *o)
     w.no_outbox = opt_flag(o, "no_outbox");
     w.max_frame_bytes = opt_size(o, "max_frame_bytes");
     w.no_resume = opt_flag(o, "no_resume");
+    w.no_seq = opt_flag(o, "no_seq");
     w.resend_window = opt_size(o, "resend_window");
     w.no_tree = 1; /* JS parses the text itself: no cJSON tree per frame */
     return w;
@@ -911,4 +912,49 @@ int pf_api_ot_op_json(const pf_ot_op *op, char **out, size_t *out_len)
     *out = s;
     *out_len = len;
     return PF_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DocumentEditor: the textarea's input path (issue 7)                      */
+/* ------------------------------------------------------------------------ */
+
+#include "pf_document_editor.h"
+
+/* Each takes the root of a mounted DocumentEditor (PF_EINVAL otherwise);
+ * offsets count UTF-16 units, as the textarea does; strings are UTF-8 with
+ * an explicit length, borrowed for the call. See pf_document_editor.h. */
+
+int pf_api_editor_splice(int32_t root, uint32_t start16, uint32_t del16, const char *text,
+                         size_t len)
+{
+    return pf_document_editor_splice(pf_component_find(root), start16, del16, text, len);
+}
+
+int pf_api_editor_text(int32_t root, const char *text, size_t len, int32_t caret16)
+{
+    return pf_document_editor_replace_text(pf_component_find(root), text, len, caret16);
+}
+
+int pf_api_editor_cursor(int32_t root, uint32_t pos16)
+{
+    return pf_document_editor_set_cursor(pf_component_find(root), pos16);
+}
+
+int pf_api_editor_undo(int32_t root, int redo)
+{
+    return pf_document_editor_undo(pf_component_find(root), redo);
+}
+
+/* The document's length in UTF-16 units, or -1 if `root` is no editor. */
+double pf_api_editor_length16(int32_t root)
+{
+    pf_component *c = pf_component_find(root);
+    return pf_document_editor_client(c) ? (double)pf_document_editor_length16(c) : -1;
+}
+
+/* The server revision of the editor's text, or -1. */
+double pf_api_editor_rev(int32_t root)
+{
+    pf_ot_client *ot = pf_document_editor_client(pf_component_find(root));
+    return ot ? (double)pf_ot_client_rev(ot) : -1;
 }

@@ -1475,6 +1475,7 @@ const PyFrameRT = (() => {
         case 'set_range_text': {
           // A remote edit: replace a range without reassigning the value,
           // so the browser keeps the local caret where it belongs.
+          if (el.pfEditor) return el.pfEditor.remote(args); // DocumentEditor (issue 7)
           const focused = el.ownerDocument.activeElement === el;
           const [s, e] = [el.selectionStart, el.selectionEnd];
           el.setRangeText(String(args.text), args.start, args.end, 'preserve');
@@ -1517,6 +1518,8 @@ const PyFrameRT = (() => {
       // The state view's subscriptions first: C frees the store on unmount.
       if (this.stateView) this.stateView.free();
       this.stateView = null;
+      for (const ed of this.editors || []) ed.detach(); // DocumentEditor (issue 7)
+      this.editors = null;
       rt.core._pf_component_unmount_root(this.root);
       for (const [type, fn] of this.domListeners) this.element.removeEventListener(type, fn, CAPTURE_TYPES.has(type));
       this.domListeners.clear();
@@ -1585,6 +1588,7 @@ const PyFrameRT = (() => {
       const why = rc === -5 ? `unknown component ${JSON.stringify(String(name))}` : this.strerror(rc);
       throw new PyFrameError(`mount(${JSON.stringify(name)}): ${why}`, rc);
     }
+    handle.attachEditors(); // DocumentEditor's textarea (issue 7)
     return handle;
   };
 
@@ -1640,6 +1644,286 @@ const PyFrameRT = (() => {
       heapUsed: core._pf_api_heap_used(),
       heapSize: core.HEAPU8.length,
     };
+  };
+
+  // ---- components: DocumentEditor's textarea (issue 7) -------------------
+  //
+  // A textarea marked data-pf-editor belongs to a DocumentEditor: the
+  // browser owns its text, and C is told only what changed. beforeinput
+  // records the selection and the inserted text; input checks the caret
+  // the edit left and sends (start, deleted, inserted) in UTF-16 units to
+  // pf_api_editor_splice, which converts to code points with its index of
+  // astral characters. Nothing here reads the whole value on a keystroke;
+  // only a forward delete of a collapsed selection reads textLength. When
+  // the range cannot be known (spellcheck replacements, drag and drop, an
+  // unexpected caret) the whole text goes to pf_api_editor_text (a diff in
+  // C: correct, O(n)). An IME composition is one edit, sent at
+  // compositionend; remote edits that arrive meanwhile are mapped around
+  // it. Undo and redo are the OT client's (historyUndo / Ctrl+Z). Remote
+  // edits arrive as set_range_text browser calls (remote() below).
+
+  const EDITOR_INSERT = new Set(['insertText', 'insertLineBreak', 'insertParagraph', 'insertFromPaste',
+    'insertFromYank', 'insertTranspose']);
+  const EDITOR_DELETE = /^delete(Content|Word|SoftLine|HardLine|EntireSoftLine|ByCut)/;
+
+  function editorText(ev) {
+    const t = ev.inputType;
+    if (t === 'insertLineBreak' || t === 'insertParagraph') return '\n';
+    let d = ev.data;
+    if ((d === null || d === undefined) && ev.dataTransfer) d = ev.dataTransfer.getData('text/plain');
+    if (d === null || d === undefined) return null;
+    return String(d).replace(/\r\n?/g, '\n'); // what a textarea stores
+  }
+
+  class EditorInput {
+    constructor(handle, el) {
+      this.handle = handle;
+      this.el = el;
+      this.pending = null;   // what beforeinput saw
+      this.comp = null;      // {start, orig, len, broken}: an IME composition
+      this.afterComp = false;
+      this.lastCursor = -1;
+      this.cursorTimer = 0;
+      this.checkTimer = 0;
+      // Counters; remoteMs includes browserMs, the time inside setRangeText.
+      this.stats = { splices: 0, fallbacks: 0, remote: 0, localMs: 0, remoteMs: 0, browserMs: 0 };
+      const core = handle.rt.core;
+      this.core = core;
+      this.len = Math.max(0, core._pf_api_editor_length16(handle.root)); // UTF-16 length C knows
+      this.listeners = {
+        beforeinput: (e) => this.timed('localMs', () => this.onBeforeInput(e)),
+        input: (e) => this.timed('localMs', () => this.onInput(e)),
+        compositionstart: () => this.onCompositionStart(),
+        compositionend: (e) => this.timed('localMs', () => this.onCompositionEnd(e)),
+        keydown: (e) => this.onKeyDown(e),
+        keyup: () => this.scheduleCursor(),
+        mouseup: () => this.scheduleCursor(),
+        focus: () => this.scheduleCursor(),
+        select: () => this.scheduleCursor(),
+      };
+      for (const [t, fn] of Object.entries(this.listeners)) el.addEventListener(t, fn);
+      el.pfEditor = this;
+    }
+
+    timed(key, fn) {
+      const t0 = performance.now();
+      try { fn(); } finally {
+        const dt = performance.now() - t0;
+        this.stats[key] += dt;
+        if (this.samples) this.samples.push(dt); // set by bench/editor.mjs
+      }
+    }
+
+    detach() {
+      for (const [t, fn] of Object.entries(this.listeners)) this.el.removeEventListener(t, fn);
+      clearTimeout(this.cursorTimer);
+      clearTimeout(this.checkTimer);
+      if (this.el.pfEditor === this) delete this.el.pfEditor;
+    }
+
+    onKeyDown(e) {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      const k = e.key.toLowerCase();
+      if (k === 'z' || k === 'y') {
+        e.preventDefault();
+        this.undo(k === 'y' || e.shiftKey);
+      }
+    }
+
+    undo(redo) {
+      if (!this.handle.root) return;
+      this.core._pf_api_editor_undo(this.handle.root, redo ? 1 : 0);
+      this.scheduleCursor();
+    }
+
+    onBeforeInput(e) {
+      const t = e.inputType;
+      if (t === 'historyUndo' || t === 'historyRedo') {
+        e.preventDefault();
+        this.undo(t === 'historyRedo');
+        return;
+      }
+      if (this.comp || e.isComposing) return;
+      const el = this.el;
+      this.pending = { type: t, s: el.selectionStart, e: el.selectionEnd, text: EDITOR_INSERT.has(t) ? editorText(e) : '' };
+    }
+
+    onInput(e) {
+      if (!this.handle.root) return;
+      const t = e.inputType;
+      if (this.comp || e.isComposing) {
+        if (this.comp && t === 'insertCompositionText') this.comp.len = (e.data || '').length;
+        return;
+      }
+      const p = this.pending;
+      this.pending = null;
+      if (this.afterComp && (t === 'insertCompositionText' || t === 'insertFromComposition' || t === 'deleteCompositionText')) {
+        return; // a late event of the composition already sent
+      }
+      this.afterComp = false;
+      if (!p && t === 'insertText' && typeof e.data === 'string') {
+        // No beforeinput (document.execCommand does not fire one): the
+        // inserted text ends at the caret; the lengths give what it replaced.
+        const text = e.data.replace(/\r\n?/g, '\n');
+        const start = this.el.selectionStart - text.length;
+        const del = this.len + text.length - this.el.textLength;
+        if (start < 0 || del < 0) return this.fallback();
+        return this.splice(start, del, text);
+      }
+      if (!p || p.type !== t) return this.fallback();
+      let start = p.s;
+      let del = p.e - p.s;
+      let text = '';
+      if (EDITOR_INSERT.has(t)) {
+        if (p.text === null || t === 'insertTranspose') return this.fallback();
+        // Trusted without reading the caret back: after an edit, reading
+        // selectionStart makes Chromium lay out the whole text (O(n)). The
+        // idle length check catches a browser that did something else.
+        text = p.text;
+      } else if (EDITOR_DELETE.test(t)) {
+        if (del === 0) {
+          // A collapsed selection: the length says how much went (reading
+          // textLength is cheap, unlike the caret), the direction where.
+          del = this.len - this.el.textLength;
+          if (/Backward$/.test(t)) start = p.s - del;
+          if (del < 0 || start < 0) return this.fallback();
+          if (del === 0) return undefined;
+        }
+      } else {
+        return this.fallback();
+      }
+      this.splice(start, del, text);
+    }
+
+    splice(start, del, text) {
+      const core = this.core;
+      const rc = withStrings(core, [text], (s) => core._pf_api_editor_splice(this.handle.root, start, del, s.ptr, s.len));
+      if (rc < 0) return this.fallback();
+      this.stats.splices++;
+      this.len += text.length - del;
+      this.lastCursor = start + text.length; // content_change carries it
+      this.scheduleCheck();
+    }
+
+    /** The whole text: when the edited range cannot be known. */
+    fallback() {
+      if (!this.handle.root) return;
+      const el = this.el;
+      const value = el.value;
+      const core = this.core;
+      this.stats.fallbacks++;
+      withStrings(core, [value], (s) => core._pf_api_editor_text(this.handle.root, s.ptr, s.len, el.selectionStart));
+      this.len = value.length;
+      this.lastCursor = el.selectionStart;
+    }
+
+    onCompositionStart() {
+      const el = this.el;
+      this.pending = null;
+      const sel = el.selectionEnd - el.selectionStart;
+      this.comp = { start: el.selectionStart, orig: sel, len: sel, broken: false, queue: [], flushing: false };
+    }
+
+    onCompositionEnd(e) {
+      const c = this.comp;
+      if (!c || !this.handle.root) {
+        this.comp = null;
+        return;
+      }
+      this.afterComp = true;
+      const text = String(e.data || '').replace(/\r\n?/g, '\n');
+      // The remote edits that waited, mapped around the committed text.
+      c.len = text.length;
+      c.flushing = true;
+      for (const args of c.queue) this.remote(args);
+      this.comp = null;
+      if (c.broken || this.el.selectionStart !== c.start + text.length) return this.fallback();
+      if (text.length === 0 && c.orig === 0) return;
+      this.splice(c.start, c.orig, text);
+    }
+
+    /** A remote edit (set_range_text), in the text as C knows it. During an
+     * IME composition it waits: changing the value would commit the
+     * composition half-typed. */
+    remote(args) {
+      if (this.comp && !this.comp.flushing) {
+        this.comp.queue.push(args);
+        return 0;
+      }
+      const t0 = performance.now();
+      const el = this.el;
+      let start = args.start;
+      let end = args.end;
+      const text = String(args.text);
+      const c = this.comp;
+      if (c) {
+        // C's text has the composition's original range; the textarea has
+        // the text being composed there.
+        if (end <= c.start) c.start += text.length - (end - start);
+        else if (start >= c.start + c.orig) {
+          start += c.len - c.orig;
+          end += c.len - c.orig;
+        } else {
+          c.broken = true;
+          end = Math.max(end, Math.min(end + c.len - c.orig, el.value.length));
+        }
+      }
+      // Reading the selection of a focused textarea costs Chromium time in
+      // proportion to the text: only an unfocused one needs it restored.
+      const focused = el.ownerDocument.activeElement === el;
+      const [s, e] = focused ? [0, 0] : [el.selectionStart, el.selectionEnd];
+      const b0 = performance.now();
+      el.setRangeText(text, start, end, 'preserve');
+      this.stats.browserMs += performance.now() - b0;
+      if (!focused) el.setSelectionRange(s <= start ? s : Math.max(start, s + text.length - (end - start)),
+        e <= start ? e : Math.max(start, e + text.length - (end - start)));
+      this.len += text.length - (end - start);
+      this.stats.remote++;
+      this.stats.remoteMs += performance.now() - t0;
+      this.scheduleCheck();
+      return 0;
+    }
+
+    scheduleCursor() {
+      clearTimeout(this.cursorTimer);
+      this.cursorTimer = setTimeout(() => {
+        const el = this.el;
+        if (!this.handle.root || this.comp) return;
+        const pos = el.selectionDirection === 'backward' ? el.selectionStart : el.selectionEnd;
+        if (pos === this.lastCursor) return;
+        this.lastCursor = pos;
+        this.core._pf_api_editor_cursor(this.handle.root, pos);
+      }, 50);
+    }
+
+    /** Off the keystroke path: if the textarea and C disagree on the
+     * length, C takes the textarea's text. */
+    scheduleCheck() {
+      clearTimeout(this.checkTimer);
+      this.checkTimer = setTimeout(() => {
+        if (!this.handle.root || this.comp) return;
+        const n = this.core._pf_api_editor_length16(this.handle.root);
+        if (n >= 0 && n !== this.el.textLength) this.fallback();
+        else this.len = this.el.textLength;
+      }, 1000);
+    }
+  }
+
+  /** Attaches the input path to the component's editor textareas (called
+   * once the first render is in the DOM). */
+  ComponentHandle.prototype.attachEditors = function attachEditors() {
+    if (!this.editors) this.editors = [];
+    for (const el of this.element.querySelectorAll('textarea[data-pf-editor]')) {
+      if (!el.pfEditor) this.editors.push(new EditorInput(this, el));
+    }
+  };
+
+  /** The editor's own counters: splices and fallbacks sent, remote edits
+   * applied, and the milliseconds spent in its handlers. */
+  ComponentHandle.prototype.editorStats = function editorStats() {
+    const ed = (this.editors || [])[0];
+    if (!ed) return null;
+    return { ...ed.stats, rev: this.rt.core._pf_api_editor_rev(this.root), length16: this.rt.core._pf_api_editor_length16(this.root) };
   };
 
   // ---- OT ----

@@ -10,6 +10,7 @@
 extern const pf_component_class pf_live_post_list_class; /* pf_live_post_list.c */
 extern const pf_component_class pf_notification_system_class; /* pf_notification_system.c */
 extern const pf_component_class pf_chat_room_class; /* pf_chat_room.c */
+extern const pf_component_class pf_document_editor_class; /* pf_document_editor.c */
 
 /* The built-in classes, one per file of components/. Filled in as the
  * components land. */
@@ -18,6 +19,7 @@ static const pf_component_class *const builtin[] = {
     &pf_live_post_list_class,
     &pf_notification_system_class,
     &pf_chat_room_class,
+    &pf_document_editor_class,
     NULL,
 };
 

@@ -659,7 +659,9 @@ static int is_rate_limit_reply(const cJSON *msg, double *ms, double fallback_ms)
 static void deliver(pf_ws *ws, const char *data, size_t len, const cJSON *msg, int64_t seq,
                     int snapshot)
 {
-    if (snapshot) {
+    if (ws->o.no_seq) {
+        /* seq belongs to the application (see pf_ws_opts.no_seq). */
+    } else if (snapshot) {
         if (seq >= 0)
             ws->last_seq = seq;
     } else if (seq >= 0) {
@@ -798,7 +800,7 @@ static void attempt(pf_ws *ws)
         }
     }
     since[0] = 0;
-    if (!ws->o.no_resume && ws->last_seq >= 0)
+    if (!ws->o.no_resume && !ws->o.no_seq && ws->last_seq >= 0)
         snprintf(since, sizeof since, "%lld", (long long)ws->last_seq);
     url = pf__ws_build_url(base, base_len, ws->token, ws->token_len,
                            since[0] ? "since" : NULL, since, strlen(since), &url_len);

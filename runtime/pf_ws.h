@@ -116,6 +116,10 @@ typedef struct pf_ws_opts {
     int no_outbox;                /* 1: never queue (OT channel) */
     size_t max_frame_bytes;       /* inbound limit; default 1 MiB */
     int no_resume;                /* 1: never append ?since= */
+    int no_seq;                   /* 1: a frame's "seq" is not a stream
+                                     position (the documents channel, where
+                                     it numbers a client's operations): no
+                                     duplicate dropping, no ?since= */
     size_t resend_window;         /* sends kept for rate-limit requeue;
                                      default 16 */
     int no_tree;                  /* 1: ordinary frames are checked (one
