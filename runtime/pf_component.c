@@ -477,6 +477,21 @@ int pf_component_dispatch(int32_t root, uint32_t node_id,
     const pf_vattr *a = pf_vnode_attr(n, attr);
     if (!a)
         return PF_ENOTFOUND;
+    /* The control now holds `value`, whatever the last render intended.
+     * Record it in the tree that stands for the DOM, so that the next render
+     * writes the component's value again when it differs from what the user
+     * typed: typing and clearing within one frame leaves the intended value
+     * unchanged ("" -> "x" -> ""), yet the DOM must be cleared. */
+    if (value && n->has_value &&
+        (n->value_len != value_len || memcmp(n->value, value, value_len) != 0)) {
+        pf_vnode *m = pf_vdom_find(c->tree, node_id);
+        uint32_t copy_len = 0;
+        const char *copy = pf__vdom_text(c->tree, value, value_len, &copy_len);
+        if (m && copy) {
+            m->value = copy;
+            m->value_len = copy_len;
+        }
+    }
     const pf_vnode *k = pf_vnode_keyed_ancestor(n);
     pf_component_event ev;
     ev.type = type;

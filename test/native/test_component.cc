@@ -483,6 +483,29 @@ TEST_F(Component, MirroredValueCanBeClearedAfterTyping)
     EXPECT_EQ(dom.node(editor)->value, "");
 }
 
+TEST_F(Component, TypedThenClearedInOneFrameIsStillCleared)
+{
+    // Typing and sending within one animation frame (a paste and Enter, a
+    // fast test driver): the state goes "" -> "x" -> "" before any render,
+    // so the intended value did not change, but the DOM's did. The render
+    // must still clear the control.
+    pf_component *c = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, nullptr, 0, &c), PF_OK);
+    RefDom dom;
+    ASSERT_EQ(apply_patches(dom, 0), "");
+    uint32_t editor = find_by_attr(pf_vdom_root(pf_component_tree(c))->first_child, "data-on-input", "edit")->id;
+    dom.mutable_node(editor)->value = "typed";
+    ASSERT_EQ(pf_component_dispatch(1, editor, "input", 5, "typed", 5, -1, -1), PF_OK);
+    size_t before = fake_host_count(FAKE_DOM_PATCH);
+    const char m[] = "{\"type\":\"clear\"}";
+    pf_component_deliver(c, m, sizeof m - 1);
+    run_tick();
+    RefStats st;
+    ASSERT_EQ(apply_patches(dom, before, &st), "");
+    EXPECT_EQ(st.ops[PF_DOM_SET_VALUE], 1u);
+    EXPECT_EQ(dom.node(editor)->value, "");
+}
+
 TEST_F(Component, FailedRenderKeepsTheDom)
 {
     pf_component *c = nullptr;
