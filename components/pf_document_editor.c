@@ -42,6 +42,7 @@
 
 #include "cJSON.h"
 #include "pf_component.h"
+#include "pf_live_util.h"
 #include "pf_host.h"
 #include "pf_ot.h"
 #include "pf_ot_client.h"
@@ -73,16 +74,10 @@ typedef struct doc_editor {
 /* Helpers                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static const char *prop_str(const cJSON *props, const char *name, const char *def)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : def;
-}
-
+/* A string field of a message, or NULL. */
 static const char *str_of(const cJSON *o, const char *name)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+    return pf__json_str(o, name, NULL);
 }
 
 /* Document ids as the reference server accepts them. */
@@ -114,11 +109,6 @@ static char *id_text(const cJSON *v)
     if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
         return cJSON_PrintUnformatted(v);
     return NULL;
-}
-
-static void log_warn(const char *msg)
-{
-    pf_host_log(PF_LOG_WARN, msg, strlen(msg));
 }
 
 static int state_bool(const pf_state *st, const char *key)
@@ -415,7 +405,7 @@ static void ot_changed(void *ud, const pf_ot_op *op, int origin)
 static void ot_dead_link(void *ud)
 {
     doc_editor *s = ud;
-    log_warn("DocumentEditor: no ack in time; reconnecting");
+    pf__log(PF_LOG_WARN, "DocumentEditor: no ack in time; reconnecting");
     if (pf_component_ws(s->c))
         pf_ws_reconnect(pf_component_ws(s->c));
 }
@@ -535,8 +525,8 @@ static int editor_create(pf_component *c, const cJSON *props, void **self)
         return PF_ENOMEM;
     s->c = c;
     const cJSON *doc = cJSON_GetObjectItemCaseSensitive(props, "doc");
-    const char *url = prop_str(props, "url", "");
-    const char *token = prop_str(props, "token", "");
+    const char *url = pf__json_str(props, "url", "");
+    const char *token = pf__json_str(props, "token", "");
     const cJSON *user = cJSON_GetObjectItemCaseSensitive(props, "user");
     char path[96];
     if (cJSON_IsString(doc) && doc->valuestring && valid_doc(doc->valuestring))
@@ -646,7 +636,7 @@ static void editor_on_message(pf_component *c, void *self, const cJSON *msg, con
         users_changed(s);
     } else if (strcmp(t, "error") == 0) {
         const char *m = str_of(msg, "message");
-        log_warn(m ? m : "DocumentEditor: error");
+        pf__log(PF_LOG_WARN, m ? m : "DocumentEditor: error");
     }
     update_saving(s);
 }
@@ -814,7 +804,7 @@ static void editor_will_unmount(pf_component *c, void *self)
     doc_editor *s = self;
     (void)c;
     if (pf_ot_client_has_pending(s->ot))
-        log_warn("DocumentEditor: unmounted with unsaved edits");
+        pf__log(PF_LOG_WARN, "DocumentEditor: unmounted with unsaved edits");
 }
 
 static void editor_destroy(void *self)
