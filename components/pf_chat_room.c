@@ -566,19 +566,24 @@ static void render_entry(pf_html *h, const cJSON *e)
     pf_html_attr(h, "data-id", str_of(e, "key"));
     if (strcmp(kind, "message") == 0) {
         const char *ts = str_of(e, "timestamp");
+        /* dir="auto" isolates each server text (unicode-bidi: isolate),
+         * so bidi controls in a name or a message stay inside it. */
         pf_html_open(h, "strong");
         pf_html_attr(h, "class", "user");
+        pf_html_attr(h, "dir", "auto");
         pf_html_str(h, str_of(e, "user"));
         pf_html_close(h);
         pf_html_str(h, ": ");
         pf_html_open(h, "span");
         pf_html_attr(h, "class", "text");
+        pf_html_attr(h, "dir", "auto");
         pf_html_str(h, str_of(e, "text"));
         pf_html_close(h);
         if (ts && ts[0]) {
             pf_html_str(h, " ");
             pf_html_open(h, "small");
             pf_html_attr(h, "class", "time");
+            pf_html_attr(h, "dir", "auto");
             pf_html_str(h, ts);
             pf_html_close(h);
         }

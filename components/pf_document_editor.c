@@ -737,10 +737,11 @@ static int editor_render(pf_component *c, void *self, pf_html *h)
         pf_html_open(h, "img");
         pf_html_attr(h, "class", "avatar");
         pf_html_attr(h, "data-user", str_of(u, "id"));
-        /* Unsafe URLs (and SVG data URLs, which pf_html refuses) are left
-         * out here rather than logged at every render. */
+        /* Unsafe URLs are left out here rather than logged at every
+         * render; data:image/ URLs (the reference server's SVG avatars)
+         * pass, as they do for any <img src>. */
         if (avatar && avatar[0]
-            && pf_html_check_url(avatar, strlen(avatar), PF_HTML_URL_SRC) == PF_OK)
+            && pf_html_check_url(avatar, strlen(avatar), PF_HTML_URL_IMG) == PF_OK)
             pf_html_attr(h, "src", avatar);
         pf_html_attr(h, "alt", name);
         pf_html_attr(h, "title", name);

@@ -797,7 +797,14 @@ static void render_post(pf_html *h, const cJSON *p)
     pf_html_close(h);
     pf_html_open(h, "small");
     pf_html_str(h, "By ");
+    /* The author's name in its own element: dir="auto" isolates it (the
+     * HTML UA stylesheet gives any [dir] element unicode-bidi: isolate), so
+     * bidi controls in a name cannot reorder the date after it. */
+    pf_html_open(h, "span");
+    pf_html_attr(h, "class", "author");
+    pf_html_attr(h, "dir", "auto");
     pf_html_str(h, author);
+    pf_html_close(h);
     pf_html_str(h, " \xE2\x80\xA2 "); /* " • " */
     pf_html_str(h, created);
     pf_html_close(h);

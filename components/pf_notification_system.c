@@ -372,7 +372,7 @@ static void notify_browser(notif_system *s, const cJSON *n)
     /* The notification's icon is usually an emoji, not a URL: a browser
      * Notification's icon must be an image URL. */
     int icon_is_url = ilen > 0 && (strchr(icon, '/') || strncmp(icon, "data:image/", 11) == 0) &&
-                      pf_html_check_url(icon, ilen, PF_HTML_URL_SRC) == PF_OK;
+                      pf_html_check_url(icon, ilen, PF_HTML_URL_IMG) == PF_OK;
     cJSON_AddStringToObject(args, "title", str_of(n, "title"));
     cJSON_AddStringToObject(args, "body", str_of(n, "message"));
     if (icon_is_url)

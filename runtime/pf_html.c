@@ -242,54 +242,56 @@ static int url_next(url_reader *r)
     return -1;
 }
 
+/* Image types a data: URL may carry in <img src>. SVG is among them: an
+ * image loaded by <img> (or as a notification icon) never runs its script;
+ * only an SVG opened as a document could, and data: is refused everywhere
+ * a document can be opened (links, frames, objects). */
 static const char *const data_image_types[] = {
-    "png", "gif", "jpeg", "jpg", "webp", "avif", "bmp", NULL
+    "png", "gif", "jpeg", "jpg", "webp", "avif", "bmp", "svg+xml", NULL
 };
+
+/* Reads significant characters into buf (lowercased, at most cap kept)
+ * until one of `stops`; *n counts them all, kept or not. Returns the stop
+ * character, or -1 at the end of the URL. A non-ASCII character is kept
+ * as NON_ASCII, which matches no scheme or media type. */
+static int url_word(url_reader *r, const char *stops, char *buf, size_t cap, size_t *n)
+{
+    *n = 0;
+    for (;;) {
+        int c = url_next(r);
+        if (c < 0)
+            return -1;
+        if (strchr(stops, c))
+            return c;
+        if (*n < cap)
+            buf[*n] = (char)c;
+        (*n)++;
+    }
+}
 
 int pf_html_check_url(const char *url, size_t len, int use)
 {
     if (!url && len)
         return PF_EINVAL;
     url_reader r = { (const unsigned char *)url, len, 0 };
-    char scheme[16];
-    size_t n = 0;
-    int c;
-    for (;;) {
-        c = url_next(&r);
-        if (c < 0 || c == '/' || c == '?' || c == '#' || c == '\\')
-            return PF_OK; /* no scheme: relative (or scheme-relative) */
-        if (c == ':')
-            break;
-        if (n < sizeof scheme)
-            scheme[n] = (char)c;
-        n++;
-    }
-    if (n == 0 || n > sizeof scheme)
+    char word[16];
+    size_t n;
+    int c = url_word(&r, ":/?#\\", word, sizeof word, &n);
+    if (c != ':')
+        return PF_OK; /* no scheme: relative (or scheme-relative) */
+    if (n == 0 || n > sizeof word)
         return PF_EUNSAFE;
-    if (eq_ci(scheme, n, "http") || eq_ci(scheme, n, "https") || eq_ci(scheme, n, "mailto"))
+    if (eq_ci(word, n, "http") || eq_ci(word, n, "https") || eq_ci(word, n, "mailto"))
         return PF_OK;
-    if (use != PF_HTML_URL_SRC || !eq_ci(scheme, n, "data"))
+    if (use != PF_HTML_URL_IMG || !eq_ci(word, n, "data"))
         return PF_EUNSAFE;
-    /* data:image/<type>[;...],... for a raster image type only: an SVG
-     * image can carry script when opened on its own. */
-    const char *prefix = "image/";
-    for (const char *p = prefix; *p; p++)
-        if (url_next(&r) != *p)
-            return PF_EUNSAFE;
-    char sub[8];
-    n = 0;
-    for (;;) {
-        c = url_next(&r);
-        if (c < 0)
-            return PF_EUNSAFE;
-        if (c == ';' || c == ',')
-            break;
-        if (n >= sizeof sub)
-            return PF_EUNSAFE;
-        sub[n++] = (char)c;
-    }
+    /* data:image/<type>[;...],... */
+    if (url_word(&r, "/", word, sizeof word, &n) != '/' || !eq_ci(word, n, "image"))
+        return PF_EUNSAFE;
+    if (url_word(&r, ";,", word, sizeof word, &n) < 0 || n > sizeof word)
+        return PF_EUNSAFE;
     for (size_t k = 0; data_image_types[k]; k++)
-        if (eq_ci(sub, n, data_image_types[k]))
+        if (eq_ci(word, n, data_image_types[k]))
             return PF_OK;
     return PF_EUNSAFE;
 }
@@ -603,7 +605,11 @@ int pf_html_attrn(pf_html *h, const char *name, const char *value, size_t value_
      * user's avatar), not from the component's code: drop the attribute and
      * go on, so one hostile record cannot blank the whole list. */
     if (in_list(lname, name_len, url_attrs)) {
-        int use = in_list(lname, name_len, src_attrs) ? PF_HTML_URL_SRC : PF_HTML_URL_LINK;
+        int use = PF_HTML_URL_LINK;
+        if (name_len == 3 && memcmp(lname, "src", 3) == 0 && eq_ci(h->cur->tag, h->cur->tag_len, "img"))
+            use = PF_HTML_URL_IMG;
+        else if (in_list(lname, name_len, src_attrs))
+            use = PF_HTML_URL_SRC;
         if (pf_html_check_url(value, value_len, use) != PF_OK) {
             h->dropped++;
             return PF_EUNSAFE;

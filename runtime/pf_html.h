@@ -152,14 +152,18 @@ void pf_html_reset(pf_html *h);
 /* Checks and escaping (usable on their own)                                */
 /* ------------------------------------------------------------------------ */
 
-/* Where a URL is used: src-like attributes may also load data:image/. */
-enum { PF_HTML_URL_LINK = 0, PF_HTML_URL_SRC = 1 };
+/* Where a URL is used: LINK (href, action, ...), SRC (a resource some other
+ * element loads: iframe/video src, poster, CSS url()), IMG (<img src>, a
+ * notification icon: the only place data: is allowed, and only data:image/
+ * png, gif, jpeg, webp, avif, bmp or svg+xml, since an image never runs
+ * script). */
+enum { PF_HTML_URL_LINK = 0, PF_HTML_URL_SRC = 1, PF_HTML_URL_IMG = 2 };
 
-/* PF_OK if `url` is http:, https:, mailto: or relative (for PF_HTML_URL_SRC
- * also data:image/ other than SVG), PF_EUNSAFE otherwise. The scheme is
- * found the way a browser would, after decoding character references and
- * removing whitespace and control characters; anything that looks like a
- * scheme but is not an allowed one is refused. */
+/* PF_OK if `url` is http:, https:, mailto: or relative (for PF_HTML_URL_IMG
+ * also a data:image/ URL of the types above), PF_EUNSAFE otherwise. The
+ * scheme is found the way a browser would, after decoding character
+ * references and removing whitespace and control characters; anything that
+ * looks like a scheme but is not an allowed one is refused. */
 int pf_html_check_url(const char *url, size_t len, int use);
 
 /* PF_OK if an inline style value is free of script vectors (expression(),

@@ -91,8 +91,8 @@ TEST_F(ChatRoom, RoomHistoryMessagesAndPresence)
     lc_ws(ws, "{\"type\":\"user_left\",\"user_id\":4}");
     lc_tick();
     std::string h = html();
-    EXPECT_NE(h.find("<li class=\"message\" data-id=\"m3\"><strong class=\"user\">bob</strong>: "
-                     "<span class=\"text\">hi</span> <small class=\"time\">2026-11-26T14:40:00.000Z</small></li>"),
+    EXPECT_NE(h.find("<li class=\"message\" data-id=\"m3\"><strong class=\"user\" dir=\"auto\">bob</strong>: "
+                     "<span class=\"text\" dir=\"auto\">hi</span> <small class=\"time\" dir=\"auto\">2026-11-26T14:40:00.000Z</small></li>"),
               std::string::npos);
     EXPECT_NE(h.find("data-id=\"m4\""), std::string::npos);
     EXPECT_EQ(h.find("dup"), std::string::npos);
@@ -238,7 +238,7 @@ TEST_F(ChatRoom, MalformedFramesAndWrongTypesAreIgnored)
     lc_tick();
     EXPECT_GE(lc_num(c, "ignored"), 6);
     std::string h = html();
-    EXPECT_NE(h.find("<strong class=\"user\">User 9</strong>: <span class=\"text\">h</span></li>"), std::string::npos);
+    EXPECT_NE(h.find("<strong class=\"user\" dir=\"auto\">User 9</strong>: <span class=\"text\" dir=\"auto\">h</span></li>"), std::string::npos);
     EXPECT_EQ(lc_check_patches(c), "");
 }
 

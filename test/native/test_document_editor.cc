@@ -447,7 +447,10 @@ TEST_F(DocumentEditor, HostileNamesAndAvatarsAreEscaped)
         users += "{\"id\":" + std::to_string(id++) + ",\"name\":" + lc_json_str(h) + ",\"avatar\":" +
                  lc_json_str(std::string("javascript:alert(1)//") + h) + "}";
     }
-    users += ",{\"id\":" + lc_json_str("\"><script>") + ",\"name\":\"x\",\"avatar\":\"data:image/svg+xml,<svg onload=alert(1)>\"}]";
+    users += ",{\"id\":" + lc_json_str("\"><script>") + ",\"name\":\"x\",\"avatar\":\"data:text/html,<svg onload=alert(1)>\"}";
+    // An SVG data: image is an image (the reference server's avatars): kept,
+    // escaped, as the src of an <img>, where it cannot run script.
+    users += ",{\"id\":99,\"name\":\"svg\",\"avatar\":\"data:image/svg+xml,<svg onload=alert(1)>\"}]";
     snapshot("text", 3, users);
     lc_ws(ws, "{\"type\":\"cursor_update\",\"user_id\":\"\\\"><img src=x onerror=alert(1)>\",\"position\":2}");
     lc_ws(ws, "{\"type\":\"user_joined\",\"user\":{\"id\":\"<i>\",\"name\":" + lc_json_str(kHostile[1]) + "}}");
@@ -456,10 +459,14 @@ TEST_F(DocumentEditor, HostileNamesAndAvatarsAreEscaped)
     EXPECT_EQ(h.find("<script"), std::string::npos) << h;
     EXPECT_EQ(h.find("<img src=x"), std::string::npos) << h;
     EXPECT_EQ(h.find("src=\"javascript:"), std::string::npos) << h;
-    EXPECT_EQ(h.find("\" src=\""), std::string::npos) << h; // every avatar was unsafe
+    // Every avatar but the SVG image was unsafe.
+    size_t src = h.find(" src=\"");
+    ASSERT_NE(src, std::string::npos) << h;
+    EXPECT_EQ(h.find(" src=\"", src + 1), std::string::npos) << h;
+    EXPECT_EQ(h.compare(src, 48, " src=\"data:image/svg+xml,&lt;svg onload=alert(1)"), 0) << h.substr(src, 60);
     EXPECT_EQ(h.find("<svg"), std::string::npos) << h;
     EXPECT_NE(h.find("&lt;script&gt;"), std::string::npos);
-    EXPECT_NE(h.find("9 online"), std::string::npos) << h;
+    EXPECT_NE(h.find("10 online"), std::string::npos) << h;
     EXPECT_EQ(lc_check_patches(c), "");
 }
 

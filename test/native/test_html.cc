@@ -404,19 +404,39 @@ TEST(Html, SafeUrlsAreAccepted)
     }
 }
 
-TEST(Html, DataImagesOnlyForSrc)
+TEST(Html, DataImagesOnlyForImgSrc)
 {
-    const std::string png = "data:image/png;base64,iVBORw0KGgo=";
-    EXPECT_EQ(pf_html_check_url(png.data(), png.size(), PF_HTML_URL_SRC), PF_OK);
-    EXPECT_EQ(pf_html_check_url(png.data(), png.size(), PF_HTML_URL_LINK), PF_EUNSAFE);
-    EXPECT_EQ(attr_rc("img", "src", png), PF_OK);
-    EXPECT_EQ(attr_rc("a", "href", png), PF_EUNSAFE);
-    for (std::string u : { "data:image/svg+xml,<svg onload=alert(1)>", "data:image/svg+xml;base64,PHN2Zz4=",
-                           "data:image/,x", "data:image/pngx,x", "data:image/png" }) {
+    // data:image/ is allowed where an image is loaded (<img src>, a
+    // notification icon), SVG included: an image never runs its script.
+    for (std::string u : { "data:image/png;base64,iVBORw0KGgo=", "data:IMAGE/JPEG,abc", "data:image/gif,x",
+                           "data:image/webp;base64,UklGRg==", "data:image/svg+xml,<svg onload=alert(1)>",
+                           "data:image/svg+xml;base64,PHN2Zz4=", "data:image/SVG+XML;charset=utf-8,%3Csvg%3E",
+                           " data:image/png,x" }) {
+        EXPECT_EQ(pf_html_check_url(u.data(), u.size(), PF_HTML_URL_IMG), PF_OK) << u;
+        EXPECT_EQ(attr_rc("img", "src", u), PF_OK) << u;
+        EXPECT_EQ(attr_rc("IMG", "SRC", u), PF_OK) << u;
+        // Anywhere else data: is refused: links, frames, media, posters.
         EXPECT_EQ(pf_html_check_url(u.data(), u.size(), PF_HTML_URL_SRC), PF_EUNSAFE) << u;
+        EXPECT_EQ(pf_html_check_url(u.data(), u.size(), PF_HTML_URL_LINK), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("a", "href", u), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("video", "src", u), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("source", "src", u), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("input", "src", u), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("video", "poster", u), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("img", "lowsrc", u), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("form", "action", u), PF_EUNSAFE) << u;
     }
-    std::string jpeg = "data:IMAGE/JPEG,abc";
-    EXPECT_EQ(pf_html_check_url(jpeg.data(), jpeg.size(), PF_HTML_URL_SRC), PF_OK);
+    // Not images, or not a type we know: refused even in <img src>.
+    for (std::string u : { "data:image/,x", "data:image/pngx,x", "data:image/png", "data:image/svg,x",
+                           "data:image/svg+xmlx,x", "data:text/html,<script>alert(1)</script>",
+                           "data:text/html;base64,PHNjcmlwdD4=", "data:,x", "data:application/xhtml+xml,x",
+                           "data:imagex/png,x", "data:image\xE2\x80\xAE/png,x", "data:image/p\xC3\xA9ng,x" }) {
+        EXPECT_EQ(pf_html_check_url(u.data(), u.size(), PF_HTML_URL_IMG), PF_EUNSAFE) << u;
+        EXPECT_EQ(attr_rc("img", "src", u), PF_EUNSAFE) << u;
+    }
+    // The style check treats url() as a non-image load: no data: there.
+    std::string s = "background: url(data:image/png;base64,iVBORw0KGgo=)";
+    EXPECT_EQ(pf_html_check_style(s.data(), s.size()), PF_EUNSAFE);
 }
 
 // ---- style ------------------------------------------------------------------

@@ -102,7 +102,7 @@ TEST_F(LivePostList, ShowsLoadingThenTheSnapshotNewestFirst)
     EXPECT_NE(h.find("<div class=\"status\" data-state=\"open\">\xF0\x9F\x9F\xA2 Live Updates</div>"),
               std::string::npos);
     EXPECT_NE(h.find("<article class=\"post\" data-id=\"3\"><h3>new</h3><p>body</p>"
-                     "<small>By alice \xE2\x80\xA2 2026-11-26T14:30:00.000Z</small></article>"),
+                     "<small>By <span class=\"author\" dir=\"auto\">alice</span> \xE2\x80\xA2 2026-11-26T14:30:00.000Z</small></article>"),
               std::string::npos);
     EXPECT_EQ(pf_ws_last_seq(pf_component_ws(c)), 7);
     // A snapshot came: no REST request, even later.
@@ -376,7 +376,7 @@ TEST_F(LivePostList, MalformedFramesAndWrongTypesAreIgnored)
               "\"author_name\":null,\"created_at\":12}}");
     lc_tick();
     EXPECT_EQ(ids(), (std::vector<std::string>{ "8", "1" }));
-    EXPECT_NE(html().find("<article class=\"post\" data-id=\"8\"><h3></h3><p></p><small>By  \xE2\x80\xA2 </small>"),
+    EXPECT_NE(html().find("<article class=\"post\" data-id=\"8\"><h3></h3><p></p><small>By <span class=\"author\" dir=\"auto\"></span> \xE2\x80\xA2 </small>"),
               std::string::npos);
     EXPECT_EQ(lc_check_patches(c), "");
 }
