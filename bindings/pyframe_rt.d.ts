@@ -226,6 +226,9 @@ export interface Runtime {
 export interface PyFrameRTStatic {
   readonly VERSION: string;
   readonly PyFrameError: typeof PyFrameError;
+  /** The text with token= values, Bearer credentials and JWTs replaced by
+   *  [redacted]: what the runtime applies to every line it logs. */
+  redactTokens(text: string): string;
   /** Loads and instantiates the wasm once; later calls return the same promise. */
   load(options?: LoadOptions): Promise<Runtime>;
   createState(initial?: { [key: string]: JSONValue }): Promise<State>;

@@ -24,10 +24,23 @@ const PyFrameRT = (() => {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder('utf-8');
 
-  /** An error from the runtime: `code` is the negative pf_err number. */
+  /** Removes credentials from a text that may be logged: the value of a
+   * `token=` / `access_token=` query parameter, what follows `Bearer `, and
+   * anything shaped like a JWT. Every console line the runtime writes and
+   * every PyFrameError message goes through it (docs/security.md); the
+   * reference server has the same function (demo/server/util.mjs). */
+  function redactTokens(text) {
+    return String(text)
+      .replace(/((?:^|[?&;\s"'])(?:access_)?token(?:=|%3D))[^&\s"'#;]*/gi, '$1[redacted]')
+      .replace(/(Bearer\s+)[^\s"',;]+/gi, '$1[redacted]')
+      .replace(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[redacted-jwt]');
+  }
+
+  /** An error from the runtime: `code` is the negative pf_err number. Its
+   * message never carries a token (see redactTokens). */
   class PyFrameError extends Error {
     constructor(message, code, position) {
-      super(message);
+      super(redactTokens(message));
       this.name = 'PyFrameError';
       this.code = code;
       if (position !== undefined) this.position = position;
@@ -129,7 +142,7 @@ const PyFrameRT = (() => {
     }
 
     log(level, ptr, len) {
-      const text = '[pyframe_rt] ' + readString(this.core, ptr, len);
+      const text = '[pyframe_rt] ' + redactTokens(readString(this.core, ptr, len));
       const sink = this.options.log;
       if (sink) return sink(level, text);
       if (level >= 3) console.error(text);
@@ -1050,7 +1063,7 @@ const PyFrameRT = (() => {
      * nothing may be dropped silently. */
     reportError(err) {
       if (this.listeners.has('error')) this.listeners.emit('error', err);
-      else console.warn(`[pyframe_rt] ${err.message}`);
+      else console.warn(`[pyframe_rt] ${redactTokens(err.message)}`);
     }
 
     /** Asks options.getToken (sync or async) for a fresh token after a
@@ -1567,7 +1580,7 @@ const PyFrameRT = (() => {
       try {
         handle.applier.apply(bytes);
       } catch (e) {
-        console.error(`[pyframe_rt] ${String(name)}: ${e.message}`);
+        console.error(redactTokens(`[pyframe_rt] ${String(name)}: ${e.message}`));
       }
     });
     this.mounted.set(el, handle);
@@ -2451,6 +2464,7 @@ const PyFrameRT = (() => {
   return {
     VERSION,
     PyFrameError,
+    redactTokens,
     load,
     /** Creates a State store once the runtime is loaded. */
     async createState(initial) {

@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { startServer, DEFAULTS } from './server.mjs';
+import { redactTokens } from './util.mjs';
 
 export { startServer, DEFAULTS };
 
@@ -76,7 +77,7 @@ async function main() {
     server.close().then(
       () => process.exit(0),
       (e) => {
-        console.error(e);
+        console.error(redactTokens(e.stack ?? e));
         process.exit(1);
       },
     );
@@ -87,7 +88,7 @@ async function main() {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((e) => {
-    console.error(e.stack ?? e);
+    console.error(redactTokens(e.stack ?? e));
     process.exit(1);
   });
 }

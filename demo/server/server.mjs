@@ -18,7 +18,7 @@ import { createNotifications } from './notifications.mjs';
 import { createDocs } from './docs.mjs';
 import { otType as defaultOtType } from './ot_type.mjs';
 import {
-  HttpError, sendJson, sendError, readJsonBody, wsSend, errorMessage, isValidId, cleanText, publicUser, CORS_HEADERS,
+  HttpError, sendJson, sendError, readJsonBody, wsSend, errorMessage, isValidId, cleanText, publicUser, CORS_HEADERS, redactTokens,
 } from './util.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -72,7 +72,10 @@ function tokenFrom(req, url) {
 export async function startServer(opts = {}) {
   const options = { ...DEFAULTS };
   for (const [k, v] of Object.entries(opts)) if (v !== undefined) options[k] = v;
-  const log = options.log ?? (() => {});
+  // Every line goes through redactTokens: a request URL or an error may
+  // carry a token, and logs must never (docs/security.md).
+  const sink = options.log ?? (() => {});
+  const log = (line) => sink(redactTokens(line));
   const store = openStore(options.dbPath);
   const secret = options.secret ?? process.env.PYFRAME_SECRET ?? store.secret();
 

@@ -3,6 +3,18 @@
 
 import { WebSocket } from 'ws';
 
+/** Removes credentials from a log line: the value of any `token=` /
+ *  `access_token=` query parameter (raw or percent-encoded), the credential
+ *  after `Bearer `, and anything shaped like a JWT (three base64url parts,
+ *  the first starting with `eyJ`, which is `{"` encoded). Every line the
+ *  server logs goes through this one function (see startServer). */
+export function redactTokens(text) {
+  return String(text)
+    .replace(/((?:^|[?&;\s"'])(?:access_)?token(?:=|%3D))[^&\s"'#;]*/gi, '$1[redacted]')
+    .replace(/(Bearer\s+)[^\s"',;]+/gi, '$1[redacted]')
+    .replace(/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[redacted-jwt]');
+}
+
 /** An error that becomes an HTTP response `{error, code}` with `status`. */
 export class HttpError extends Error {
   constructor(status, code, message, extra = {}) {

@@ -11,154 +11,13 @@
 // Every run uses fresh room and document ids, so it can be repeated against
 // the same server. Only `ws` and Node built-ins are used.
 
-import http from 'node:http';
-import https from 'node:https';
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
+import { WsClient, SseClient as Sse, setClientTimeout } from '../lib/net_clients.mjs';
 
-// ---- tiny clients -------------------------------------------------------
-
-class Ws {
-  constructor(url) {
-    this.queue = [];
-    this.waiters = [];
-    this.ws = new WebSocket(url);
-    this.ws.on('error', () => {});
-    this.opened = new Promise((r) => {
-      this.ws.once('open', () => r(true));
-      this.ws.once('close', () => r(false));
-    });
-    this.closed = new Promise((r) => this.ws.once('close', (code, reason) => r({ code, reason: String(reason) })));
-    this.ws.on('message', (data) => {
-      let msg;
-      try {
-        msg = JSON.parse(String(data));
-      } catch {
-        msg = { unparsable: String(data) };
-      }
-      this.queue.push(msg);
-      this.pump();
-    });
-  }
-
-  pump() {
-    for (const w of [...this.waiters]) {
-      const i = this.queue.findIndex(w.pred);
-      if (i < 0) continue;
-      const [m] = this.queue.splice(i, 1);
-      this.waiters.splice(this.waiters.indexOf(w), 1);
-      clearTimeout(w.timer);
-      w.resolve(m);
-    }
-  }
-
-  next(pred, timeout = TIMEOUT) {
-    const fn = typeof pred === 'string' ? (m) => m.type === pred : pred ?? (() => true);
-    return new Promise((resolve, reject) => {
-      const w = { pred: fn, resolve };
-      w.timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`no matching message within ${timeout} ms (got ${JSON.stringify(this.queue).slice(0, 200)})`));
-      }, timeout);
-      this.waiters.push(w);
-      this.pump();
-    });
-  }
-
-  async quiet(pred, ms = 200) {
-    const fn = typeof pred === 'string' ? (m) => m.type === pred : pred;
-    await sleep(ms);
-    return !this.queue.some(fn);
-  }
-
-  send(obj) {
-    this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
-  }
-
-  close() {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
-    return Promise.race([this.closed, sleep(1000)]);
-  }
-}
-
-class Sse {
-  constructor(url, headers = {}) {
-    this.events = [];
-    this.waiters = [];
-    this.comments = 0;
-    this.ready = new Promise((resolve, reject) => {
-      const lib = url.startsWith('https:') ? https : http;
-      this.req = lib.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-        this.status = res.statusCode;
-        this.contentType = res.headers['content-type'] ?? '';
-        res.setEncoding('utf8');
-        let buf = '';
-        res.on('data', (chunk) => {
-          buf += chunk.replace(/\r\n?/g, '\n');
-          let i;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            this.block(buf.slice(0, i));
-            buf = buf.slice(i + 2);
-          }
-        });
-        resolve(this);
-      });
-      this.req.on('error', reject);
-    });
-  }
-
-  block(text) {
-    const ev = { event: 'message', data: '' };
-    let hasData = false;
-    for (const line of text.split('\n')) {
-      if (line.startsWith(':')) {
-        this.comments++;
-        continue;
-      }
-      const i = line.indexOf(':');
-      const field = i < 0 ? line : line.slice(0, i);
-      const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-      if (field === 'event') ev.event = value;
-      else if (field === 'id') ev.id = value;
-      else if (field === 'retry') this.retry = Number(value);
-      else if (field === 'data') {
-        ev.data += (hasData ? '\n' : '') + value;
-        hasData = true;
-      }
-    }
-    if (!hasData) return;
-    try {
-      ev.data = JSON.parse(ev.data);
-    } catch {
-      /* text data */
-    }
-    this.events.push(ev);
-    for (const w of [...this.waiters]) {
-      const i = this.events.findIndex(w.pred);
-      if (i < 0) continue;
-      const [e] = this.events.splice(i, 1);
-      this.waiters.splice(this.waiters.indexOf(w), 1);
-      clearTimeout(w.timer);
-      w.resolve(e);
-    }
-  }
-
-  next(pred, timeout = TIMEOUT) {
-    const fn = typeof pred === 'string' ? (e) => e.event === pred : pred ?? (() => true);
-    const i = this.events.findIndex(fn);
-    if (i >= 0) return Promise.resolve(this.events.splice(i, 1)[0]);
-    return new Promise((resolve, reject) => {
-      const w = { pred: fn, resolve };
-      w.timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error(`no matching SSE event within ${timeout} ms`));
-      }, timeout);
-      this.waiters.push(w);
-    });
-  }
-
-  close() {
-    this.req.destroy();
+// The clients (test/lib/net_clients.mjs) are the ones the server tests use.
+class Ws extends WsClient {
+  quiet(pred, ms = 200) {
+    return this.none(pred, ms);
   }
 }
 
@@ -212,6 +71,7 @@ async function request(base, method, path, { token, body, headers = {} } = {}) {
 
 export async function runConformance(baseUrl, { tokens = [], skipRateLimit = false, rateProbe = 300, timeout = 5000, print = console.log } = {}) {
   TIMEOUT = timeout;
+  setClientTimeout(timeout);
   const base = baseUrl.replace(/\/+$/, '');
   const wsBase = base.replace(/^http/, 'ws');
   const run = randomBytes(4).toString('hex');
