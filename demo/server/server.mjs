@@ -67,6 +67,14 @@ function tokenFrom(req, url) {
   return url.searchParams.get('token');
 }
 
+/** Documents are shared, except a private one: an id `u<user_id>-<name>`
+ *  (for example `u12-notes`) opens only for user 12; anyone else is closed
+ *  with 4003 (docs/protocol.md section 9). */
+export function mayOpenDocument(user, docId) {
+  const m = /^u(\d+)-/.exec(docId);
+  return !m || Number(m[1]) === user.id;
+}
+
 /** Starts the server. Resolves to {port, url, close()} once listening.
  *  close() sends 1012 to every socket, ends SSE streams, closes the db. */
 export async function startServer(opts = {}) {
@@ -210,6 +218,7 @@ export async function startServer(opts = {}) {
     for (const id of [params.room, params.doc]) {
       if (id !== undefined && !isValidId(id)) return ws.close(4004, 'No such room or document');
     }
+    if (params.doc !== undefined && !mayOpenDocument(user, params.doc)) return ws.close(4003, 'Forbidden');
     const handler = features[feature].ws;
     ws.user = user;
     try {
