@@ -6,6 +6,9 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, relative, isAbsolute, extname, sep } from 'node:path';
 
+export const PAGE_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -73,6 +76,10 @@ export async function serveStatic(req, res, rootDir, urlPath) {
       'Last-Modified': info.mtime.toUTCString(),
       'X-Content-Type-Options': 'nosniff',
     };
+    // Pages run under a strict policy: scripts only from files of this
+    // origin, no eval (WebAssembly needs 'wasm-unsafe-eval' only), no
+    // inline style, no plugins or frames (docs/security.md).
+    if (headers['Content-Type'].startsWith('text/html')) headers['Content-Security-Policy'] = PAGE_CSP;
     if (req.method === 'HEAD') {
       res.writeHead(200, headers);
       res.end();

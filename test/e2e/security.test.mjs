@@ -26,14 +26,14 @@ import { repoRoot } from '../lib/static_server.mjs';
 import { launch, screenshot } from '../lib/browser.mjs';
 import { HOSTILE, HOSTILE_URLS, BIDI_RE } from '../lib/hostile.mjs';
 import { startServer } from '../../demo/server/main.mjs';
+import { PAGE_CSP } from '../../demo/server/static.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TOKEN = 'tok-SECRET-abc123';
 
-// The policy the demo and the test page run under: no inline script, no
-// eval; WebAssembly compilation needs 'wasm-unsafe-eval'.
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; " +
-  "connect-src 'self'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'self'";
+// The policy the reference server sends with its pages, used for the test
+// page too: no inline script, no eval; WebAssembly needs 'wasm-unsafe-eval'.
+const CSP = PAGE_CSP;
 
 // ---- the protocol test server ----------------------------------------------------
 
@@ -451,6 +451,8 @@ test('tokens never reach the server log or the console: login, errors, a restart
   p.on('pageerror', (e) => consoleLines.push({ text: String(e), url: '' }));
   // The runtime with its debug log on: every line it has goes to the console.
   await p.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
     let rt;
     Object.defineProperty(globalThis, 'PyFrameRT', {
       configurable: true,
@@ -462,7 +464,8 @@ test('tokens never reach the server log or the console: login, errors, a restart
     });
   });
   try {
-    await p.goto(`${ref.url}/`);
+    const res = await p.goto(`${ref.url}/`);
+    assert.equal(res.headers()['content-security-policy'], PAGE_CSP); // the demo runs under the strict policy
     await p.fill('#login-name', 'token-watcher');
     await p.click('#login-form button[type=submit]');
     await p.waitForSelector('body[data-ready]');
@@ -523,6 +526,7 @@ test('tokens never reach the server log or the console: login, errors, a restart
       return { seen, messages };
     }, [expired, forged]);
     assert.ok(outcome.seen.includes('ws auth_failed'), outcome.seen.join());
+    assert.deepEqual(await p.evaluate(() => window.__violations), [], 'CSP violations on the demo page');
     assert.ok(outcome.messages.length >= 2, JSON.stringify(outcome.messages));
     for (const m of outcome.messages) {
       assert.ok(!m.includes(expired) && !m.includes(forged), m);
