@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic } from '../lib/static_server.mjs';
 import { launch, screenshot, watchErrors } from '../lib/browser.mjs';
+import { HOSTILE as SHARED_HOSTILE } from '../lib/hostile.mjs';
 
 let server;
 let browser;
@@ -280,6 +281,8 @@ const HOSTILE = [
   '\u202Eevil\u202C \u200B\uFEFF',
   '😀 漢字 עברית',
   'a'.repeat(5000),
+  // The corpus every browser test shares (its payloads set window.__pwned).
+  ...SHARED_HOSTILE,
 ];
 
 test('a corpus of hostile strings in every field renders as text and never runs', async () => {
@@ -333,7 +336,7 @@ test('a corpus of hostile strings in every field renders as text and never runs'
     const text = h.state.get('text');
     await new Promise((r) => setTimeout(r, 50)); // let any injected handler fire
     h.unmount();
-    return { bad, selected, got, clickedKey, placeholder, text, xss: window.xss };
+    return { bad, selected, got, clickedKey, placeholder, text, xss: window.xss, pwned: window.__pwned };
   }, HOSTILE);
   assert.deepEqual(out.bad, []);
   assert.deepEqual(out.selected, [`2${HOSTILE[2]}`.slice(0, 60)]);
@@ -363,6 +366,7 @@ test('a corpus of hostile strings in every field renders as text and never runs'
   assert.equal(auto.errors, 0);
   assert.equal(auto.xss, 0);
   assert.equal(out.xss, 0);
+  assert.equal(out.pwned, undefined);
   assert.deepEqual(dialogs, []);
   assert.deepEqual(errors, []);
   await page.close();

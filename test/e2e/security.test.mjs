@@ -483,6 +483,12 @@ test('tokens never reach the server log or the console: login, errors, a restart
       throw new Error(`components did not open: ${await states()}`);
     };
     await waitOpen();
+    // The reference server's SVG data: avatars now load as images (they
+    // were refused before, leaving only the alt text).
+    await p.waitForFunction(() => {
+      const img = document.querySelector('#editor img.avatar[src^="data:image/svg+xml"]');
+      return img && img.complete && img.naturalWidth === 32;
+    }, null, { timeout: 10000 });
 
     // A server error while handling a request whose URL holds the token.
     const real = ref.store.notifications;
