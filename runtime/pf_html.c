@@ -662,7 +662,9 @@ static void format_free(char *s, char *stack)
         free(s);
 }
 
-int pf_html_attrf(pf_html *h, const char *name, const char *fmt, ...)
+/* Formats fmt/ap and hands the result to pf_html_attrn (attr) or
+ * pf_html_text: the one body of pf_html_attrf and pf_html_textf. */
+static int emit_formatted(pf_html *h, int attr, const char *name, const char *fmt, va_list ap)
 {
     if (!h)
         return PF_EINVAL;
@@ -671,15 +673,21 @@ int pf_html_attrf(pf_html *h, const char *name, const char *fmt, ...)
     if (!fmt)
         return fail(h, PF_EINVAL, "format is NULL");
     char stack[FORMAT_STACK];
-    va_list ap;
-    va_start(ap, fmt);
     size_t len = 0;
     char *s = vformat(stack, fmt, ap, &len);
-    va_end(ap);
     if (!s)
         return fail(h, PF_ENOMEM, "out of memory or bad format");
-    int rc = pf_html_attrn(h, name, s, len);
+    int rc = attr ? pf_html_attrn(h, name, s, len) : pf_html_text(h, s, len);
     format_free(s, stack);
+    return rc;
+}
+
+int pf_html_attrf(pf_html *h, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = emit_formatted(h, 1, name, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -782,22 +790,10 @@ int pf_html_str(pf_html *h, const char *text)
 
 int pf_html_textf(pf_html *h, const char *fmt, ...)
 {
-    if (!h)
-        return PF_EINVAL;
-    if (h->err)
-        return h->err;
-    if (!fmt)
-        return fail(h, PF_EINVAL, "format is NULL");
-    char stack[FORMAT_STACK];
     va_list ap;
     va_start(ap, fmt);
-    size_t len = 0;
-    char *s = vformat(stack, fmt, ap, &len);
+    int rc = emit_formatted(h, 0, NULL, fmt, ap);
     va_end(ap);
-    if (!s)
-        return fail(h, PF_ENOMEM, "out of memory or bad format");
-    int rc = pf_html_text(h, s, len);
-    format_free(s, stack);
     return rc;
 }
 
