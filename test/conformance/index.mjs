@@ -9,7 +9,8 @@
 // a core-only server fails those and should pass the rest. Tokens come from --token (up to three: users A, B and a third one
 // for the rate-limit probe) or, when none are given, from POST /api/login.
 // Every run uses fresh room and document ids, so it can be repeated against
-// the same server. Only `ws` and Node built-ins are used.
+// the same server. Only `ws` and Node built-ins are used (the clients are
+// test/lib/net_clients.mjs, shared with the reference server's tests).
 
 import { randomBytes } from 'node:crypto';
 import { WsClient, SseClient as Sse, setClientTimeout } from '../lib/net_clients.mjs';

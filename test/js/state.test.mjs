@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import PyFrameRT from '../../dist/pyframe_rt.mjs';
+import { HOSTILE } from '../lib/hostile.mjs';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
@@ -36,7 +37,33 @@ test('values round-trip, Unicode and hostile strings included', async () => {
   for (const [k, v] of Object.entries(values)) s.update(k, v);
   for (const [k, v] of Object.entries(values)) assert.deepEqual(s.get(k), v, k);
   assert.deepEqual(s.toJSON(), values);
+  // The shared corpus, as keys and as values.
+  HOSTILE.forEach((h, i) => s.update(`h${i}${h}`, { text: h, list: [h] }));
+  HOSTILE.forEach((h, i) => assert.deepEqual(s.get(`h${i}${h}`), { text: h, list: [h] }, JSON.stringify(h)));
   s.free();
+});
+
+test('redactTokens: every token form is hidden, everything else kept', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl';
+  const cases = [
+    [`pf_ws: ws://h/ws/posts?token=${jwt}&since=4 failed`, 'pf_ws: ws://h/ws/posts?token=[redacted]&since=4 failed'],
+    ['/events/notifications?last_event_id=3&token=abc%20def', '/events/notifications?last_event_id=3&token=[redacted]'],
+    ['send: socket /ws/chat?access_token=s3cret is closed', 'send: socket /ws/chat?access_token=[redacted] is closed'],
+    ['Authorization: Bearer abc', 'Authorization: Bearer [redacted]'],
+    [`a bare ${jwt} in text`, 'a bare [redacted-jwt] in text'],
+    ['tokenizer=1 mytoken=2 no secrets', 'tokenizer=1 mytoken=2 no secrets'],
+  ];
+  for (const [input, want] of cases) assert.equal(PyFrameRT.redactTokens(input), want, input);
+});
+
+test('PyFrameError messages never carry a token', async () => {
+  const rt = await PyFrameRT.load();
+  const err = new PyFrameRT.PyFrameError('socket(/ws/posts?token=abc.def.ghi): bad URL', -1);
+  // The value is taken up to the next space, &, #, ; or quote: a token's
+  // characters are not guessed at.
+  assert.equal(err.message, 'socket(/ws/posts?token=[redacted] bad URL');
+  assert.equal(err.code, -1);
+  assert.ok(rt);
 });
 
 test('many updates in one tick notify each subscriber once', async () => {

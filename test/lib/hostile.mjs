@@ -1,8 +1,8 @@
 // The hostile string corpus shared by the browser tests (test/e2e/) and the
 // JS tests. Every payload that could run sets window.__pwned (or the parent
 // window's, from a frame) or opens a dialog; a test installs a trap before
-// the page loads and checks both afterwards. test/native/live_component_util.h
-// keeps a short C copy of the first entries for the native component suites.
+// the page loads and checks both afterwards. (The native component suites
+// have their own short C list, kHostile in test/native/live_component_util.h.)
 
 export const HOSTILE = [
   // Script and markup
