@@ -64,6 +64,7 @@ function page(csp) {
 <div id="auto">
 <div id="bad-room" data-pyframe-component="ChatRoom" data-room="${attr(HOSTILE[1])}" data-token="t"></div>
 <div id="bad-doc" data-pyframe-component="DocumentEditor" data-doc="${attr(HOSTILE[0])}" data-token="t"></div>
+<div id="closed-room" data-pyframe-component="ChatRoom" data-url="/ws/room/closing" data-token="t"></div>
 ${autos}
 </div>
 <script type="application/json" id="config">${config}</script>
@@ -334,6 +335,11 @@ test('the hostile corpus in every field of every component shows as typed and ne
     // A hostile room or document id is refused with the component's own text.
     assert.equal(await p.textContent('#bad-room .error'), 'Invalid room id');
     assert.ok(await p.$('#bad-doc .document-editor'), 'the editor with a bad id still renders');
+    // A close reason is server text too (4004 with a markup reason): the
+    // component says what happened in its own words.
+    await p.waitForFunction(() => document.querySelector('#closed-room .chat-status')?.dataset.state === 'not_found');
+    const closedText = await p.textContent('#closed-room .chat-room');
+    assert.ok(!closedText.includes('<img'), closedText);
 
     // NotificationSystem: icon, title, message, date.
     const items = await p.$$eval('#notes .notification-item', (els) => els.map((e) => ({
