@@ -155,6 +155,7 @@ function startTestServer() {
       const base = `http://127.0.0.1:${server.address().port}`;
       resolve({
         base, requests,
+        sseClients: () => sse.size,
         pushNotes(list) {
           for (const n of list) for (const res of sse) res.write(`event: notification\nid: ${n.id}\ndata: ${JSON.stringify(n)}\n\n`);
         },
@@ -263,6 +264,12 @@ test('the hostile corpus in every field of every component shows as typed and ne
     await p.waitForFunction((n) => document.querySelectorAll('#chat li.error').length === 2 * n, N);
     await p.waitForFunction((n) => document.querySelectorAll('#notes .notification-item').length === n, N);
     await p.waitForFunction((n) => document.querySelectorAll('#doc img.avatar').length >= n, N);
+    // The stream opens after the list has loaded; this server keeps no
+    // history to replay, so wait for it before pushing.
+    for (let i = 0; srv.sseClients() === 0; i++) {
+      assert.ok(i < 200, 'the notification stream never connected');
+      await sleep(50);
+    }
     srv.pushNotes(liveNotes);
     await p.waitForFunction((n) => document.querySelectorAll('#notes .notification-item').length === n, N + liveNotes.length);
     // mountAll chats: each sends one message; the echo carries its data-user.
@@ -363,6 +370,10 @@ test('the hostile corpus in every field of every component shows as typed and ne
 
     // DocumentEditor: the text, presence names (alt/title), cursor labels.
     await p.waitForFunction((t) => document.querySelector('#doc textarea.editor')?.value === t, docContent);
+    // The last of the burst: the user who joined after the snapshot, and
+    // every cursor.
+    await p.waitForSelector('#doc img.avatar[data-user="999"]');
+    await p.waitForFunction((n) => document.querySelectorAll('#doc span.cursor').length >= n, docUsers.length);
     const doc = await p.evaluate(() => ({
       avatars: [...document.querySelectorAll('#doc img.avatar')].map((e) => [e.dataset.user, e.alt, e.title, e.getAttribute('src')]),
       cursors: [...document.querySelectorAll('#doc span.cursor')].map((e) => [e.dataset.user, e.title]),
