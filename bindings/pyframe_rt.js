@@ -614,8 +614,8 @@ const PyFrameRT = (() => {
           }
           case 0x0a: { const el = node(varint()); el.innerHTML = str(); break; }
           case 0x0b: {
-            // CLONE id src count: a list row made from the row created just
-            // before it; ids bound in document order.
+            // CLONE id src count: a list row made from a row created earlier
+            // in this patch; ids bound in document order.
             const id = varint();
             const top = node(varint()).cloneNode(true);
             const count = varint();

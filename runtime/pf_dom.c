@@ -393,10 +393,11 @@ static void emit_create(diff_ctx *c, pf_vnode *n)
     }
     const pf_vnode *tmpl = NULL;
     for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
-        if (!emit_clone(c, tmpl, ch))
+        if (!emit_clone(c, tmpl, ch)) {
             emit_create(c, ch);
+            tmpl = ch;
+        }
         emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
-        tmpl = ch;
     }
 }
 
@@ -504,14 +505,15 @@ static void diff_children(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
     if (c->err)
         return;
     if (m == 0) {
-        /* Each new sibling may be a clone of the one created before it
-         * (a list's rows): see PF_DOM_CLONE. */
+        /* New siblings of the same shape (a list's rows) are clones of the
+         * first one created node by node: see PF_DOM_CLONE. */
         const pf_vnode *tmpl = NULL;
         for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
-            if (!emit_clone(c, tmpl, ch))
+            if (!emit_clone(c, tmpl, ch)) {
                 emit_create(c, ch);
+                tmpl = ch;
+            }
             emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
-            tmpl = ch;
         }
         return;
     }
@@ -604,14 +606,15 @@ static void diff_children(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
     /* Right to left, so that the right neighbour is always in place and can
      * serve as the reference node of insertBefore. */
     uint32_t before = 0;
-    const pf_vnode *tmpl = NULL; /* the last sibling created in this loop */
+    const pf_vnode *tmpl = NULL; /* the last sibling created node by node here */
     for (size_t jj = k; jj-- > 0 && !c->err;) {
         pf_vnode *ch = news[jj].node;
         if (match[jj] < 0) {
-            if (!emit_clone(c, tmpl, ch))
+            if (!emit_clone(c, tmpl, ch)) {
                 emit_create(c, ch);
+                tmpl = ch;
+            }
             emit_insert(c, PF_DOM_INSERT, n->id, ch->id, before);
-            tmpl = ch;
         } else {
             diff_node(c, olds[match[jj]].node, ch);
             if (!stay[jj])

@@ -68,10 +68,10 @@
  *                                        document order (preorder); count must
  *                                        equal the clone's node count
  *
- * CLONE makes a row of a list from the row created just before it: `src` is
- * always a node created earlier in the same patch whose subtree has the
- * same shape (kinds, tags, child counts, no trusted markup, no form
- * controls), so its DOM is exactly what the ops built. SET_ATTR,
+ * CLONE makes a row of a list from a row created node by node earlier in
+ * the same list: `src` is always a node created in the same patch whose
+ * subtree has the same shape (kinds, tags, child counts, no trusted
+ * markup, no form controls), so its DOM is exactly what the ops built. SET_ATTR,
  * REMOVE_ATTR and SET_TEXT ops on the new ids follow for what differs.
  * Building a 1,000-row table is then one clone and a few small ops per row
  * instead of one op per node and attribute.

@@ -153,7 +153,8 @@ class MGen {
                 d.value += "v";
             if (chance(5))
                 d.memo = !d.memo;
-            mutate(d.kids, depth - 1);
+            if (d.tag != "input")  // void: no children
+                mutate(d.kids, depth - 1);
         }
     }
 
