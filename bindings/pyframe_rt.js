@@ -501,15 +501,22 @@ const PyFrameRT = (() => {
         throw new PyFrameError('DOM patch: varint too long', -12, pos);
       };
       const strings = this.strings;
-      const str = () => {
+      // `cached`: tags, attribute names and most attribute values repeat from
+      // row to row: look them up by a hash of their bytes instead of decoding
+      // each one again. Texts and keys rarely repeat and are decoded.
+      const str = (cached) => {
         const n = varint();
         const end = pos + n;
         if (end > bytes.length) throw new PyFrameError('DOM patch: truncated string', -12, pos);
-        // Tags, attribute names and most short values are ASCII and repeat
-        // from row to row: look them up by a hash of their bytes instead of
-        // decoding each one again (the cost of creating a 1,000-row table
-        // is mostly this kind of per-string overhead).
-        if (n <= 24) {
+        if (!cached && n <= 24) {
+          let ascii = true;
+          for (let i = pos; i < end; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
+          if (ascii) {
+            const s = n === 0 ? '' : String.fromCharCode.apply(null, bytes.subarray(pos, end));
+            pos = end;
+            return s;
+          }
+        } else if (n <= 24) {
           let h = n, ascii = true;
           for (let i = pos; i < end; i++) {
             const b = bytes[i];
@@ -540,6 +547,7 @@ const PyFrameRT = (() => {
         return n;
       };
       const delegated = this.delegated;
+      const templates = new Map(); // CLONE sources of this patch -> detached copies
       let run = null; // adjacent siblings being removed: {first, last, count}
       const removeRun = () => {
         if (!run) return;
@@ -563,8 +571,8 @@ const PyFrameRT = (() => {
         const op = bytes[pos++];
         if (run && op !== 0x05) removeRun();
         switch (op) {
-          case 0x01: { const id = varint(); nodes.set(id, doc.createElement(str())); break; }
-          case 0x02: { const id = varint(); nodes.set(id, doc.createTextNode(str())); break; }
+          case 0x01: { const id = varint(); nodes.set(id, doc.createElement(str(true))); break; }
+          case 0x02: { const id = varint(); nodes.set(id, doc.createTextNode(str(false))); break; }
           case 0x03:
           case 0x04: {
             const parent = node(varint());
@@ -591,8 +599,8 @@ const PyFrameRT = (() => {
           }
           case 0x06: {
             const el = node(varint());
-            const name = str();
-            const value = str();
+            const name = str(true);
+            const value = str(name !== 'data-id' && name !== 'id'); // keys differ per row
             const c0 = name.charCodeAt(0) | 0x20;
             if (c0 === 0x6f && (name.charCodeAt(1) | 0x20) === 0x6e) break; // on*: defence in depth, C never emits these
             el.setAttribute(name, value);
@@ -604,20 +612,26 @@ const PyFrameRT = (() => {
             }
             break;
           }
-          case 0x07: { const el = node(varint()); el.removeAttribute(str()); break; }
-          case 0x08: { const t = node(varint()); t.data = str(); break; }
+          case 0x07: { const el = node(varint()); el.removeAttribute(str(true)); break; }
+          case 0x08: { const t = node(varint()); t.data = str(false); break; }
           case 0x09: {
             const el = node(varint());
-            const value = str();
+            const value = str(false);
             if (el.value !== value) el.value = value;
             break;
           }
-          case 0x0a: { const el = node(varint()); el.innerHTML = str(); break; }
+          case 0x0a: { const el = node(varint()); el.innerHTML = str(false); break; }
           case 0x0b: {
             // CLONE id src count: a list row made from a row created earlier
             // in this patch; ids bound in document order.
             const id = varint();
-            const top = node(varint()).cloneNode(true);
+            // Clone a detached copy of the source rather than the live row:
+            // taken at its first use in this patch, while it still is
+            // exactly what the ops built.
+            const src = node(varint());
+            let tpl = templates.get(src);
+            if (!tpl) { tpl = src.cloneNode(true); templates.set(src, tpl); }
+            const top = tpl.cloneNode(true);
             const count = varint();
             let k = 0;
             for (let n = top; n;) {
