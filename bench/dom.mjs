@@ -3,6 +3,9 @@
 // hand-written vanilla JS list, in Debian's Chromium, in the same run.
 //
 //   node bench/dom.mjs [--runs N]
+//   DOM_BENCH_ONLY=create,updateEvery,single,messages node bench/dom.mjs
+//     (while iterating: only the named cases; the table in the README comes
+//     from a full run)
 //
 // Prints the median ms per operation over N runs (each on a fresh list,
 // after a warm-up run) and the ratios. Operations are timed until the DOM
@@ -17,6 +20,8 @@ import { launch } from '../test/lib/browser.mjs';
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
 const IMPLS = ['pyframe', 'innerhtml', 'vanilla'];
+const ONLY = process.env.DOM_BENCH_ONLY ? new Set(process.env.DOM_BENCH_ONLY.split(',')) : null;
+const want = (name) => !ONLY || ONLY.has(name);
 const JSFW = [
   ['create', 'create 1,000 rows'],
   ['updateEvery', 'update every 10th row'],
@@ -58,13 +63,21 @@ try {
   };
 
   console.log(`== DOM benchmark (Chromium ${browser.version()}, median of ${RUNS} runs, 1 for the message burst; ms)`);
-  for (const [op, label] of JSFW)
+  const jsfw = JSFW.filter(([op]) => want(op));
+  for (const [op, label] of jsfw)
     await measure(label, (impl) => page.evaluate(([i, o]) => window.B.jsfw(i, o), [impl, op]));
-  await measure('1 update (median of 200, each rendered at once)', (impl) => page.evaluate((i) => window.B.singleSync(i), impl));
+  const singles = [];
+  if (want('single')) {
+    await measure('1 update (median of 200, each rendered at once)', (impl) => page.evaluate((i) => window.B.singleSync(i), impl));
+    singles.push(results[results.length - 1]);
+  }
   // The innerHTML version re-renders 1,000 times: minutes per run on a
   // small machine, so this one runs once, without a warm-up.
-  await measure('1k updates, one per message, until shown', (impl) => page.evaluate((i) => window.B.singleMessages(i), impl),
-    1, false);
+  if (want('messages')) {
+    await measure('1k updates, one per message, until shown', (impl) => page.evaluate((i) => window.B.singleMessages(i), impl),
+      1, false);
+    singles.push(results[results.length - 1]);
+  }
 
   const head = ['operation', 'pyframe_rt', 'innerHTML', 'vanilla', 'pf/innerHTML', 'pf/vanilla'];
   const rows = results.map(([label, r]) => [label, fmt(r.pyframe), fmt(r.innerhtml), fmt(r.vanilla),
@@ -77,11 +90,11 @@ try {
 
   // Targets (reported, never enforced: a benchmark does not fail a build).
   console.log('\ntargets:');
-  for (const [label, r] of results.slice(-2)) {
+  for (const [label, r] of singles) {
     const speedup = r.innerhtml / r.pyframe;
     console.log(`  ${label}: ${speedup.toFixed(1)}x faster than innerHTML (target >= 10x): ${speedup >= 10 ? 'met' : 'MISSED'}`);
   }
-  for (const [label, r] of results.slice(0, JSFW.length)) {
+  for (const [label, r] of results.slice(0, jsfw.length)) {
     const ratio = r.pyframe / r.vanilla;
     console.log(`  ${label}: ${ratio.toFixed(2)}x vanilla (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'MISSED'}`);
   }

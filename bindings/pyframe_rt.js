@@ -478,9 +478,18 @@ const PyFrameRT = (() => {
       // cheap (no walk of the removed subtree) and memory bounded.
       this.nodes = new Map([[0, root]]);
       this.pruneAt = 1024;
-      this.ids = new WeakMap();         // Node -> id, for events (entries die with their nodes)
+      this.removed = 0;                 // REMOVEs since the last prune
+      // Element -> id for event routing, filled on demand by idFor (events
+      // come at human rate; creating a 1,000-row table should not fill a
+      // WeakMap with 9,000 nodes).
+      this.ids = new WeakMap();         // entries die with their nodes
       this.ids.set(root, 0);
       this.onDelegatedType = onDelegatedType; // called with 'click' for data-on-click
+      this.delegated = new Set();       // data-on-* names already reported
+      // Short ASCII strings (tags, attribute names, classes, handler
+      // names) repeat in every row: decoded once, found again by a hash of
+      // their bytes and checked byte by byte (see str() in apply).
+      this.strings = new Map();
     }
 
     apply(bytes) {
@@ -504,18 +513,38 @@ const PyFrameRT = (() => {
         }
         throw new PyFrameError('DOM patch: varint too long', -12, pos);
       };
-      const str = () => {
+      const strings = this.strings;
+      // `cached`: tags, attribute names and most attribute values repeat from
+      // row to row: look them up by a hash of their bytes instead of decoding
+      // each one again. Texts and keys rarely repeat and are decoded.
+      const str = (cached) => {
         const n = varint();
         const end = pos + n;
         if (end > bytes.length) throw new PyFrameError('DOM patch: truncated string', -12, pos);
-        // Tags, attribute names and most short values are ASCII: decode
-        // those without a TextDecoder call (the cost of creating a
-        // 1,000-row table is mostly this kind of per-string overhead).
-        if (n <= 24) {
+        if (!cached && n <= 24) {
           let ascii = true;
           for (let i = pos; i < end; i++) if (bytes[i] > 0x7f) { ascii = false; break; }
           if (ascii) {
-            const s = String.fromCharCode.apply(null, bytes.subarray(pos, end));
+            const s = n === 0 ? '' : String.fromCharCode.apply(null, bytes.subarray(pos, end));
+            pos = end;
+            return s;
+          }
+        } else if (n <= 24) {
+          let h = n, ascii = true;
+          for (let i = pos; i < end; i++) {
+            const b = bytes[i];
+            if (b > 0x7f) { ascii = false; break; }
+            h = (Math.imul(h, 31) + b) | 0;
+          }
+          if (ascii) {
+            let s = strings.get(h);
+            let same = s !== undefined && s.length === n;
+            for (let i = 0; same && i < n; i++) same = s.charCodeAt(i) === bytes[pos + i];
+            if (!same) {
+              s = n === 0 ? '' : String.fromCharCode.apply(null, bytes.subarray(pos, end));
+              if (strings.size >= 1024) strings.clear();
+              strings.set(h, s);
+            }
             pos = end;
             return s;
           }
@@ -530,10 +559,8 @@ const PyFrameRT = (() => {
         if (!n) throw new PyFrameError(`DOM patch: unknown node ${id}`, -12, pos);
         return n;
       };
-      const bind = (id, n) => {
-        nodes.set(id, n);
-        this.ids.set(n, id);
-      };
+      const delegated = this.delegated;
+      const templates = new Map(); // CLONE sources of this patch -> detached copies
       let run = null; // adjacent siblings being removed: {first, last, count}
       const removeRun = () => {
         if (!run) return;
@@ -557,8 +584,8 @@ const PyFrameRT = (() => {
         const op = bytes[pos++];
         if (run && op !== 0x05) removeRun();
         switch (op) {
-          case 0x01: { const id = varint(); bind(id, doc.createElement(str())); break; }
-          case 0x02: { const id = varint(); bind(id, doc.createTextNode(str())); break; }
+          case 0x01: { const id = varint(); nodes.set(id, doc.createElement(str(true))); break; }
+          case 0x02: { const id = varint(); nodes.set(id, doc.createTextNode(str(false))); break; }
           case 0x03:
           case 0x04: {
             const parent = node(varint());
@@ -571,6 +598,7 @@ const PyFrameRT = (() => {
             const id = varint();
             const n = node(id);
             nodes.delete(id);
+            this.removed++;
             // Consecutive REMOVEs of adjacent siblings (a cleared or
             // shortened list) are removed as one run.
             if (run && n === run.last.nextSibling) {
@@ -584,23 +612,51 @@ const PyFrameRT = (() => {
           }
           case 0x06: {
             const el = node(varint());
-            const name = str();
-            const value = str();
+            const name = str(true);
+            const value = str(name !== 'data-id' && name !== 'id'); // keys differ per row
             const c0 = name.charCodeAt(0) | 0x20;
             if (c0 === 0x6f && (name.charCodeAt(1) | 0x20) === 0x6e) break; // on*: defence in depth, C never emits these
             el.setAttribute(name, value);
-            if (c0 === 0x64 && name.startsWith('data-on-') && this.onDelegatedType) this.onDelegatedType(name.slice(8));
+            if (c0 === 0x64 && name.startsWith('data-on-')) {
+              if (!delegated.has(name)) {
+                delegated.add(name);
+                if (this.onDelegatedType) this.onDelegatedType(name.slice(8));
+              }
+            }
             break;
           }
-          case 0x07: { const el = node(varint()); el.removeAttribute(str()); break; }
-          case 0x08: { const t = node(varint()); t.data = str(); break; }
+          case 0x07: { const el = node(varint()); el.removeAttribute(str(true)); break; }
+          case 0x08: { const t = node(varint()); t.data = str(false); break; }
           case 0x09: {
             const el = node(varint());
-            const value = str();
+            const value = str(false);
             if (el.value !== value) el.value = value;
             break;
           }
-          case 0x0a: { const el = node(varint()); el.innerHTML = str(); break; }
+          case 0x0a: { const el = node(varint()); el.innerHTML = str(false); break; }
+          case 0x0b: {
+            // CLONE id src count: a list row made from a row created earlier
+            // in this patch; ids bound in document order.
+            const id = varint();
+            // Clone a detached copy of the source rather than the live row:
+            // taken at its first use in this patch, while it still is
+            // exactly what the ops built.
+            const src = node(varint());
+            let tpl = templates.get(src);
+            if (!tpl) { tpl = src.cloneNode(true); templates.set(src, tpl); }
+            const top = tpl.cloneNode(true);
+            const count = varint();
+            let k = 0;
+            for (let n = top; n;) {
+              if (k === count) throw new PyFrameError('DOM patch: clone larger than its count', -12, at);
+              nodes.set(id + k++, n);
+              if (n.firstChild) { n = n.firstChild; continue; }
+              while (n !== top && !n.nextSibling) n = n.parentNode;
+              n = n === top ? null : n.nextSibling;
+            }
+            if (k !== count) throw new PyFrameError('DOM patch: clone smaller than its count', -12, at);
+            break;
+          }
           default:
             throw new PyFrameError(`DOM patch: unknown op ${op}`, -12, at);
         }
@@ -612,7 +668,12 @@ const PyFrameRT = (() => {
           try { active.setSelectionRange(selection[0], selection[1], selection[2]); } catch (e) { /* not a text control */ }
         }
       }
-      if (nodes.size >= this.pruneAt) this.prune();
+      // Only removals leave ids of detached nodes behind (the descendants
+      // of a removed node): without any, a growing table is all live nodes.
+      if (nodes.size >= this.pruneAt) {
+        if (this.removed) this.prune();
+        else this.pruneAt = nodes.size * 2;
+      }
     }
 
     /** Forgets the ids of removed subtrees (they are never used again):
@@ -623,16 +684,30 @@ const PyFrameRT = (() => {
       const root = this.root;
       for (const [id, n] of this.nodes) if (id !== 0 && !root.contains(n)) this.nodes.delete(id);
       this.pruneAt = Math.max(1024, this.nodes.size * 2);
+      this.removed = 0;
     }
 
     /** Number of node ids the applier holds (live ones, and removed ones
      * not yet pruned); for tests. */
     get size() { return this.nodes.size; }
 
+    /** The id of node `n` if a patch created it (undefined otherwise, say
+     * inside trusted markup). Looked up once per node, then remembered: a
+     * walk of the id table, done for event targets only. */
+    idFor(n) {
+      let id = this.ids.get(n);
+      if (id !== undefined) return id;
+      for (const [i, m] of this.nodes) {
+        if (m === n) { id = i; break; }
+      }
+      if (id !== undefined) this.ids.set(n, id);
+      return id;
+    }
+
     /** The id of the nearest node with one at or above `n` inside the root. */
     idOf(n) {
       for (let cur = n; cur && cur !== this.root.parentNode; cur = cur.parentNode) {
-        const id = this.ids.get(cur);
+        const id = this.idFor(cur);
         if (id !== undefined) return id;
       }
       return undefined;
@@ -1508,7 +1583,7 @@ const PyFrameRT = (() => {
         if (!this.root) return;
         const target = ev.target && ev.target.closest ? ev.target.closest(`[${attr}]`) : null;
         if (!target || !this.element.contains(target)) return;
-        const nodeId = this.applier.ids.get(target);
+        const nodeId = this.applier.idFor(target);
         if (nodeId === undefined) return; // inside trusted markup: not ours
         if (type === 'submit') ev.preventDefault();
         const control = ev.target;

@@ -11,15 +11,21 @@
  *        "items"     an array of {"id": number or string, "label": string}
  *        "selected"  the id of the selected row as a string, or null
  *        "text"      what the "new item" box holds
- *      State values are never changed in place: an operation builds the new
- *      value and hands it to pf_state_update, which marks the key dirty.
+ *      Replacing every item ("set", "clear") builds a new array and hands
+ *      it to pf_state_update. Changing a few items of a long list ("update",
+ *      "swap", "remove", "append", ...) edits the stored array in place
+ *      through pf_state_edit, after checking the message, instead of copying
+ *      1,000 items per message; either way the key is marked dirty.
  *   2. Changes are not drawn at once. The store notifies the framework once
  *      per task, the framework renders once per animation frame, so a burst
  *      of 1,000 messages costs one render.
  *   3. render() describes the whole markup from the state with the pf_html
  *      builder, as if drawing from scratch. The framework diffs it with the
  *      last render by key (data-id) and sends the browser only what changed:
- *      updating one label rewrites one Text node.
+ *      updating one label rewrites one Text node. Each row is memoized
+ *      (pf_html_memo) on what it shows (id, label, selected): a row whose
+ *      data did not change is copied from the last render instead of being
+ *      built again, and the diff skips it without comparing it.
  *   4. Text and attribute values from data are always escaped or set as
  *      Text nodes by pf_html, so a label of "<img onerror=...>" is shown,
  *      not run. No markup string is ever assembled by hand.
@@ -157,12 +163,21 @@ static cJSON *copy_items(const cJSON *arr)
     return out;
 }
 
-/* The current items, as a new array the caller may change and then hand
- * to pf_state_update (which takes ownership). NULL when out of memory. */
-static cJSON *items_copy(pf_component *c)
+/* The current items (read only); NULL unless an array. */
+static const cJSON *items_get(pf_component *c)
 {
     const cJSON *items = pf_state_get(pf_component_state(c), "items");
-    return items ? cJSON_Duplicate(items, 1) : cJSON_CreateArray();
+    return cJSON_IsArray(items) ? items : NULL;
+}
+
+/* The stored items for an in-place change, marked dirty (pf_state_edit).
+ * Call only once the message is known to be valid and the change ready:
+ * NULL when out of memory or when "items" is not an array. */
+static cJSON *items_edit(pf_component *c)
+{
+    if (!items_get(c))
+        return NULL;
+    return pf_state_edit(pf_component_state(c), "items");
 }
 
 /* Index of the item with id `key`, or -1. */
@@ -177,6 +192,42 @@ static int find_item(const cJSON *items, const char *key, size_t key_len)
         i++;
     }
     return -1;
+}
+
+/* A copy of `n` bytes of `s` plus `m` bytes of `t`, allocated the way cJSON
+ * frees strings (cJSON_malloc), or NULL when out of memory. */
+static char *label_text(const char *s, size_t n, const char *t, size_t m)
+{
+    char *d = cJSON_malloc(n + m + 1);
+    if (!d)
+        return NULL;
+    if (n)
+        memcpy(d, s, n);
+    if (m)
+        memcpy(d + n, t, m);
+    d[n + m] = 0;
+    return d;
+}
+
+/* Gives `item` the label `text` (from label_text, owned from now on). Swaps
+ * the string in place, which cannot fail, so callers prepare every new
+ * label first and then change the stored items without a failure halfway. */
+static void set_label(cJSON *item, char *text)
+{
+    cJSON *l = cJSON_GetObjectItemCaseSensitive(item, "label");
+    if (cJSON_IsString(l) && !(l->type & (cJSON_IsReference | cJSON_StringIsConst))) {
+        cJSON_free(l->valuestring);
+        l->valuestring = text;
+        return;
+    }
+    /* Only an item stored through the State API can lack a string label. */
+    cJSON *s = cJSON_CreateString(text);
+    cJSON_free(text);
+    if (!s)
+        return;
+    cJSON_DeleteItemFromObjectCaseSensitive(item, "label");
+    if (!cJSON_AddItemToObject(item, "label", s))
+        cJSON_Delete(s);
 }
 
 static void warn(const char *msg)
@@ -241,20 +292,31 @@ static int op_set(pf_component *c, const cJSON *msg, int append)
     cJSON *add = copy_items(src);
     if (!add)
         return PF_ENOMEM;
-    if (!append)
+    if (!append || !items_get(c))
         return pf_state_update(pf_component_state(c), "items", add);
-    cJSON *items = items_copy(c);
+    if (!add->child) {
+        cJSON_Delete(add);
+        return PF_OK; /* nothing to append: no change */
+    }
+    cJSON *items = items_edit(c);
     if (!items) {
         cJSON_Delete(add);
         return PF_ENOMEM;
     }
-    /* Move add's children to the end of items without copying them. */
-    while (add->child) {
-        cJSON *it = cJSON_DetachItemViaPointer(add, add->child);
-        cJSON_AddItemToArray(items, it);
+    /* Move add's children to the end of items without copying them: splice
+     * the whole chain (cJSON keeps the last item in child->prev). */
+    cJSON *first = add->child, *last = first->prev;
+    add->child = NULL;
+    if (!items->child) {
+        items->child = first;
+    } else {
+        cJSON *tail = items->child->prev;
+        tail->next = first;
+        first->prev = tail;
+        items->child->prev = last;
     }
     cJSON_Delete(add);
-    return pf_state_update(pf_component_state(c), "items", items);
+    return PF_OK;
 }
 
 static int op_update(pf_component *c, const cJSON *msg)
@@ -264,22 +326,21 @@ static int op_update(pf_component *c, const cJSON *msg)
     const cJSON *label = cJSON_GetObjectItemCaseSensitive(msg, "label");
     if (!n || !cJSON_IsString(label))
         return PF_ETYPE;
-    cJSON *items = items_copy(c);
-    if (!items)
-        return PF_ENOMEM;
-    int i = find_item(items, key, n);
-    if (i < 0) {
-        cJSON_Delete(items);
+    const cJSON *cur = items_get(c);
+    int i = cur ? find_item(cur, key, n) : -1;
+    if (i < 0)
         return PF_ENOTFOUND;
-    }
-    cJSON *it = cJSON_GetArrayItem(items, i);
-    cJSON *s = cJSON_CreateString(label->valuestring);
-    if (!s || !cJSON_ReplaceItemInObjectCaseSensitive(it, "label", s)) {
-        cJSON_Delete(s);
-        cJSON_Delete(items);
+    const char *old = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cur, i), "label"));
+    if (old && strcmp(old, label->valuestring) == 0)
+        return PF_OK; /* the same label: nothing changes, nothing to render */
+    char *s = label_text(label->valuestring, strlen(label->valuestring), NULL, 0);
+    cJSON *items = s ? items_edit(c) : NULL;
+    if (!items) {
+        cJSON_free(s);
         return PF_ENOMEM;
     }
-    return pf_state_update(pf_component_state(c), "items", items);
+    set_label(cJSON_GetArrayItem(items, i), s);
+    return PF_OK;
 }
 
 static int op_update_every(pf_component *c, const cJSON *msg)
@@ -290,40 +351,54 @@ static int op_update_every(pf_component *c, const cJSON *msg)
         return PF_ETYPE;
     int every = step->valuedouble > 1e9 ? 1000000000 : (int)step->valuedouble;
     size_t slen = strlen(suffix->valuestring);
-    cJSON *items = items_copy(c);
-    if (!items)
+    const cJSON *cur = items_get(c);
+    int count = cur ? cJSON_GetArraySize(cur) : 0;
+    if (slen == 0 || count == 0)
+        return PF_OK; /* nothing changes */
+    /* Every new label is made before the stored items change, so running
+     * out of memory halfway changes nothing. */
+    int targets = (count - 1) / every + 1;
+    char **labels = calloc((size_t)targets, sizeof *labels);
+    if (!labels)
         return PF_ENOMEM;
-    int i = 0;
-    cJSON *it;
-    cJSON_ArrayForEach(it, items)
+    int i = 0, t = 0, ok = 1;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cur)
     {
         if (i++ % every)
             continue;
-        const char *old = cJSON_GetObjectItemCaseSensitive(it, "label")->valuestring;
-        size_t olen = strlen(old);
-        char *buf = malloc(olen + slen + 1);
-        cJSON *s = NULL;
-        if (buf) {
-            memcpy(buf, old, olen);
-            memcpy(buf + olen, suffix->valuestring, slen + 1);
-            s = cJSON_CreateString(buf);
-            free(buf);
-        }
-        if (!s || !cJSON_ReplaceItemInObjectCaseSensitive(it, "label", s)) {
-            cJSON_Delete(s);
-            cJSON_Delete(items);
-            return PF_ENOMEM;
+        const char *old = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "label"));
+        labels[t] = label_text(old ? old : "", old ? strlen(old) : 0, suffix->valuestring, slen);
+        if (!labels[t++]) {
+            ok = 0;
+            break;
         }
     }
-    return pf_state_update(pf_component_state(c), "items", items);
+    cJSON *items = ok ? items_edit(c) : NULL;
+    if (!items) {
+        for (int k = 0; k < targets; k++)
+            cJSON_free(labels[k]);
+        free(labels);
+        return PF_ENOMEM;
+    }
+    i = t = 0;
+    cJSON *mit;
+    cJSON_ArrayForEach(mit, items)
+    {
+        if (i++ % every)
+            continue;
+        set_label(mit, labels[t++]);
+    }
+    free(labels);
+    return PF_OK;
 }
 
 static int op_swap(pf_component *c, const cJSON *msg)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(msg, "a");
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(msg, "b");
-    const cJSON *cur = pf_state_get(pf_component_state(c), "items");
-    int n = cJSON_GetArraySize(cur);
+    const cJSON *cur = items_get(c);
+    int n = cur ? cJSON_GetArraySize(cur) : 0;
     if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b))
         return PF_ETYPE;
     if (a->valuedouble < 0 || b->valuedouble < 0 || a->valuedouble >= n || b->valuedouble >= n)
@@ -331,7 +406,7 @@ static int op_swap(pf_component *c, const cJSON *msg)
     int i = (int)a->valuedouble, j = (int)b->valuedouble;
     if (i == j)
         return PF_OK;
-    cJSON *items = items_copy(c);
+    cJSON *items = items_edit(c);
     if (!items)
         return PF_ENOMEM;
     /* Exchange the members of the two item objects: the array's own links
@@ -342,21 +417,20 @@ static int op_swap(pf_component *c, const cJSON *msg)
     cJSON *members = x->child;
     x->child = y->child;
     y->child = members;
-    return pf_state_update(pf_component_state(c), "items", items);
+    return PF_OK;
 }
 
 static int op_remove(pf_component *c, const char *key, size_t key_len)
 {
-    cJSON *items = items_copy(c);
+    const cJSON *cur = items_get(c);
+    int i = cur ? find_item(cur, key, key_len) : -1;
+    if (i < 0)
+        return PF_ENOTFOUND;
+    cJSON *items = items_edit(c);
     if (!items)
         return PF_ENOMEM;
-    int i = find_item(items, key, key_len);
-    if (i < 0) {
-        cJSON_Delete(items);
-        return PF_ENOTFOUND;
-    }
     cJSON_DeleteItemFromArray(items, i);
-    return pf_state_update(pf_component_state(c), "items", items);
+    return PF_OK;
 }
 
 /* Selects the item with id `key` (NULL: none). */
@@ -462,7 +536,10 @@ static int add_from_text(pf_component *c, keyed_list *kl)
         if (cJSON_IsNumber(id) && id->valuedouble >= kl->next_id)
             kl->next_id = id->valuedouble + 1;
     }
-    cJSON *items = items_copy(c);
+    /* At human rate (one click): a copy of the items, so that both keys
+     * change through one pf_state_set_multiple. */
+    const cJSON *cur = items_get(c);
+    cJSON *items = cur ? cJSON_Duplicate(cur, 1) : cJSON_CreateArray();
     cJSON *item = cJSON_CreateObject();
     if (!items || !item || !cJSON_AddNumberToObject(item, "id", kl->next_id) ||
         !cJSON_AddStringToObject(item, "label", text)) {
@@ -565,16 +642,38 @@ static int kl_render(pf_component *c, void *self, pf_html *h)
 
     pf_html_open(h, "table");
     pf_html_open(h, "tbody");
+    size_t selected_len = selected ? strlen(selected) : 0;
+    char stack[256];
     const cJSON *it;
     cJSON_ArrayForEach(it, pf_state_get(st, "items"))
     {
         char key[64];
         size_t n = id_text(cJSON_GetObjectItemCaseSensitive(it, "id"), key, sizeof key);
         const char *label = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(it, "label"));
+        if (!label)
+            label = "";
+        int is_selected = selected && selected_len == n && memcmp(selected, key, n) == 0;
+        /* The row shows its id, its label and whether it is selected, and
+         * nothing else: those are its memo deps. An unchanged row is copied
+         * from the last render and skipped by the diff. */
+        size_t label_len = strlen(label), deps_len = n + label_len + 2;
+        char *deps = deps_len <= sizeof stack ? stack : malloc(deps_len);
+        int memo = 0;
+        if (deps) {
+            memcpy(deps, key, n);
+            deps[n] = 0;
+            memcpy(deps + n + 1, label, label_len);
+            deps[deps_len - 1] = is_selected ? 's' : '-';
+            memo = pf_html_memo(h, deps, deps_len);
+            if (deps != stack)
+                free(deps);
+        }
+        if (memo != 0)
+            continue; /* 1: copied from the last render; < 0: a sticky error */
         pf_html_open(h, "tr");
         /* data-id is the key: the diff follows the row when it moves. */
         pf_html_attrn(h, "data-id", key, n);
-        if (selected && strlen(selected) == n && memcmp(selected, key, n) == 0)
+        if (is_selected)
             pf_html_attr(h, "class", "danger");
         pf_html_open(h, "td");
         pf_html_attr(h, "class", "id");
@@ -584,7 +683,7 @@ static int kl_render(pf_component *c, void *self, pf_html *h)
         pf_html_attr(h, "class", "label");
         pf_html_open(h, "a");
         pf_html_on(h, "click", "select");
-        pf_html_str(h, label ? label : "");
+        pf_html_str(h, label);
         pf_html_close(h);
         pf_html_close(h);
         pf_html_open(h, "td");

@@ -125,6 +125,8 @@ int pf_component_render_now(pf_component *c)
     if (!c)
         return PF_EINVAL;
     pf_vdom *next = NULL;
+    /* Memoized subtrees (pf_html_memo) are copied from the last render. */
+    pf_html_set_previous(c->builder, c->tree);
     c->in_callback++;
     int rc = c->cls->render(c, c->self, c->builder);
     c->in_callback--;
@@ -490,6 +492,9 @@ int pf_component_dispatch(int32_t root, uint32_t node_id,
         if (m && copy) {
             m->value = copy;
             m->value_len = copy_len;
+            /* The DOM under a memoized row no longer matches what it was
+             * built from: build it again next time. */
+            pf__vnode_memo_stale(m);
         }
     }
     const pf_vnode *k = pf_vnode_keyed_ancestor(n);

@@ -203,6 +203,14 @@ int pf_dom_patch_next(const uint8_t *bytes, size_t len, size_t *pos, pf_dom_op *
         break;
     case PF_DOM_REMOVE:
         break;
+    case PF_DOM_CLONE:
+        if (rc == PF_OK)
+            rc = get_varint(bytes, len, &p, &op->src);
+        if (rc == PF_OK)
+            rc = get_varint(bytes, len, &p, &op->count);
+        if (rc == PF_OK && op->count == 0)
+            rc = PF_EPROTO;
+        break;
     default:
         rc = PF_EPROTO;
     }
@@ -225,6 +233,7 @@ const char *pf_dom_opcode_name(int code)
     case PF_DOM_SET_TEXT: return "SET_TEXT";
     case PF_DOM_SET_VALUE: return "SET_VALUE";
     case PF_DOM_SET_HTML: return "SET_HTML";
+    case PF_DOM_CLONE: return "CLONE";
     default: return "?";
     }
 }
@@ -238,6 +247,7 @@ typedef struct diff_ctx {
     uint32_t *next_id;
     pf_vdom *scratch;  /* arena for per-list tables, freed after the diff */
     int err;
+    int memo_ok;       /* next's memo copies came from prev: trust memo->src */
 } diff_ctx;
 
 static int bytes_eq(const char *a, size_t an, const char *b, size_t bn)
@@ -279,6 +289,79 @@ static void emit_insert(diff_ctx *c, int code, uint32_t parent, uint32_t id, uin
     put_varint(c->out, before);
 }
 
+static void diff_attrs(diff_ctx *c, const pf_vnode *o, const pf_vnode *n);
+
+/* Smallest subtree worth a CLONE rather than creating node by node. */
+#define CLONE_MIN_NODES 3
+
+/* Form controls keep state outside their attributes (value, checkedness,
+ * selectedness) that cloneNode copies in its own ways: never cloned. */
+static int has_control_state(const pf_vnode *n)
+{
+    static const char *const tags[] = { "input", "textarea", "select", "option", NULL };
+    for (size_t i = 0; tags[i]; i++)
+        if (bytes_eq(n->tag, n->tag_len, tags[i], strlen(tags[i])))
+            return 1;
+    return 0;
+}
+
+/* Whether `n` can be made by cloning `p` (a subtree created earlier in this
+ * patch): the same kinds, tags and child counts all the way down, no
+ * trusted markup, no value property, no form controls. Counts the nodes. */
+static int same_shape(const pf_vnode *p, const pf_vnode *n, uint32_t *count)
+{
+    if (p->kind != n->kind)
+        return 0;
+    (*count)++;
+    if (n->kind == PF_VNODE_TEXT)
+        return 1;
+    if (!bytes_eq(p->tag, p->tag_len, n->tag, n->tag_len) || p->child_count != n->child_count ||
+        p->has_html || n->has_html || p->has_value || n->has_value || has_control_state(n))
+        return 0;
+    const pf_vnode *x = p->first_child, *y = n->first_child;
+    for (; x && y; x = x->next, y = y->next)
+        if (!same_shape(x, y, count))
+            return 0;
+    return 1;
+}
+
+/* Gives the nodes of `n` the ids the clone of `p` was bound to (preorder,
+ * consecutive) and emits what differs from `p`. */
+static void clone_fill(diff_ctx *c, const pf_vnode *p, pf_vnode *n)
+{
+    if (c->err || fresh_id(c, &n->id))
+        return;
+    if (n->kind == PF_VNODE_TEXT) {
+        if (!bytes_eq(p->text, p->text_len, n->text, n->text_len)) {
+            put_op(c->out, PF_DOM_SET_TEXT, n->id);
+            put_str(c->out, n->text, n->text_len);
+        }
+        return;
+    }
+    diff_attrs(c, p, n);
+    pf_vnode *y = n->first_child;
+    for (const pf_vnode *x = p->first_child; x && y; x = x->next, y = y->next)
+        clone_fill(c, x, y);
+}
+
+/* Makes `n` as a clone of `tmpl` when their shapes allow; returns 1 if it
+ * did, 0 when the caller must create `n` node by node. */
+static int emit_clone(diff_ctx *c, const pf_vnode *tmpl, pf_vnode *n)
+{
+    uint32_t count = 0;
+    if (!tmpl || !same_shape(tmpl, n, &count) || count < CLONE_MIN_NODES)
+        return 0;
+    if (*c->next_id == 0 || *c->next_id > UINT32_MAX - count) {
+        c->err = PF_ERANGE;
+        return 1;
+    }
+    put_op(c->out, PF_DOM_CLONE, *c->next_id);
+    put_varint(c->out, tmpl->id);
+    put_varint(c->out, count);
+    clone_fill(c, tmpl, n);
+    return 1;
+}
+
 /* Creates `n` and its subtree detached, so the browser lays it out once
  * when the caller inserts its top. */
 static void emit_create(diff_ctx *c, pf_vnode *n)
@@ -308,8 +391,12 @@ static void emit_create(diff_ctx *c, pf_vnode *n)
         }
         return;
     }
+    const pf_vnode *tmpl = NULL;
     for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
-        emit_create(c, ch);
+        if (!emit_clone(c, tmpl, ch)) {
+            emit_create(c, ch);
+            tmpl = ch;
+        }
         emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
     }
 }
@@ -418,8 +505,14 @@ static void diff_children(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
     if (c->err)
         return;
     if (m == 0) {
+        /* New siblings of the same shape (a list's rows) are clones of the
+         * first one created node by node: see PF_DOM_CLONE. */
+        const pf_vnode *tmpl = NULL;
         for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
-            emit_create(c, ch);
+            if (!emit_clone(c, tmpl, ch)) {
+                emit_create(c, ch);
+                tmpl = ch;
+            }
             emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
         }
         return;
@@ -513,10 +606,14 @@ static void diff_children(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
     /* Right to left, so that the right neighbour is always in place and can
      * serve as the reference node of insertBefore. */
     uint32_t before = 0;
+    const pf_vnode *tmpl = NULL; /* the last sibling created node by node here */
     for (size_t jj = k; jj-- > 0 && !c->err;) {
         pf_vnode *ch = news[jj].node;
         if (match[jj] < 0) {
-            emit_create(c, ch);
+            if (!emit_clone(c, tmpl, ch)) {
+                emit_create(c, ch);
+                tmpl = ch;
+            }
             emit_insert(c, PF_DOM_INSERT, n->id, ch->id, before);
         } else {
             diff_node(c, olds[match[jj]].node, ch);
@@ -555,6 +652,10 @@ static void diff_attrs(diff_ctx *c, const pf_vnode *o, const pf_vnode *n)
 static void diff_node(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
 {
     if (c->err)
+        return;
+    /* A memoized subtree copied from this very node (pf_html_memo): same
+     * content, and the copy already carries o's ids. Nothing to compare. */
+    if (c->memo_ok && n->memo && n->memo->src == o && o->memo && !o->memo->stale)
         return;
     n->id = o->id;
     if (n->kind == PF_VNODE_TEXT) {
@@ -599,7 +700,7 @@ int pf_dom_diff(const pf_vdom *prev, pf_vdom *next, uint32_t *next_id, pf_dom_pa
         return PF_EINVAL;
     if (out->err)
         return out->err;
-    diff_ctx c = { out, next_id, pf_vdom_new(), PF_OK };
+    diff_ctx c = { out, next_id, pf_vdom_new(), PF_OK, 0 };
     pf_vdom *empty = NULL;
     if (!c.scratch)
         return PF_ENOMEM;
@@ -610,6 +711,7 @@ int pf_dom_diff(const pf_vdom *prev, pf_vdom *next, uint32_t *next_id, pf_dom_pa
             return PF_ENOMEM;
         }
     }
+    c.memo_ok = prev && next && pf__vdom_memo_from(next) == pf__vdom_serial(prev);
     const pf_vnode *o = pf_vdom_root(prev ? prev : empty);
     pf_vnode *n = pf_vdom_root(next ? next : empty);
     diff_node(&c, o, n);

@@ -62,9 +62,23 @@
  *   0x0A SET_HTML    id markup:string    el.innerHTML = markup (trusted
  *                                        markup, pf_html_trusted_markup);
  *                                        "" clears it
+ *   0x0B CLONE   id src:id count:varint  deep-clone node `src` (cloneNode(true)),
+ *                                        detached; bind ids id, id+1, ...,
+ *                                        id+count-1 to the clone's nodes in
+ *                                        document order (preorder); count must
+ *                                        equal the clone's node count
+ *
+ * CLONE makes a row of a list from a row created node by node earlier in
+ * the same list: `src` is always a node created in the same patch whose
+ * subtree has the same shape (kinds, tags, child counts, no trusted
+ * markup, no form controls), so its DOM is exactly what the ops built. SET_ATTR,
+ * REMOVE_ATTR and SET_TEXT ops on the new ids follow for what differs.
+ * Building a 1,000-row table is then one clone and a few small ops per row
+ * instead of one op per node and attribute.
  *
  * Ids are per mounted component (per root), start at 1 and are never reused
- * while it is mounted. Ops are in dependency order: a node is created before
+ * while it is mounted. Ops are in dependency order: a node is created (or
+ * cloned) before
  * it is referenced, a created subtree is assembled detached (its children
  * inserted into it) before its top is inserted into the live DOM, and all
  * REMOVEs of a sibling list precede its INSERT/MOVEs. An applier can
@@ -112,17 +126,21 @@ typedef enum pf_dom_opcode {
     PF_DOM_REMOVE_ATTR = 0x07,
     PF_DOM_SET_TEXT = 0x08,
     PF_DOM_SET_VALUE = 0x09,
-    PF_DOM_SET_HTML = 0x0A
+    PF_DOM_SET_HTML = 0x0A,
+    PF_DOM_CLONE = 0x0B
 } pf_dom_opcode;
 
 /* One decoded operation. Fields an op does not use are 0 / NULL. `str` is
  * the tag, data, name, value or markup; `str2` the value of SET_ATTR. Both
- * point into the patch bytes (borrowed, not NUL-terminated). */
+ * point into the patch bytes (borrowed, not NUL-terminated). CLONE puts its
+ * source in `src` and its node count in `count`. */
 typedef struct pf_dom_op {
     int code;
     uint32_t id;
     uint32_t parent;
     uint32_t before;
+    uint32_t src;
+    uint32_t count;
     const char *str;
     size_t str_len;
     const char *str2;

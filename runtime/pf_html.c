@@ -16,6 +16,14 @@ struct pf_html {
     size_t dropped;       /* unsafe URL/style values dropped this render */
     pf_vnode *text_node;  /* last Text node created, for merging */
     size_t text_cap;      /* bytes reserved for text_node's data (without NUL) */
+    /* Memoization (pf_html_memo) */
+    const pf_vdom *prev;  /* borrowed; NULL: nothing to reuse */
+    pf_vmemo **index;     /* open-addressing table of prev's memos, or NULL */
+    size_t index_cap;     /* power of two, or 0 before the first lookup */
+    int pending;          /* pf_html_memo returned 0: the next open is memoized */
+    const char *pending_deps; /* copied into the tree being built */
+    uint32_t pending_len, pending_hash;
+    size_t hits, misses, last_hits, last_misses;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -402,6 +410,15 @@ static int check_tag(const char *tag, size_t len)
 
 static void builder_start(pf_html *h)
 {
+    free(h->index);
+    h->index = NULL;
+    h->index_cap = 0;
+    h->prev = NULL;
+    h->pending = 0;
+    h->pending_deps = NULL;
+    h->last_hits = h->hits;
+    h->last_misses = h->misses;
+    h->hits = h->misses = 0;
     h->tree = pf_vdom_new();
     h->cur = h->tree ? pf_vdom_root(h->tree) : NULL;
     h->depth = 0;
@@ -430,6 +447,7 @@ void pf_html_free(pf_html *h)
     if (!h)
         return;
     pf_vdom_free(h->tree);
+    free(h->index);
     free(h);
 }
 
@@ -463,6 +481,8 @@ int pf_html_finish(pf_html *h, pf_vdom **out)
     *out = NULL;
     if (h->err == PF_OK && h->depth != 0)
         fail(h, PF_ESTATE, "elements left open at the end of render");
+    if (h->err == PF_OK && h->pending)
+        fail(h, PF_ESTATE, "pf_html_memo returned 0 but no element was opened");
     int rc = h->err;
     if (rc == PF_OK) {
         *out = h->tree;
@@ -513,6 +533,11 @@ int pf_html_open(pf_html *h, const char *tag)
     n->tag = t;
     n->tag_len = (uint32_t)len;
     n->is_void = (uint8_t)pf_html_is_void_tag(t, len);
+    if (h->pending) {
+        h->pending = 0;
+        if (pf__vdom_add_memo(h->tree, n, h->pending_deps, h->pending_len, h->pending_hash, NULL) != PF_OK)
+            return fail(h, PF_ENOMEM, "out of memory");
+    }
     pf__vnode_append(h->cur, n);
     pf__vdom_count_node(h->tree);
     h->cur = n;
@@ -528,6 +553,8 @@ int pf_html_close(pf_html *h)
         return h->err;
     if (h->depth == 0)
         return fail(h, PF_ESTATE, "close without a matching open");
+    if (h->pending)
+        return fail(h, PF_ESTATE, "pf_html_memo returned 0 but no element was opened");
     h->cur = h->cur->parent;
     h->depth--;
     return PF_OK;
@@ -861,4 +888,112 @@ int pf_html_trusted_markup(pf_html *h, const char *markup, size_t len)
     h->cur->text = m;
     h->cur->text_len = mlen;
     return PF_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memoized subtrees                                                        */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t memo_hash(const unsigned char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+void pf_html_set_previous(pf_html *h, const pf_vdom *prev)
+{
+    if (!h)
+        return;
+    free(h->index);
+    h->index = NULL;
+    h->index_cap = 0;
+    h->prev = prev;
+}
+
+size_t pf_html_memo_hits(const pf_html *h) { return h ? h->last_hits : 0; }
+size_t pf_html_memo_misses(const pf_html *h) { return h ? h->last_misses : 0; }
+
+/* Builds the table of the previous tree's reusable memos on first use.
+ * Returns 0 when there is nothing to look up (or no memory: then every
+ * memo simply misses, which is correct, only slower). */
+static int memo_index(pf_html *h)
+{
+    if (h->index_cap)
+        return h->index != NULL;
+    h->index_cap = 1; /* tried */
+    size_t n = pf__vdom_memo_count(h->prev);
+    if (n == 0 || n > ((size_t)1 << 28))
+        return 0;
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    h->index = calloc(cap, sizeof *h->index);
+    if (!h->index)
+        return 0;
+    h->index_cap = cap;
+    /* Newest first on the list: insert oldest first so that, of equal
+     * deps, the one rendered first is found first. Order only matters for
+     * which of two identical subtrees is copied, not for correctness. */
+    for (pf_vmemo *m = pf__vdom_memos(h->prev); m; m = m->next) {
+        if (m->stale)
+            continue;
+        size_t s = m->hash & (cap - 1);
+        while (h->index[s])
+            s = (s + 1) & (cap - 1);
+        h->index[s] = m;
+    }
+    return 1;
+}
+
+int pf_html_memo(pf_html *h, const void *deps, size_t len)
+{
+    if (!h)
+        return PF_EINVAL;
+    if (h->err)
+        return h->err;
+    if (!deps && len)
+        return fail(h, PF_EINVAL, "memo deps are NULL");
+    if (h->pending)
+        return fail(h, PF_ESTATE, "pf_html_memo twice without opening an element");
+    if (check_content_allowed(h))
+        return h->err;
+    if (len > ((size_t)1 << 30))
+        return fail(h, PF_ETOOBIG, "memo deps too large");
+    uint32_t hash = memo_hash(deps, len);
+    if (h->prev && memo_index(h)) {
+        size_t s = hash & (h->index_cap - 1);
+        for (pf_vmemo *m; (m = h->index[s]) != NULL; s = (s + 1) & (h->index_cap - 1)) {
+            if (m->hash != hash || m->deps_len != len || m->stale ||
+                (len && memcmp(m->deps, deps, len) != 0))
+                continue;
+            pf_vnode *copy = NULL;
+            int rc = pf__vnode_copy(h->tree, h->cur, m->node, PF_HTML_MAX_DEPTH - h->depth, &copy);
+            if (rc == PF_ETOOBIG)
+                return fail(h, rc, "elements nested too deeply");
+            if (rc != PF_OK)
+                return fail(h, PF_ENOMEM, "out of memory");
+            /* The copy's own record names the node it came from. */
+            h->text_node = NULL;
+            pf__vdom_set_memo_from(h->tree, pf__vdom_serial(h->prev));
+            h->hits++;
+            return 1;
+        }
+    }
+    /* Build it: the next open takes the deps. */
+    uint32_t dlen = (uint32_t)len;
+    char *d = pf__vdom_alloc(h->tree, len + 1);
+    if (!d)
+        return fail(h, PF_ENOMEM, "out of memory");
+    if (len)
+        memcpy(d, deps, len);
+    h->pending = 1;
+    h->pending_deps = d;
+    h->pending_len = dlen;
+    h->pending_hash = hash;
+    h->misses++;
+    return 0;
 }

@@ -130,6 +130,44 @@ int pf_html_on(pf_html *h, const char *event, const char *handler);
  * other children. PF_ESTATE if it already has children or is void. */
 int pf_html_trusted_markup(pf_html *h, const char *markup, size_t len);
 
+/* ---- Memoized subtrees ----------------------------------------------------
+ *
+ * A long list re-rendered for every change mostly describes rows that did
+ * not change. A component can declare what a row is made from:
+ *
+ *     if (pf_html_memo(h, deps, deps_len) == 0) {   // not in the last render
+ *         pf_html_open(h, "tr"); ...; pf_html_close(h);
+ *     }                                              // 1: copied, skip it
+ *
+ * `deps` are bytes of the component's choosing that determine the whole
+ * subtree of the next element opened (say "row", the id, the label and
+ * whether it is selected): equal deps must always produce an equal
+ * subtree, wherever they are used in this component's render. When the
+ * previous render (pf_html_set_previous) had an element made from equal
+ * deps, it is copied into the new tree, ids included, and pf_html_memo
+ * returns 1: the caller skips building it, and pf_dom_diff, seeing the copy
+ * matched with the very node it came from, skips comparing it. Otherwise it
+ * returns 0 and the next pf_html_open starts the memoized element, which
+ * the caller builds and closes as usual.
+ *
+ * A memoized element whose control the user changed since (see
+ * pf_component_dispatch) is not reused. Forgetting a dependency shows stale
+ * content, so keep deps to everything the subtree reads. Returns 1, 0, or a
+ * sticky error: PF_ESTATE (a second pf_html_memo before the open, or inside
+ * trusted markup or a void element), PF_ETOOBIG, PF_ENOMEM. */
+int pf_html_memo(pf_html *h, const void *deps, size_t len);
+
+/* The previous render's tree, where pf_html_memo looks for subtrees to
+ * reuse (NULL: none, the default). Borrowed: it must stay alive and
+ * unchanged until pf_html_finish or pf_html_reset, which forget it. */
+void pf_html_set_previous(pf_html *h, const pf_vdom *prev);
+
+/* Memoized elements of the last render finished (pf_html_finish) or
+ * discarded (pf_html_reset): how many were copied from the previous render
+ * and how many were built anew. For tests and benchmarks. */
+size_t pf_html_memo_hits(const pf_html *h);
+size_t pf_html_memo_misses(const pf_html *h);
+
 /* Unsafe URL and style values left out of the tree being built; read it
  * before pf_html_finish, which (like pf_html_reset) starts a new count. */
 size_t pf_html_dropped(const pf_html *h);

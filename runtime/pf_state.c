@@ -232,6 +232,16 @@ int pf_state_update(pf_state *s, const char *key, cJSON *value)
     return put(s, key, value);
 }
 
+cJSON *pf_state_edit(pf_state *s, const char *key)
+{
+    if (!s || !key || !*key)
+        return NULL;
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(s->values, key);
+    if (!v || mark_dirty(s, key) != PF_OK)
+        return NULL;
+    return v;
+}
+
 static int parse_json(const char *json, size_t len, cJSON **out, pf_parse_error *err)
 {
     return pf_json_parse(json, len, PF_STATE_MAX_JSON, out, err);

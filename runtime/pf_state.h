@@ -101,6 +101,23 @@ int pf_state_set_multiple(pf_state *state, cJSON *object);
 int pf_state_set_multiple_json(pf_state *state, const char *json, size_t json_len,
                                pf_parse_error *err);
 
+/* In-place change of a large value: returns the stored value of `key` for
+ * the caller to change, and marks the key dirty first (subscribers hear
+ * about it at the next flush, as after pf_state_update). NULL when the key
+ * is not set or marking it dirty ran out of memory (then nothing changed).
+ * The pointer is owned by the store and valid until the key is next
+ * replaced or removed, or the store freed.
+ *
+ * For changing one item of a 1,000-item array without copying the array:
+ * pf_state_update would take a whole new value and compare it with the old
+ * one. The caller must validate its input before calling (a rejected
+ * message must change nothing), must leave a valid JSON value of its own
+ * choosing in place (replace members with cJSON_ReplaceItem*, never free
+ * the returned value itself), and should only call it when it will change
+ * something: unlike pf_state_update, no comparison tells an equal value
+ * from a changed one. */
+cJSON *pf_state_edit(pf_state *state, const char *key);
+
 /* Removes `key`. Returns PF_OK or PF_ENOTFOUND. A removal marks it dirty. */
 int pf_state_remove(pf_state *state, const char *key, size_t key_len);
 

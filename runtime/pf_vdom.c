@@ -27,7 +27,13 @@ struct pf_vdom {
     size_t reserved;
     size_t node_count;
     pf_vnode *root;
+    uint32_t serial;       /* unique among live trees, never 0 */
+    uint32_t memo_from;    /* serial of the tree memoized subtrees came from */
+    pf_vmemo *memos;       /* newest first */
+    size_t memo_count;
 };
+
+static uint32_t last_serial;
 
 static void *arena_alloc(pf_vdom *t, size_t size)
 {
@@ -183,6 +189,9 @@ pf_vdom *pf_vdom_new(void)
     }
     t->root->kind = PF_VNODE_ELEMENT;
     t->root->tag = "";
+    if (++last_serial == 0)
+        ++last_serial;
+    t->serial = last_serial;
     return t;
 }
 
@@ -436,4 +445,135 @@ int pf_vdom_to_html(const pf_vdom *tree, char **out, size_t *out_len)
     *out = b.p;
     *out_len = b.len;
     return PF_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memoization                                                              */
+/* ------------------------------------------------------------------------ */
+
+uint32_t pf__vdom_serial(const pf_vdom *tree) { return tree ? tree->serial : 0; }
+uint32_t pf__vdom_memo_from(const pf_vdom *tree) { return tree ? tree->memo_from : 0; }
+void pf__vdom_set_memo_from(pf_vdom *tree, uint32_t serial)
+{
+    if (tree)
+        tree->memo_from = serial;
+}
+pf_vmemo *pf__vdom_memos(const pf_vdom *tree) { return tree ? tree->memos : NULL; }
+size_t pf__vdom_memo_count(const pf_vdom *tree) { return tree ? tree->memo_count : 0; }
+
+static const char *copy_bytes(pf_vdom *t, const char *s, uint32_t len)
+{
+    char *d = arena_alloc(t, (size_t)len + 1);
+    if (d && len)
+        memcpy(d, s, len);
+    return d;
+}
+
+int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t len,
+                      uint32_t hash, const pf_vnode *src)
+{
+    if (len > MAX_TEXT)
+        return PF_ETOOBIG;
+    pf_vmemo *m = arena_alloc(tree, sizeof *m);
+    if (!m)
+        return PF_ENOMEM;
+    m->deps = deps;
+    m->deps_len = (uint32_t)len;
+    m->hash = hash;
+    m->src = src;
+    m->node = node;
+    m->next = tree->memos;
+    tree->memos = m;
+    tree->memo_count++;
+    node->memo = m;
+    return PF_OK;
+}
+
+static int copy_node(pf_vdom *t, pf_vnode *parent, const pf_vnode *s, int depth_left,
+                     pf_vnode **out)
+{
+    if (depth_left <= 0)
+        return PF_ETOOBIG;
+    pf_vnode *n = arena_alloc(t, sizeof *n);
+    if (!n)
+        return PF_ENOMEM;
+    n->kind = s->kind;
+    n->has_value = s->has_value;
+    n->has_html = s->has_html;
+    n->is_void = s->is_void;
+    n->id = s->id;
+    n->tag = s->tag_len ? copy_bytes(t, s->tag, s->tag_len) : "";
+    n->tag_len = s->tag_len;
+    n->text = s->text ? copy_bytes(t, s->text, s->text_len) : NULL;
+    n->text_len = s->text_len;
+    n->value = s->has_value ? copy_bytes(t, s->value, s->value_len) : NULL;
+    n->value_len = s->value_len;
+    if (!n->tag || (s->text && !n->text) || (s->has_value && !n->value))
+        return PF_ENOMEM;
+    pf_vattr *last = NULL;
+    for (const pf_vattr *a = s->attrs; a; a = a->next) {
+        pf_vattr *c = arena_alloc(t, sizeof *c);
+        if (!c || !(c->name = copy_bytes(t, a->name, a->name_len)) ||
+            !(c->value = copy_bytes(t, a->value, a->value_len)))
+            return PF_ENOMEM;
+        c->name_len = a->name_len;
+        c->value_len = a->value_len;
+        if (last)
+            last->next = c;
+        else
+            n->attrs = c;
+        last = c;
+        /* The key is the value of data-id (or id): point at the copy. */
+        if (s->key == a->value) {
+            n->key = c->value;
+            n->key_len = c->value_len;
+        }
+    }
+    n->attr_count = s->attr_count;
+    if (s->key && !n->key) {
+        if (!(n->key = copy_bytes(t, s->key, s->key_len)))
+            return PF_ENOMEM;
+        n->key_len = s->key_len;
+    }
+    if (s->memo) {
+        const char *deps = copy_bytes(t, s->memo->deps, s->memo->deps_len);
+        if (!deps || pf__vdom_add_memo(t, n, deps, s->memo->deps_len, s->memo->hash, s) != PF_OK)
+            return PF_ENOMEM;
+    }
+    for (const pf_vnode *ch = s->first_child; ch; ch = ch->next) {
+        pf_vnode *cc;
+        int rc = copy_node(t, n, ch, depth_left - 1, &cc);
+        if (rc != PF_OK)
+            return rc;
+    }
+    pf__vnode_append(parent, n);
+    t->node_count++;
+    *out = n;
+    return PF_OK;
+}
+
+int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max_depth,
+                   pf_vnode **out)
+{
+    if (!tree || !parent || !src || !out)
+        return PF_EINVAL;
+    /* Memo records of a failed copy may already be on the tree's list:
+     * restore it, so the list only holds attached nodes. */
+    pf_vmemo *memos = tree->memos;
+    size_t memo_count = tree->memo_count, node_count = tree->node_count;
+    int rc = copy_node(tree, parent, src, max_depth, out);
+    if (rc != PF_OK) {
+        tree->memos = memos;
+        tree->memo_count = memo_count;
+        tree->node_count = node_count;
+        *out = NULL;
+    }
+    return rc;
+}
+
+void pf__vnode_memo_stale(pf_vnode *node)
+{
+    for (pf_vnode *n = node; n; n = n->parent)
+        if (n->memo)
+            n->memo->stale = 1;
 }

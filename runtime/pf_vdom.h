@@ -47,6 +47,24 @@ typedef struct pf_vattr {
     struct pf_vattr *next;
 } pf_vattr;
 
+struct pf_vnode;
+
+/* What a memoized element (pf_html_memo) was made from. `deps` are the bytes
+ * the component declared its subtree a pure function of; `src` is the node
+ * of the previous render the subtree was copied from, NULL when it was
+ * built. `stale` is set when the DOM under it changed behind the render's
+ * back (a control's value typed by the user): a stale subtree is never
+ * reused, so the next render writes the component's intent again. */
+typedef struct pf_vmemo {
+    const char *deps;
+    uint32_t deps_len;
+    uint32_t hash;
+    uint8_t stale;
+    const struct pf_vnode *src;
+    struct pf_vnode *node;
+    struct pf_vmemo *next;  /* the tree's memos, newest first */
+} pf_vmemo;
+
 typedef struct pf_vnode {
     uint8_t kind;          /* pf_vnode_kind */
     uint8_t has_value;     /* the component set the "value" property */
@@ -64,6 +82,7 @@ typedef struct pf_vnode {
     pf_vattr *attrs;       /* in the order first set */
     uint32_t attr_count;
     uint32_t child_count;
+    pf_vmemo *memo;        /* set on an element opened after pf_html_memo */
     struct pf_vnode *parent, *first_child, *last_child, *next;
 } pf_vnode;
 
@@ -133,6 +152,37 @@ void pf__vnode_append(pf_vnode *parent, pf_vnode *child);
 
 /* Counts nodes (for pf_vdom_node_count); the builder keeps it current. */
 void pf__vdom_count_node(pf_vdom *tree);
+
+/* Memoization (pf_html_memo). Every tree has a serial number, unique among
+ * the trees alive (never 0). A tree holding subtrees copied from tree P
+ * records P's serial as its memo source: pf_dom_diff trusts a copy's
+ * `memo->src` pointer only when diffing against that very tree. */
+uint32_t pf__vdom_serial(const pf_vdom *tree);
+uint32_t pf__vdom_memo_from(const pf_vdom *tree);
+void pf__vdom_set_memo_from(pf_vdom *tree, uint32_t serial);
+
+/* The tree's memo records, newest first, and how many there are. */
+pf_vmemo *pf__vdom_memos(const pf_vdom *tree);
+size_t pf__vdom_memo_count(const pf_vdom *tree);
+
+/* Attaches a memo record to element `node` of `tree`: `deps` (len bytes)
+ * must already live in the tree's arena; `src` as in pf_vmemo. PF_OK,
+ * PF_ETOOBIG or PF_ENOMEM. */
+int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t len,
+                      uint32_t hash, const pf_vnode *src);
+
+/* Copies the subtree of `src` (from another tree) as the last child of
+ * `parent` in `tree`: every node, attribute and string, ids and memo
+ * records included (the copy's memos point at the nodes they were copied
+ * from). Fails with PF_ETOOBIG rather than nest deeper than `max_depth`
+ * levels below `parent`. On PF_OK *out is the copy; on error the tree may
+ * hold unreachable garbage in its arena (freed with it) and nothing is
+ * attached. */
+int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max_depth,
+                   pf_vnode **out);
+
+/* Marks the memo records of `node` and of its ancestors stale. */
+void pf__vnode_memo_stale(pf_vnode *node);
 
 #ifdef __cplusplus
 }

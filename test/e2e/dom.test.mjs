@@ -526,17 +526,21 @@ test('the applier keeps its id table bounded and rejects malformed patches', asy
       try { a.apply(new Uint8Array(bytes)); tries[name] = 'ok'; } catch (e) { tries[name] = [e.name, e.code, e.message]; }
     };
     attempt('header', [0x50, 0x46, 0x02]);
-    attempt('unknown op', [0x50, 0x46, 0x01, 0x0b, 0x01]);
+    attempt('unknown op', [0x50, 0x46, 0x01, 0x0c, 0x01]);
     attempt('unknown node', [0x50, 0x46, 0x01, 0x08, 0x07, 0x01, 0x41]);
     attempt('truncated', [0x50, 0x46, 0x01, 0x01, 0x01, 0x05, 0x64]);
+    attempt('clone smaller', [0x50, 0x46, 0x01, 0x01, 0x01, 0x01, 0x62, 0x0b, 0x02, 0x01, 0x03]);
+    attempt('clone larger', [0x50, 0x46, 0x01, 0x01, 0x03, 0x01, 0x62, 0x02, 0x04, 0x01, 0x79, 0x03, 0x03, 0x04, 0x00, 0x0b, 0x05, 0x03, 0x01]);
     attempt('on attribute', [0x50, 0x46, 0x01, 0x01, 0x01, 0x01, 0x62, 0x06, 0x01, 0x07, 0x6f, 0x6e, 0x63, 0x6c, 0x69, 0x63, 0x6b, 0x01, 0x78, 0x03, 0x00, 0x01, 0x00]);
     return { sizes, live, tries, html: el.innerHTML };
   }, rows(1000));
   assert.ok(Math.max(...out.sizes) <= 2 * 10003 + 1024, `id table grew: ${out.sizes}`);
   assert.deepEqual(out.tries.header, ['PyFrameError', -12, 'DOM patch: bad header']);
-  assert.deepEqual(out.tries['unknown op'], ['PyFrameError', -12, 'DOM patch: unknown op 11']);
+  assert.deepEqual(out.tries['unknown op'], ['PyFrameError', -12, 'DOM patch: unknown op 12']);
   assert.deepEqual(out.tries['unknown node'], ['PyFrameError', -12, 'DOM patch: unknown node 7']);
   assert.deepEqual(out.tries.truncated, ['PyFrameError', -12, 'DOM patch: truncated string']);
+  assert.deepEqual(out.tries['clone smaller'], ['PyFrameError', -12, 'DOM patch: clone smaller than its count']);
+  assert.deepEqual(out.tries['clone larger'], ['PyFrameError', -12, 'DOM patch: clone larger than its count']);
   assert.equal(out.tries['on attribute'], 'ok');
   assert.equal(out.html, '<b></b>'); // onclick was refused by the applier
   assert.deepEqual(errors, []);

@@ -60,6 +60,9 @@ class RefDom {
             if (stats) {
                 stats->ops[op.code]++;
                 stats->touched.insert(op.id);
+                if (op.code == PF_DOM_CLONE)
+                    for (uint32_t k = 1; k < op.count; k++)
+                        stats->touched.insert(op.id + k);
                 stats->total++;
             }
             std::string err = apply_op(op);
@@ -111,6 +114,46 @@ class RefDom {
         for (RefNode *k : kids)
             forget(k);
         nodes_.erase(n->id);
+    }
+
+    // cloneNode(true): tag, text, attributes and children; trusted markup
+    // is copied as the browser copies the nodes it made. The value property
+    // is not an attribute and is left out (the diff never clones controls).
+    // Ids are bound in preorder from `id`; returns the nodes made.
+    uint32_t clone_into(const RefNode *src, uint32_t id, RefNode *parent, RefNode **top)
+    {
+        RefNode *n = make(id, src->kind);
+        n->tag = src->tag;
+        n->text = src->text;
+        n->html = src->html;
+        n->attrs = src->attrs;
+        n->parent = parent;
+        if (parent)
+            parent->children.push_back(n);
+        if (top)
+            *top = n;
+        uint32_t used = 1;
+        for (const RefNode *k : src->children)
+            used += clone_into(k, id + used, n, nullptr);
+        return used;
+    }
+
+    static bool holds_markup(const RefNode *n)
+    {
+        if (!n->html.empty())
+            return true;
+        for (const RefNode *c : n->children)
+            if (holds_markup(c))
+                return true;
+        return false;
+    }
+
+    static uint32_t subtree_size(const RefNode *n)
+    {
+        uint32_t k = 1;
+        for (const RefNode *c : n->children)
+            k += subtree_size(c);
+        return k;
     }
 
     static long index_in(RefNode *parent, RefNode *child)
@@ -184,6 +227,24 @@ class RefDom {
                 n->attrs[s] = s2;
             else if (!n->attrs.erase(s))
                 return "removing an absent attribute";
+            return "";
+        }
+        case PF_DOM_CLONE: {
+            RefNode *src = get(op.src);
+            if (!src || src == root_)
+                return "clone of an unknown node";
+            if (holds_markup(src))
+                return "clone of trusted markup (its nodes would take ids)";
+            if (subtree_size(src) != op.count)
+                return "clone count does not match the source";
+            for (uint32_t k = 0; k < op.count; k++) {
+                if (op.id + k == 0 || get(op.id + k))
+                    return "id already bound";
+                if (op.id + k <= max_created_)
+                    return "id reused";
+            }
+            max_created_ = op.id + op.count - 1;
+            clone_into(src, op.id, nullptr, nullptr);
             return "";
         }
         case PF_DOM_SET_TEXT: {

@@ -1,0 +1,505 @@
+// test_memo.cc: memoized subtrees (pf_html_memo) through the builder, the
+// diff and a live component, and in-place state edits (pf_state_edit).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dom_ref_applier.h"
+
+extern "C" {
+#include "cJSON.h"
+#include "fake_host.h"
+#include "pf_component.h"
+#include "pf_dom.h"
+#include "pf_html.h"
+#include "pf_state.h"
+#include "pf_vdom.h"
+}
+
+namespace {
+
+// ---- a random tree description whose elements may be memoized -------------
+
+struct MDesc {
+    bool is_text = false;
+    std::string text;
+    std::string tag = "div";
+    std::string key;
+    std::vector<std::pair<std::string, std::string>> attrs;
+    bool has_value = false;
+    std::string value;
+    bool memo = false;
+    std::vector<MDesc> kids;
+};
+
+// Everything a subtree shows, as bytes: honest memo deps.
+std::string deps_of(const MDesc &d)
+{
+    std::string s;
+    if (d.is_text)
+        return "T" + std::to_string(d.text.size()) + ":" + d.text;
+    s = "E" + d.tag + "|" + d.key + "|";
+    for (const auto &a : d.attrs)
+        s += a.first + "=" + std::to_string(a.second.size()) + ":" + a.second + ";";
+    if (d.has_value)
+        s += "V" + std::to_string(d.value.size()) + ":" + d.value;
+    s += "[";
+    for (const MDesc &k : d.kids)
+        s += deps_of(k) + ",";
+    return s + "]";
+}
+
+void build_into(pf_html *h, const MDesc &d, bool use_memo)
+{
+    if (d.is_text) {
+        pf_html_text(h, d.text.data(), d.text.size());
+        return;
+    }
+    if (use_memo && d.memo) {
+        std::string deps = deps_of(d);
+        int rc = pf_html_memo(h, deps.data(), deps.size());
+        ASSERT_GE(rc, 0) << pf_html_message(h);
+        if (rc == 1)
+            return;
+    }
+    pf_html_open(h, d.tag.c_str());
+    if (!d.key.empty())
+        pf_html_attr(h, "data-id", d.key.c_str());
+    for (const auto &a : d.attrs)
+        pf_html_attrn(h, a.first.c_str(), a.second.data(), a.second.size());
+    if (d.has_value)
+        pf_html_value(h, d.value.data(), d.value.size());
+    for (const MDesc &k : d.kids)
+        build_into(h, k, use_memo);
+    pf_html_close(h);
+}
+
+pf_vdom *build(pf_html *h, const std::vector<MDesc> &top, const pf_vdom *prev, bool use_memo)
+{
+    pf_html_set_previous(h, prev);
+    for (const MDesc &d : top)
+        build_into(h, d, use_memo);
+    pf_vdom *t = nullptr;
+    EXPECT_EQ(pf_html_finish(h, &t), PF_OK) << pf_html_message(h);
+    return t;
+}
+
+class MGen {
+  public:
+    explicit MGen(uint32_t seed) : rng_(seed) {}
+    int pick(int n) { return (int)(rng_() % (uint32_t)n); }
+    bool chance(int pct) { return pick(100) < pct; }
+
+    MDesc node(int depth)
+    {
+        static const char *texts[] = { "a", "b", "<x>", "\xC3\xBC" };
+        static const char *tags[] = { "div", "span", "li", "input" };
+        MDesc d;
+        if (chance(20)) {
+            d.is_text = true;
+            d.text = texts[pick(4)];
+            return d;
+        }
+        d.tag = tags[pick(4)];
+        d.memo = chance(60);
+        if (chance(60))
+            d.key = "k" + std::to_string(pick(6));
+        if (chance(40))
+            d.attrs.push_back({ "class", std::to_string(pick(3)) });
+        if (d.tag == "input") {
+            if (chance(50)) {
+                d.has_value = true;
+                d.value = std::to_string(pick(3));
+            }
+            return d;
+        }
+        d.kids = list(depth - 1);
+        return d;
+    }
+
+    std::vector<MDesc> list(int depth)
+    {
+        std::vector<MDesc> v;
+        if (depth <= 0)
+            return v;
+        int n = pick(6);
+        for (int i = 0; i < n; i++)
+            v.push_back(node(depth));
+        return v;
+    }
+
+    void mutate(std::vector<MDesc> &v, int depth)
+    {
+        if (v.size() > 1 && chance(20))
+            std::swap(v[pick((int)v.size())], v[pick((int)v.size())]);
+        if (!v.empty() && chance(15))
+            v.erase(v.begin() + pick((int)v.size()));
+        if (depth > 0 && chance(15))
+            v.insert(v.begin() + pick((int)v.size() + 1), node(depth));
+        for (MDesc &d : v) {
+            if (d.is_text) {
+                if (chance(10))
+                    d.text += "!";
+                continue;
+            }
+            if (chance(10))
+                d.attrs = { { "class", std::to_string(pick(3)) } };
+            if (chance(5))
+                d.key = chance(50) ? "" : "k" + std::to_string(pick(6));
+            if (d.has_value && chance(20))
+                d.value += "v";
+            if (chance(5))
+                d.memo = !d.memo;
+            if (d.tag != "input")  // void: no children
+                mutate(d.kids, depth - 1);
+        }
+    }
+
+  private:
+    std::mt19937 rng_;
+};
+
+std::string diff_apply(RefDom &dom, const pf_vdom *prev, pf_vdom *next, uint32_t *next_id,
+                       RefStats *stats = nullptr)
+{
+    pf_dom_patch *p = pf_dom_patch_new();
+    int rc = pf_dom_diff(prev, next, next_id, p);
+    if (rc != PF_OK) {
+        pf_dom_patch_free(p);
+        return std::string("diff failed: ") + pf_strerror(rc);
+    }
+    size_t len = 0;
+    const uint8_t *b = pf_dom_patch_bytes(p, &len);
+    std::string err = dom.apply(b, len, stats);
+    pf_dom_patch_free(p);
+    return err;
+}
+
+}  // namespace
+
+// patch(A, diff(A, B)) == B with memoization on: the memoized tree equals
+// the tree built from scratch, the patch turns the DOM into it, ids
+// included, and the memoized render makes exactly the same ops as the one
+// without memoization.
+TEST(Memo, PropertyRandomTreesChainedRendersWithMemo)
+{
+    MGen g(777);
+    pf_html *h = pf_html_new();
+    size_t hits = 0, misses = 0;
+    for (int iter = 0; iter < 800; iter++) {
+        RefDom dom, plain_dom;
+        uint32_t next_id = 1, plain_next_id = 1;
+        std::vector<MDesc> desc = g.list(4);
+        pf_vdom *prev = build(h, desc, nullptr, true);
+        pf_vdom *plain_prev = build(h, desc, nullptr, false);
+        ASSERT_EQ(diff_apply(dom, nullptr, prev, &next_id), "");
+        ASSERT_EQ(diff_apply(plain_dom, nullptr, plain_prev, &plain_next_id), "");
+        for (int step = 0; step < 5; step++) {
+            g.mutate(desc, 3);
+            pf_vdom *next = build(h, desc, prev, true);
+            hits += pf_html_memo_hits(h);
+            misses += pf_html_memo_misses(h);
+            pf_vdom *plain = build(h, desc, nullptr, false);
+            ASSERT_TRUE(pf_vnode_equal(pf_vdom_root(next), pf_vdom_root(plain))) << "iter " << iter << " step " << step;
+            RefStats st, plain_st;
+            ASSERT_EQ(diff_apply(dom, prev, next, &next_id, &st), "") << "iter " << iter << " step " << step;
+            ASSERT_EQ(dom.compare(next), "") << "iter " << iter << " step " << step;
+            ASSERT_EQ(diff_apply(plain_dom, plain_prev, plain, &plain_next_id, &plain_st), "");
+            EXPECT_EQ(st.ops, plain_st.ops) << "iter " << iter << " step " << step;
+            pf_vdom_free(prev);
+            pf_vdom_free(plain_prev);
+            prev = next;
+            plain_prev = plain;
+        }
+        ASSERT_EQ(diff_apply(dom, prev, nullptr, &next_id), "");
+        EXPECT_EQ(dom.live_ids(), 1u);
+        pf_vdom_free(prev);
+        pf_vdom_free(plain_prev);
+    }
+    pf_html_free(h);
+    EXPECT_GT(hits, 1000u);   // memoized subtrees really were reused
+    EXPECT_GT(misses, 1000u); // and really were rebuilt when they changed
+}
+
+namespace {
+
+std::vector<MDesc> rows(const std::vector<std::string> &labels)
+{
+    std::vector<MDesc> v;
+    for (size_t i = 0; i < labels.size(); i++) {
+        MDesc tr;
+        tr.tag = "p";
+        tr.key = std::to_string(i);
+        tr.memo = true;
+        MDesc t;
+        t.is_text = true;
+        t.text = labels[i];
+        tr.kids.push_back(t);
+        v.push_back(tr);
+    }
+    return v;
+}
+
+}  // namespace
+
+TEST(Memo, UnchangedRowsAreCopiedAndSkippedAChangedOneIsRebuilt)
+{
+    std::vector<std::string> labels(100, "same");
+    pf_html *h = pf_html_new();
+    RefDom dom;
+    uint32_t next_id = 1;
+    pf_vdom *a = build(h, rows(labels), nullptr, true);
+    EXPECT_EQ(pf_html_memo_misses(h), 100u);
+    ASSERT_EQ(diff_apply(dom, nullptr, a, &next_id), "");
+
+    labels[42] = "changed";
+    pf_vdom *b = build(h, rows(labels), a, true);
+    EXPECT_EQ(pf_html_memo_hits(h), 99u);
+    EXPECT_EQ(pf_html_memo_misses(h), 1u);
+    // Every row shows its own label, including the changed one.
+    const pf_vnode *row = pf_vdom_root(b)->first_child;
+    for (int i = 0; i < 42; i++)
+        row = row->next;
+    EXPECT_EQ(std::string(row->first_child->text), "changed");
+    EXPECT_EQ(row->memo->src, nullptr);                 // built
+    const pf_vnode *old43 = pf_vdom_root(a)->first_child;
+    for (int i = 0; i < 43; i++)
+        old43 = old43->next;
+    EXPECT_EQ(row->next->memo->src, old43); // row 43 copied from row 43
+    RefStats st;
+    ASSERT_EQ(diff_apply(dom, a, b, &next_id, &st), "");
+    ASSERT_EQ(dom.compare(b), "");
+    EXPECT_EQ(st.total, 1u);
+    EXPECT_EQ(st.ops[PF_DOM_SET_TEXT], 1u);
+
+    // The same again: nothing to build, nothing to send.
+    pf_vdom *c = build(h, rows(labels), b, true);
+    EXPECT_EQ(pf_html_memo_hits(h), 100u);
+    EXPECT_EQ(pf_html_memo_misses(h), 0u);
+    RefStats st2;
+    ASSERT_EQ(diff_apply(dom, b, c, &next_id, &st2), "");
+    ASSERT_EQ(dom.compare(c), "");
+    EXPECT_EQ(st2.total, 0u);
+
+    // Swapping two rows moves them, and both are still copies.
+    std::swap(labels[1], labels[98]);
+    labels[1] = "one";
+    labels[98] = "ninety-eight";
+    pf_vdom *d = build(h, rows(labels), c, true);
+    EXPECT_EQ(pf_html_memo_hits(h), 98u);
+    RefStats st3;
+    ASSERT_EQ(diff_apply(dom, c, d, &next_id, &st3), "");
+    ASSERT_EQ(dom.compare(d), "");
+    EXPECT_EQ(st3.total, 2u);
+    pf_vdom_free(a);
+    pf_vdom_free(b);
+    pf_vdom_free(c);
+    pf_vdom_free(d);
+    pf_html_free(h);
+}
+
+TEST(Memo, CopiesAreOnlyTrustedAgainstTheTreeTheyCameFrom)
+{
+    // b copies rows from a, but is diffed against a2, an equal tree whose
+    // nodes have other ids: the diff must compare and renumber, not skip.
+    std::vector<std::string> labels = { "x", "y", "z" };
+    pf_html *h = pf_html_new();
+    pf_vdom *a = build(h, rows(labels), nullptr, true);
+    RefDom scratch;
+    uint32_t ids_a = 1;
+    ASSERT_EQ(diff_apply(scratch, nullptr, a, &ids_a), "");
+    RefDom dom;
+    uint32_t next_id = 500;
+    pf_vdom *a2 = build(h, rows(labels), nullptr, true);
+    ASSERT_EQ(diff_apply(dom, nullptr, a2, &next_id), "");
+    labels[1] = "Y";
+    pf_vdom *b = build(h, rows(labels), a, true);
+    EXPECT_EQ(pf_html_memo_hits(h), 2u);
+    RefStats st;
+    ASSERT_EQ(diff_apply(dom, a2, b, &next_id, &st), "");
+    ASSERT_EQ(dom.compare(b), "");
+    EXPECT_EQ(st.total, 1u);
+    pf_vdom_free(a);
+    pf_vdom_free(a2);
+    pf_vdom_free(b);
+    pf_html_free(h);
+}
+
+TEST(Memo, StaleSubtreeIsRebuilt)
+{
+    std::vector<std::string> labels = { "x", "y" };
+    pf_html *h = pf_html_new();
+    pf_vdom *a = build(h, rows(labels), nullptr, true);
+    pf__vnode_memo_stale(pf_vdom_root(a)->first_child->first_child);
+    pf_vdom *b = build(h, rows(labels), a, true);
+    EXPECT_EQ(pf_html_memo_hits(h), 1u);
+    EXPECT_EQ(pf_html_memo_misses(h), 1u);
+    EXPECT_EQ(pf_vdom_root(b)->first_child->memo->src, nullptr);
+    pf_vdom_free(a);
+    pf_vdom_free(b);
+    pf_html_free(h);
+}
+
+TEST(Memo, MisuseIsAStickyError)
+{
+    pf_html *h = pf_html_new();
+    pf_vdom *t = nullptr;
+    ASSERT_EQ(pf_html_memo(h, "a", 1), 0);
+    EXPECT_EQ(pf_html_memo(h, "b", 1), PF_ESTATE);   // twice without open
+    EXPECT_EQ(pf_html_finish(h, &t), PF_ESTATE);
+    EXPECT_EQ(t, nullptr);
+    ASSERT_EQ(pf_html_open(h, "div"), PF_OK);
+    ASSERT_EQ(pf_html_memo(h, "a", 1), 0);
+    EXPECT_EQ(pf_html_close(h), PF_ESTATE);          // memo, then close
+    pf_html_reset(h);
+    ASSERT_EQ(pf_html_open(h, "input"), PF_OK);
+    EXPECT_EQ(pf_html_memo(h, "a", 1), PF_ESTATE);   // inside a void element
+    pf_html_reset(h);
+    EXPECT_EQ(pf_html_memo(h, nullptr, 3), PF_EINVAL);
+    pf_html_reset(h);
+    // Zero-length deps are fine: a subtree that depends on nothing.
+    ASSERT_EQ(pf_html_memo(h, "", 0), 0);
+    ASSERT_EQ(pf_html_open(h, "b"), PF_OK);
+    ASSERT_EQ(pf_html_close(h), PF_OK);
+    ASSERT_EQ(pf_html_finish(h, &t), PF_OK);
+    pf_html_set_previous(h, t);
+    EXPECT_EQ(pf_html_memo(h, "", 0), 1);
+    pf_vdom *u = nullptr;
+    ASSERT_EQ(pf_html_finish(h, &u), PF_OK);
+    EXPECT_TRUE(pf_vnode_equal(pf_vdom_root(t), pf_vdom_root(u)));
+    pf_vdom_free(t);
+    pf_vdom_free(u);
+    pf_html_free(h);
+}
+
+// ---- a live component with memoized rows holding an input ---------------------
+
+namespace {
+
+int memo_create(pf_component *c, const cJSON *, void **self)
+{
+    *self = nullptr;
+    pf_state *st = pf_component_state(c);
+    cJSON *v = cJSON_CreateArray();
+    cJSON_AddItemToArray(v, cJSON_CreateString(""));
+    cJSON_AddItemToArray(v, cJSON_CreateString(""));
+    return pf_state_update(st, "values", v);
+}
+
+int memo_render(pf_component *c, void *, pf_html *h)
+{
+    const cJSON *it;
+    int i = 0;
+    cJSON_ArrayForEach(it, pf_state_get(pf_component_state(c), "values"))
+    {
+        std::string deps = std::to_string(i) + ":" + it->valuestring;
+        if (pf_html_memo(h, deps.data(), deps.size()) == 0) {
+            pf_html_open(h, "p");
+            pf_html_attr(h, "data-id", std::to_string(i).c_str());
+            pf_html_open(h, "input");
+            pf_html_on(h, "input", "edit");
+            pf_html_value(h, it->valuestring, strlen(it->valuestring));
+            pf_html_close(h);
+            pf_html_close(h);
+        }
+        i++;
+    }
+    return PF_OK;
+}
+
+void memo_on_message(pf_component *c, void *, const cJSON *msg, const char *, size_t)
+{
+    // {"type":"touch"}: changes nothing the rows show, but re-renders.
+    (void)msg;
+    pf_state_update(pf_component_state(c), "tick",
+                    cJSON_CreateNumber((double)pf_component_render_count(c)));
+}
+
+int memo_on_event(pf_component *, void *, const pf_component_event *) { return PF_OK; }
+
+const pf_component_class memo_class = {
+    "MemoRows", memo_create, nullptr, memo_on_message, nullptr, nullptr,
+    memo_on_event, memo_render, nullptr, nullptr,
+};
+
+}  // namespace
+
+TEST(Memo, TypedValueInAMemoizedRowIsWrittenBackByTheNextRender)
+{
+    // The component never mirrors what is typed: its intent stays "". A
+    // render after typing must write "" again, even though the row's deps
+    // did not change: the typed value made the old row stale.
+    fake_host_reset();
+    ASSERT_EQ(pf_component_register(&memo_class), PF_OK);
+    pf_component *c = nullptr;
+    ASSERT_EQ(pf_component_mount("MemoRows", 1, nullptr, 0, &c), PF_OK);
+    RefDom dom;
+    size_t applied = 0;
+    auto sync = [&](RefStats *st) {
+        for (; applied < fake_host_count(FAKE_DOM_PATCH); applied++) {
+            const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, applied);
+            ASSERT_EQ(dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len, st), "");
+        }
+    };
+    sync(nullptr);
+    const pf_vnode *row1 = pf_vdom_root(pf_component_tree(c))->first_child->next;
+    uint32_t input1 = row1->first_child->id;
+    dom.mutable_node(input1)->value = "typed";
+    ASSERT_EQ(pf_component_dispatch(1, input1, "input", 5, "typed", 5, -1, -1), PF_OK);
+    const char m[] = "{\"type\":\"touch\"}";
+    ASSERT_EQ(pf_component_deliver(c, m, sizeof m - 1), PF_OK);
+    fake_host_run_flush();
+    fake_host_run_frame();
+    RefStats st;
+    sync(&st);
+    EXPECT_EQ(st.total, 1u);
+    EXPECT_EQ(st.ops[PF_DOM_SET_VALUE], 1u);
+    EXPECT_EQ(dom.node(input1)->value, "");
+    // Row 0 was copied; the stale row 1 was built again.
+    const pf_vnode *r0 = pf_vdom_root(pf_component_tree(c))->first_child;
+    EXPECT_NE(r0->memo->src, nullptr);
+    EXPECT_EQ(r0->next->memo->src, nullptr);
+    pf_component_unmount_all();
+    pf_component_registry_clear();
+    fake_host_reset();
+}
+
+// ---- pf_state_edit ------------------------------------------------------------
+
+namespace {
+int edit_notes;
+void count_note(void *, pf_state *, const char *const *, size_t) { edit_notes++; }
+}  // namespace
+
+TEST(StateEdit, ChangesInPlaceAndNotifiesOnce)
+{
+    fake_host_reset();
+    pf_state *s = pf_state_new();
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(pf_state_edit(s, "items"), nullptr);   // not set
+    EXPECT_EQ(pf_state_edit(s, ""), nullptr);
+    EXPECT_EQ(pf_state_edit(nullptr, "items"), nullptr);
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < 1000; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber(i));
+    ASSERT_EQ(pf_state_update(s, "items", arr), PF_OK);
+    pf_state_flush(s);
+    edit_notes = 0;
+    ASSERT_GT(pf_state_subscribe(s, "items", count_note, nullptr), 0);
+    cJSON *v = pf_state_edit(s, "items");
+    ASSERT_EQ(v, pf_state_get(s, "items"));          // the stored value, no copy
+    cJSON_ReplaceItemInArray(v, 5, cJSON_CreateString("five"));
+    cJSON *again = pf_state_edit(s, "items");
+    ASSERT_EQ(again, v);
+    cJSON_DeleteItemFromArray(again, 0);
+    EXPECT_EQ(pf_state_pending(s), 1u);
+    pf_state_flush(s);
+    EXPECT_EQ(edit_notes, 1);
+    EXPECT_STREQ(cJSON_GetArrayItem(pf_state_get(s, "items"), 4)->valuestring, "five");
+    EXPECT_EQ(cJSON_GetArraySize(pf_state_get(s, "items")), 999);
+    pf_state_free(s);
+    fake_host_reset();
+}
