@@ -65,7 +65,9 @@ test('two ChatRooms on one room: one WebSocket, both hear everything, unmounting
     // The second room joins the running socket: it is told the state and
     // replayed the history and what followed it.
     await page.evaluate(() => window.mountRoom('b'));
-    assert.equal(await state('b'), 'open');
+    // Told at once (cause "shared"); shown at the next frame.
+    await page.waitForFunction(() => document.querySelector('#b .chat-status')?.dataset.state === 'open',
+      null, { timeout: 2000 });
     await waitTexts('b', ['from before', 'first']);
     assert.deepEqual(await page.evaluate(() => window.socketsMade.length), 1);
     assert.equal(srv.connections, 1);
