@@ -104,6 +104,8 @@ static const char *cause_name(pf_ws_cause c)
     case PF_WS_CAUSE_RATE_LIMIT: return "rate_limit";
     case PF_WS_CAUSE_MAX_RETRIES: return "max_retries";
     case PF_WS_CAUSE_STOP: return "stop";
+    case PF_WS_CAUSE_SHARED: return "shared";
+    case PF_WS_CAUSE_GAP: return "gap";
     }
     return "unknown";
 }
@@ -328,8 +330,8 @@ void pf_api_ws_set_last_seq(pf_ws *ws, double seq)
     pf_ws_set_last_seq(ws, seq >= 0 ? (int64_t)seq : -1);
 }
 
-/* Fills out[0..9]: received, duplicates, malformed, too_big, sent,
- * requeued, attempts, pings, core_only, outbox length. */
+/* Fills out[0..10]: received, duplicates, malformed, too_big, sent,
+ * requeued, attempts, pings, core_only, outbox length, seq gaps. */
 void pf_api_ws_stats(const pf_ws *ws, double *out)
 {
     pf_ws_stats s = pf_ws_get_stats(ws);
@@ -343,6 +345,7 @@ void pf_api_ws_stats(const pf_ws *ws, double *out)
     out[7] = (double)s.pings;
     out[8] = s.core_only;
     out[9] = (double)pf_ws_outbox_len(ws);
+    out[10] = (double)s.gaps;
 }
 
 /* ---- shared sockets (one per URL, through pf_pool) ------------------------ */
@@ -403,6 +406,7 @@ int pf_api_pool_subscribe(pf_pool *pool, const char *url, size_t url_len, const 
         memcpy(t, type, type_len);
         t[type_len] = 0;
     }
+    memset(&so, 0, sizeof so);
     so.type = t;
     so.no_queue = no_queue;
     rc = pf_pool_subscribe(pool, url, url_len, &so, &cb, (void *)(intptr_t)target, out);
@@ -444,7 +448,8 @@ static void fwd_sse_token(void *ud, pf_sse *sse)
 
 /* Returns a new idle event source whose events go to `target`, or NULL.
  * Options: the backoff keys, connect_timeout_ms, max_retries,
- * max_data_bytes, no_resume, allow_text. Free with pf_sse_free(). */
+ * max_data_bytes, no_resume, allow_text, idle_timeout_ms. Free with
+ * pf_sse_free(). */
 pf_sse *pf_api_sse_new(const char *url, size_t url_len, const char *opts, size_t opts_len,
                        int32_t target)
 {
@@ -463,12 +468,13 @@ pf_sse *pf_api_sse_new(const char *url, size_t url_len, const char *opts, size_t
     s.max_data_bytes = opt_size(o, "max_data_bytes");
     s.no_resume = opt_flag(o, "no_resume");
     s.allow_text = opt_flag(o, "allow_text");
+    s.idle_timeout_ms = opt_num(o, "idle_timeout_ms");
     cJSON_Delete(o);
     return pf_sse_new(url, url_len, &s, &cb, (void *)(intptr_t)target);
 }
 
-/* Fills out[0..5]: received, duplicates, malformed, too_big, attempts,
- * errors. */
+/* Fills out[0..6]: received, duplicates, malformed, too_big, attempts,
+ * errors, dead links (silent streams reopened). */
 void pf_api_sse_stats(const pf_sse *sse, double *out)
 {
     pf_sse_stats s = pf_sse_get_stats(sse);
@@ -478,6 +484,7 @@ void pf_api_sse_stats(const pf_sse *sse, double *out)
     out[3] = (double)s.too_big;
     out[4] = (double)s.attempts;
     out[5] = (double)s.errors;
+    out[6] = (double)s.dead_links;
 }
 
 /* ---- components (the lead's section) ------------------------------------- */

@@ -72,7 +72,7 @@ export type TransportStateName =
 export interface TransportStateEvent {
   state: TransportStateName;
   cause: 'none' | 'app' | 'server_close' | 'connect_timeout' | 'dead_link' | 'host' | 'network'
-    | 'rate_limit' | 'max_retries' | 'stop' | 'shared';
+    | 'rate_limit' | 'max_retries' | 'stop' | 'shared' | 'gap';
   /** ms until the next attempt (reconnecting) or until sends resume (rate_limited). */
   delay: number;
   /** Close code, or HTTP status for an event stream. */
@@ -116,6 +116,8 @@ export interface EventsOptions extends TransportOptions {
   maxDataBytes?: number;
   resume?: boolean;
   allowText?: boolean;
+  /** ms without an event or comment before an open stream is judged dead and reopened; off when absent. */
+  idleTimeout?: number;
   lastEventId?: string;
   fetch?: typeof fetch;
 }
@@ -145,6 +147,8 @@ export interface Socket extends Transport<Socket> {
   readonly stats: {
     received: number; duplicates: number; malformed: number; tooBig: number; sent: number;
     requeued: number; attempts: number; pings: number; coreOnly: boolean; queued: number;
+    /** messages that skipped a seq (see docs/transports.md, "Sequence gaps") */
+    gaps: number;
   };
 }
 
@@ -156,7 +160,11 @@ export interface EventStream extends Transport<EventStream> {
   on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): EventStream;
   readonly lastEventId: string;
   readonly serverRetry: number;
-  readonly stats: { received: number; duplicates: number; malformed: number; tooBig: number; attempts: number; errors: number };
+  readonly stats: {
+    received: number; duplicates: number; malformed: number; tooBig: number; attempts: number; errors: number;
+    /** streams reopened as silent past idleTimeout */
+    deadLinks: number;
+  };
 }
 
 /** A text-unicode operation: skip N, insert a string, delete N (or a known string). */

@@ -314,6 +314,9 @@ const PyFrameRT = (() => {
           if (!alive()) return;
           withStrings(this.core, [ev.event, ev.id, ev.data], (e, i, d) =>
             this.core._pf_io_sse(h, e.ptr, e.len, i.ptr, i.len, d.ptr, d.len, ev.retry));
+        }, () => {
+          // Every field empty: a comment, for the core's idle timeout.
+          if (alive()) this.core._pf_io_sse(h, 0, 0, 0, 0, 0, 0, -1);
         });
         const reader = res.body.getReader();
         const textDecoder = new TextDecoder('utf-8');
@@ -410,8 +413,9 @@ const PyFrameRT = (() => {
   /** The text/event-stream format (HTML Living Standard, "parsing an event
    * stream"): lines of field: value, an empty line dispatches. */
   class SseParser {
-    constructor(onEvent) {
+    constructor(onEvent, onComment) {
       this.onEvent = onEvent;
+      this.onComment = onComment;
       this.buffer = '';
       this.data = [];
       this.event = '';
@@ -451,7 +455,11 @@ const PyFrameRT = (() => {
         this.retry = -1;
         return;
       }
-      if (line[0] === ':') return;
+      if (line[0] === ':') {
+        // A comment (": keep-alive"): no event, but proof the stream is alive.
+        if (this.onComment) this.onComment();
+        return;
+      }
       const colon = line.indexOf(':');
       const field = colon < 0 ? line : line.slice(0, colon);
       let value = colon < 0 ? '' : line.slice(colon + 1);
@@ -954,6 +962,7 @@ const PyFrameRT = (() => {
     maxDataBytes: ['max_data_bytes', 'count'],
     resume: ['no_resume', 'not'],
     allowText: ['allow_text', 'flag'],
+    idleTimeout: ['idle_timeout_ms', 'ms'],
   };
   const BACKOFF_OPTIONS = { min: 'backoff_min_ms', base: 'backoff_base_ms', cap: 'backoff_cap_ms',
     factor: 'backoff_factor', resetAfter: 'backoff_reset_after_ms' };
@@ -1330,9 +1339,9 @@ const PyFrameRT = (() => {
       const core = this.rt.core;
       const buf = this.rt.statsBuffer();
       core._pf_api_ws_stats(this.ws, buf);
-      const v = new Float64Array(core.HEAPU8.buffer, buf, 10);
+      const v = new Float64Array(core.HEAPU8.buffer, buf, 11);
       return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], sent: v[4],
-        requeued: v[5], attempts: v[6], pings: v[7], coreOnly: !!v[8], queued: v[9] };
+        requeued: v[5], attempts: v[6], pings: v[7], coreOnly: !!v[8], queued: v[9], gaps: v[10] };
     }
   }
 
@@ -1454,8 +1463,9 @@ const PyFrameRT = (() => {
       const core = this.rt.core;
       const buf = this.rt.statsBuffer();
       core._pf_api_sse_stats(this.sse, buf);
-      const v = new Float64Array(core.HEAPU8.buffer, buf, 6);
-      return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], attempts: v[4], errors: v[5] };
+      const v = new Float64Array(core.HEAPU8.buffer, buf, 7);
+      return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], attempts: v[4], errors: v[5],
+        deadLinks: v[6] };
     }
   }
 

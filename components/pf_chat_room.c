@@ -464,46 +464,7 @@ static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *e
     chat_room *s = self;
     pf_state *st = pf_component_state(c);
     char status[96];
-    int connected = 0;
-    double secs = ceil(ev->delay_ms / 1000.0);
-    if (!(secs >= 0))
-        secs = 0;
-    switch (ev->state) {
-    case PF_WS_IDLE:
-    case PF_WS_CONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA1 Connecting...");
-        break;
-    case PF_WS_OPEN:
-        connected = 1;
-        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
-        break;
-    case PF_WS_RATE_LIMITED:
-        if (ev->code == 4029) {
-            snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Too many connections: retrying in %.0f s", secs);
-        } else {
-            connected = 1;
-            snprintf(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
-        }
-        break;
-    case PF_WS_RECONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Reconnecting in %.0f s", secs);
-        break;
-    case PF_WS_OFFLINE:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Offline");
-        break;
-    case PF_WS_AUTH_FAILED:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Authentication required");
-        break;
-    case PF_WS_FORBIDDEN:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Access denied");
-        break;
-    case PF_WS_NOT_FOUND:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Room not found");
-        break;
-    default:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Disconnected");
-        break;
-    }
+    int connected = pf__connection_status(ev, "Room not found", 1, status, sizeof status);
     pf_state_update(st, "state", cJSON_CreateString(pf_ws_state_name(ev->state)));
     pf_state_update(st, "status", cJSON_CreateString(status));
     pf_state_update(st, "connected", cJSON_CreateBool(connected));

@@ -592,7 +592,10 @@ static void editor_did_mount(pf_component *c, void *self)
     /* A snapshot carries the whole document (the reference server allows
      * 1,000,000 code points: up to 4 MB of UTF-8, more once escaped). */
     o.max_frame_bytes = 16u * 1024 * 1024;
-    if (pf_component_ws_connect(c, s->url, s->url_len, &o) != PF_OK)
+    /* A socket of its own: the server acks an operation to the connection
+     * that sent it and echoes it to every other, so two editors of one
+     * document on a shared socket would miss each other's edits. */
+    if (pf_component_ws_connect_private(c, s->url, s->url_len, &o) != PF_OK)
         set_error(s, "Could not connect to the document");
 }
 
@@ -646,39 +649,7 @@ static void editor_on_connection(pf_component *c, void *self, const pf_ws_event 
     doc_editor *s = self;
     pf_state *st = pf_component_state(c);
     char status[96];
-    double secs = ceil(ev->delay_ms / 1000.0);
-    if (!(secs >= 0))
-        secs = 0;
-    int open = ev->state == PF_WS_OPEN || (ev->state == PF_WS_RATE_LIMITED && ev->code != 4029);
-    switch (ev->state) {
-    case PF_WS_IDLE:
-    case PF_WS_CONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA1 Connecting...");
-        break;
-    case PF_WS_OPEN:
-    case PF_WS_RATE_LIMITED:
-        snprintf(status, sizeof status, open ? "\xF0\x9F\x9F\xA2 Connected"
-                                             : "\xF0\x9F\x94\xB4 Too many connections");
-        break;
-    case PF_WS_RECONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Reconnecting in %.0f s", secs);
-        break;
-    case PF_WS_OFFLINE:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Offline");
-        break;
-    case PF_WS_AUTH_FAILED:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Authentication required");
-        break;
-    case PF_WS_FORBIDDEN:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Access denied");
-        break;
-    case PF_WS_NOT_FOUND:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Document not found");
-        break;
-    default:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Disconnected");
-        break;
-    }
+    int open = pf__connection_status(ev, "Document not found", 0, status, sizeof status);
     pf_state_update(st, "state", cJSON_CreateString(pf_ws_state_name(ev->state)));
     pf_state_update(st, "status", cJSON_CreateString(status));
     if (open && !s->connected) {

@@ -57,6 +57,7 @@
 typedef struct post_list {
     pf_component *c;
     char *ws_url;        /* with token=, for pf_component_ws_connect */
+    int joined;          /* joined a shared socket already running */
     size_t ws_url_len;
     char *api;           /* REST base */
     cJSON *posts;        /* array of normalised posts, newest first */
@@ -607,7 +608,9 @@ static void http_done(void *ud, int32_t handle, int status, const char *body, si
     cJSON_Delete(s->backlog);
     s->backlog = NULL;
     pf_ws *ws = pf_component_ws(s->c);
-    if (ws && rest_seq >= 0 && (int64_t)rest_seq > pf_ws_last_seq(ws))
+    /* Not on a socket this list joined: moving a shared position would
+     * drop frames the other lists on it have not had. */
+    if (ws && !s->joined && rest_seq >= 0 && (int64_t)rest_seq > pf_ws_last_seq(ws))
         pf_ws_set_last_seq(ws, (int64_t)rest_seq);
     list_loaded(s, list);
 }
@@ -746,6 +749,8 @@ static void lpl_on_connection(pf_component *c, void *self, const pf_ws_event *ev
     pf_state *st = pf_component_state(c);
     pf_state_update(st, "status", cJSON_CreateString(pf_ws_state_name(ev->state)));
     set_bool(s, "connected", ev->state == PF_WS_OPEN);
+    if (ev->cause == PF_WS_CAUSE_SHARED)
+        s->joined = 1;
     switch (ev->state) {
     case PF_WS_OPEN: {
         pf_ws *ws = pf_component_ws(c);

@@ -2,6 +2,7 @@
 #include "pf_live_util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,4 +43,56 @@ int pf__is_named(const char *s, size_t len, const char *name)
 {
     size_t n = strlen(name);
     return len == n && memcmp(s, name, n) == 0;
+}
+
+#define DOT_YELLOW "\xF0\x9F\x9F\xA1 "
+#define DOT_GREEN "\xF0\x9F\x9F\xA2 "
+#define DOT_RED "\xF0\x9F\x94\xB4 "
+
+int pf__connection_status(const pf_ws_event *ev, const char *not_found,
+                          int too_many_countdown, char *out, size_t out_size)
+{
+    double secs = ceil(ev->delay_ms / 1000.0);
+    int open = 0;
+    if (!(secs >= 0))
+        secs = 0;
+    switch (ev->state) {
+    case PF_WS_IDLE:
+    case PF_WS_CONNECTING:
+        snprintf(out, out_size, DOT_YELLOW "Connecting...");
+        break;
+    case PF_WS_OPEN:
+        open = 1;
+        snprintf(out, out_size, DOT_GREEN "Connected");
+        break;
+    case PF_WS_RATE_LIMITED:
+        if (ev->code != 4029) {
+            open = 1; /* sends are held; the link is up */
+            snprintf(out, out_size, DOT_GREEN "Connected");
+        } else if (too_many_countdown) {
+            snprintf(out, out_size, DOT_RED "Too many connections: retrying in %.0f s", secs);
+        } else {
+            snprintf(out, out_size, DOT_RED "Too many connections");
+        }
+        break;
+    case PF_WS_RECONNECTING:
+        snprintf(out, out_size, DOT_RED "Reconnecting in %.0f s", secs);
+        break;
+    case PF_WS_OFFLINE:
+        snprintf(out, out_size, DOT_RED "Offline");
+        break;
+    case PF_WS_AUTH_FAILED:
+        snprintf(out, out_size, DOT_RED "Authentication required");
+        break;
+    case PF_WS_FORBIDDEN:
+        snprintf(out, out_size, DOT_RED "Access denied");
+        break;
+    case PF_WS_NOT_FOUND:
+        snprintf(out, out_size, DOT_RED "%s", not_found);
+        break;
+    default:
+        snprintf(out, out_size, DOT_RED "Disconnected");
+        break;
+    }
+    return open;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "cJSON.h"
+#include "pf_ws.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,6 +32,14 @@ int pf__json_id(const cJSON *v, double *out);
 
 /* Whether the `len` bytes at `s` are exactly the NUL-terminated `name`. */
 int pf__is_named(const char *s, size_t len, const char *name);
+
+/* The status line a component shows for its connection's state (UTF-8,
+ * with a coloured dot), written into `out` (always NUL-terminated).
+ * `not_found` names what a 4004 did not find ("Room not found");
+ * `too_many_countdown` adds ": retrying in N s" to the 4029 text. Returns
+ * 1 when sends go out now (open, or rate limited on an open link), else 0. */
+int pf__connection_status(const pf_ws_event *ev, const char *not_found,
+                          int too_many_countdown, char *out, size_t out_size);
 
 #ifdef __cplusplus
 }

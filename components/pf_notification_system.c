@@ -8,7 +8,10 @@
  *   "token"  sent as ?token= to the stream and the REST calls;
  *   "icon"   the icon URL of browser notifications when a notification's
  *            own icon is not a URL (default "/static/notification-icon.png",
- *            as in the seed).
+ *            as in the seed);
+ *   "idle_timeout"  ms without an event or keep-alive comment before the
+ *            stream is judged dead and reopened (default 45000: three of
+ *            the protocol's 15 s keep-alives; 0 turns it off).
  *
  * State: "unread_count" (number), "show_panel" (bool), "status" (the
  * stream's state name), "error" (string, absent when none) and "ignored"
@@ -52,6 +55,8 @@
 #define REST_MAX_BYTES ((size_t)8 * 1024 * 1024)
 #define DEFAULT_ICON "\xF0\x9F\x93\xA2" /* 📢, the protocol's default */
 
+#define DEFAULT_IDLE_TIMEOUT_MS 45000.0
+
 typedef struct notif_system {
     pf_component *c;
     char *url;
@@ -65,6 +70,7 @@ typedef struct notif_system {
     int32_t posts[MAX_POSTS];
     uint32_t fallback_timer;
     double ignored;
+    double idle_timeout_ms; /* pf_sse_opts.idle_timeout_ms */
 } notif_system;
 
 /* ------------------------------------------------------------------------ */
@@ -449,7 +455,10 @@ static void connect_stream(notif_system *s, const char *last_id)
         .on_resync = sse_on_resync,
         .on_error = sse_on_error,
     };
-    s->sse = pf_sse_new(s->url, strlen(s->url), NULL, &cb, s);
+    pf_sse_opts o;
+    memset(&o, 0, sizeof o);
+    o.idle_timeout_ms = s->idle_timeout_ms;
+    s->sse = pf_sse_new(s->url, strlen(s->url), &o, &cb, s);
     if (!s->sse || (s->token[0] && pf_sse_set_token(s->sse, s->token, strlen(s->token)) != PF_OK) ||
         (last_id && last_id[0] &&
          pf_sse_set_last_event_id(s->sse, last_id, strlen(last_id)) != PF_OK) ||
@@ -484,6 +493,10 @@ static int ns_create(pf_component *c, const cJSON *props, void **self)
     s->token = pf__strdup(pf__json_str(props, "token", ""));
     s->api = pf__strdup(pf__json_str(props, "api", ""));
     s->icon_url = pf__strdup(pf__json_str(props, "icon", "/static/notification-icon.png"));
+    const cJSON *idle = cJSON_GetObjectItemCaseSensitive(props, "idle_timeout");
+    s->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+    if (cJSON_IsNumber(idle) && idle->valuedouble >= 0 && idle->valuedouble <= 86400000.0)
+        s->idle_timeout_ms = idle->valuedouble;
     s->items = cJSON_CreateArray();
     if (!s->url || !s->token || !s->api || !s->icon_url || !s->items) {
         ns_destroy(s);

@@ -7,6 +7,7 @@
 #include "pf_dom.h"
 #include "pf_host.h"
 #include "pf_loop.h"
+#include "pf_pool.h"
 
 struct pf_component {
     const pf_component_class *cls;
@@ -19,7 +20,8 @@ struct pf_component {
     pf_html *builder;       /* reused by every render */
     pf_dom_patch *patch;    /* reused by every render */
     int render_scheduled;   /* a frame task is queued */
-    pf_ws *ws;              /* the connection, NULL if none */
+    pf_ws *ws;              /* a private connection, NULL if none */
+    pf_pool_sub *sub;       /* a shared connection, NULL if none */
     int in_callback;        /* depth of calls into the class */
     int last_error;
     unsigned long renders;
@@ -33,6 +35,12 @@ struct pf_component {
 static const pf_component_class **classes;
 static size_t class_count, class_cap;
 static pf_component *mounted;
+
+/* Every shared component connection: one socket per URL and options. */
+#define JOIN_REPLAY_FRAMES 512
+static pf_pool *conn_pool;
+static size_t pool_max_connections;    /* 0: pf_pool's default */
+static double pool_idle_timeout_ms;    /* 0: pf_pool's default */
 
 static void log_line(int level, const char *msg)
 {
@@ -233,6 +241,10 @@ static void ws_on_message(void *ud, const char *text, size_t len, const cJSON *m
 {
     pf_component *c = ud;
     (void)seq;
+    if (!msg) {
+        deliver(c, text, len); /* a socket without trees (none of ours) */
+        return;
+    }
     if (c->cls->on_message) {
         c->in_callback++;
         c->cls->on_message(c, c->self, msg, text, len);
@@ -262,15 +274,65 @@ static void ws_on_error(void *ud, int err, const char *text, size_t len)
 
 void pf_component_ws_close(pf_component *c)
 {
-    if (!c || !c->ws)
+    if (!c)
         return;
-    pf_ws *ws = c->ws;
-    c->ws = NULL;
-    pf_ws_free(ws);
+    if (c->sub) {
+        pf_pool_sub *sub = c->sub;
+        c->sub = NULL;
+        pf_pool_unsubscribe(sub);
+    }
+    if (c->ws) {
+        pf_ws *ws = c->ws;
+        c->ws = NULL;
+        pf_ws_free(ws);
+    }
+}
+
+int pf_component_pool_configure(size_t max_connections, double idle_timeout_ms)
+{
+    if (conn_pool && pf_pool_connections(conn_pool))
+        return PF_ESTATE;
+    pf_pool_free(conn_pool);
+    conn_pool = NULL;
+    pool_max_connections = max_connections;
+    pool_idle_timeout_ms = idle_timeout_ms > 0 ? idle_timeout_ms : 0;
+    return PF_OK;
+}
+
+size_t pf_component_pool_connections(void)
+{
+    return pf_pool_connections(conn_pool);
 }
 
 int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
                             const pf_ws_opts *opts)
+{
+    static const pf_pool_sub_callbacks cb = { ws_on_state, ws_on_message, ws_on_resync,
+                                              ws_on_error };
+    pf_pool_sub_opts so;
+    if (!c || !url || url_len == 0)
+        return PF_EINVAL;
+    pf_component_ws_close(c);
+    if (!conn_pool) {
+        pf_pool_opts po;
+        memset(&po, 0, sizeof po);
+        po.max_connections = pool_max_connections;
+        po.idle_timeout_ms = pool_idle_timeout_ms;
+        po.join_replay_max = JOIN_REPLAY_FRAMES;
+        conn_pool = pf_pool_new(&po, NULL, NULL);
+        if (!conn_pool)
+            return PF_ENOMEM;
+    }
+    memset(&so, 0, sizeof so);
+    so.ws = opts;
+    so.no_queue = opts && opts->no_outbox;
+    /* Joining a running socket calls back before this returns, and the
+     * callbacks may read pf_component_ws(c): c->sub is set first. */
+    return pf_pool_subscribe(conn_pool, url, url_len, &so, &cb, c, &c->sub);
+}
+
+int pf_component_ws_connect_private(pf_component *c, const char *url, size_t url_len,
+                                    const pf_ws_opts *opts)
 {
     if (!c || !url || url_len == 0)
         return PF_EINVAL;
@@ -293,13 +355,17 @@ int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
 
 pf_ws *pf_component_ws(const pf_component *c)
 {
-    return c ? c->ws : NULL;
+    if (!c)
+        return NULL;
+    return c->sub ? pf_pool_sub_ws(c->sub) : c->ws;
 }
 
 int pf_component_ws_send(pf_component *c, const char *data, size_t len)
 {
     if (!c || (!data && len))
         return PF_EINVAL;
+    if (c->sub)
+        return pf_pool_send(c->sub, data ? data : "", len, 0);
     if (!c->ws)
         return PF_ESTATE;
     return pf_ws_send(c->ws, data ? data : "", len, 0);
@@ -450,6 +516,11 @@ void pf_component_unmount_all(void)
         }
         pf_component_unmount(c);
         c = mounted;
+    }
+    if (!mounted) {
+        /* Teardown: the idle shared sockets go now, not after the timeout. */
+        pf_pool_free(conn_pool);
+        conn_pool = NULL;
     }
 }
 

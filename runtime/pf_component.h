@@ -27,8 +27,9 @@
  * one (pf_dom.h) and sends the patch with pf_host_dom_patch. A render that
  * fails (pf_html refused something) leaves the DOM as it was and logs why.
  *
- * Unmounting calls will_unmount, closes the connection, removes the
- * component's nodes from the root, calls destroy and frees everything.
+ * Unmounting calls will_unmount, ends the connection (a shared socket
+ * stays for its other users), removes the component's nodes from the
+ * root, calls destroy and frees everything.
  *
  * Callbacks receive the instance and the class's own `self` pointer. They
  * must not unmount their own instance (PF_ESTATE); they may mount and
@@ -163,7 +164,7 @@ int pf_component_unmount(pf_component *c);
 /* Unmounts whatever is mounted on `root`. PF_ENOTFOUND if nothing is. */
 int pf_component_unmount_root(int32_t root);
 
-/* Unmounts every instance (teardown). */
+/* Unmounts every instance (teardown); then closes the shared sockets. */
 void pf_component_unmount_all(void);
 
 /* The instance mounted on `root`, or NULL. Borrowed. */
@@ -223,13 +224,42 @@ int pf_component_flush(pf_component *c);
  * queues sends while down). `opts` may be NULL for the defaults (copied).
  * Frames go to on_message, state changes to on_connection, resyncs to
  * on_resync; malformed frames are logged and dropped. A previous
- * connection of the instance is freed first. Returns PF_OK, PF_EINVAL or
- * PF_ENOMEM. Freed on unmount. */
+ * connection of the instance is ended first.
+ *
+ * The connection is shared (the seed's connection pool, pf_pool.h): every
+ * instance connected to the same URL with the same options uses one
+ * socket, and each hears every frame and state change. An instance that
+ * joins a running socket hears its current state at once (cause
+ * PF_WS_CAUSE_SHARED, before this returns) and then the stream's last
+ * initial state ("snapshot" or "history") and the frames after it, so it
+ * starts where a fresh connection would; when too much came since (over
+ * 512 frames or 1 MiB), it gets on_resync instead. Ending the connection
+ * (unmount, pf_component_ws_close) leaves the socket to the others; the
+ * last one to leave closes it after the pool's idle timeout
+ * (pf_component_pool_configure). Returns PF_OK, PF_EINVAL, PF_EFULL (the
+ * pool's max connections are in use) or PF_ENOMEM. */
 int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
                             const pf_ws_opts *opts);
 
+/* As pf_component_ws_connect, with a socket of the instance's own: for a
+ * channel whose server keeps state per connection (a document's OT
+ * session: acks and echoes go by connection). Closed on unmount. */
+int pf_component_ws_connect_private(pf_component *c, const char *url, size_t url_len,
+                                    const pf_ws_opts *opts);
+
+/* Limits of the shared connections: at most `max_connections` sockets (0:
+ * 8), closed `idle_timeout_ms` after their last instance leaves (0:
+ * 30000). Takes effect when no shared socket is held (before the first
+ * connect, or after pf_component_unmount_all, which closes them all):
+ * PF_ESTATE otherwise. */
+int pf_component_pool_configure(size_t max_connections, double idle_timeout_ms);
+
+/* Shared sockets currently held (open, connecting or idle). */
+size_t pf_component_pool_connections(void);
+
 /* The instance's connection (for pf_ws_set_token, stats...), or NULL.
- * Borrowed: owned by the instance. */
+ * Borrowed: owned by the instance, or by the pool when shared (then
+ * pf_ws_close / pf_ws_reconnect act for every instance on it). */
 pf_ws *pf_component_ws(const pf_component *c);
 
 /* Sends a text frame on the instance's connection (pf_ws_send: queued while
@@ -237,7 +267,9 @@ pf_ws *pf_component_ws(const pf_component *c);
  * result. */
 int pf_component_ws_send(pf_component *c, const char *data, size_t len);
 
-/* Closes and frees the instance's connection (code 1000), if any. */
+/* Ends the instance's connection, if any: a private socket closes now
+ * (code 1000); a shared one is left to its other users (see
+ * pf_component_ws_connect). */
 void pf_component_ws_close(pf_component *c);
 
 /* Hands one message (JSON text, borrowed) from any transport to

@@ -141,7 +141,9 @@ void pf_io_error(int32_t handle, int status);
 
 /* An EventSource event arrived: its event type ("message" by default), its
  * id (len 0 when absent), its data, and the retry: value in ms (-1 when the
- * event carried none). */
+ * event carried none). A comment line (": keep-alive") is reported with
+ * every length 0 and retry_ms -1: no event, but proof the stream is alive
+ * (pf_sse_opts.idle_timeout_ms). */
 void pf_io_sse(int32_t handle, const char *event, size_t event_len,
                const char *id, size_t id_len, const char *data, size_t data_len,
                int retry_ms);

@@ -10,6 +10,7 @@
 
 #define DEFAULT_MAX_CONNECTIONS 8
 #define DEFAULT_IDLE_TIMEOUT_MS 30000.0
+#define DEFAULT_JOIN_REPLAY_BYTES (1024 * 1024)
 
 typedef struct entry entry;
 
@@ -22,11 +23,23 @@ struct pf_pool_sub {
     int gone;      /* unsubscribed during a dispatch; freed after it */
 };
 
+/* A frame kept for subscribers that join later (opts.join_replay_max). */
+typedef struct kept {
+    char *text;
+    size_t len;
+    int64_t seq;
+} kept;
+
 struct entry {
     pf_pool *pool;
     char *url;
     size_t url_len;
+    pf_ws_opts o;         /* the socket's options (the sharing key with url) */
     pf_ws *ws;
+    kept *kept;           /* the last initial state and the frames after it */
+    size_t nkept, kept_cap, kept_bytes;
+    int kept_started;     /* kept[0] is an initial state */
+    int kept_lost;        /* the frames since it outgrew the limit */
     pf_pool_sub **subs;
     size_t nsubs, cap;
     size_t live;          /* subscriptions not gone */
@@ -71,11 +84,23 @@ static void compact(entry *e)
     e->nsubs = w;
 }
 
+static void kept_clear(entry *e)
+{
+    for (size_t i = 0; i < e->nkept; i++)
+        free(e->kept[i].text);
+    e->nkept = 0;
+    e->kept_bytes = 0;
+    e->kept_started = 0;
+    e->kept_lost = 0;
+}
+
 /* Closes the socket and frees the entry with its subscriptions. */
 static void entry_free(entry *e)
 {
     pf_timer_clear(e->idle_timer);
     pf_ws_free(e->ws);
+    kept_clear(e);
+    free(e->kept);
     for (size_t i = 0; i < e->nsubs; i++)
         sub_free(e->subs[i]);
     free(e->subs);
@@ -162,12 +187,61 @@ static void frame_type(const char *text, size_t len, const cJSON *msg, const cha
     }
 }
 
+static int is_initial_state(const char *t, size_t tlen)
+{
+    return t && ((tlen == 8 && memcmp(t, "snapshot", 8) == 0) ||
+                 (tlen == 7 && memcmp(t, "history", 7) == 0));
+}
+
+/* opts.join_replay_max: keeps the frame for later subscribers. An initial
+ * state starts the record again; frames before the first one are not kept
+ * (a late subscriber could not use them without it). */
+static void keep_frame(entry *e, const char *text, size_t len, const char *t, size_t tlen,
+                       int64_t seq)
+{
+    const pf_pool_opts *o = &e->pool->o;
+    if (is_initial_state(t, tlen))
+        kept_clear(e);
+    else if (!e->kept_started || e->kept_lost)
+        return;
+    if (e->nkept >= o->join_replay_max || e->kept_bytes + len > o->join_replay_max_bytes) {
+        kept_clear(e);
+        e->kept_lost = 1; /* late subscribers get on_resync */
+        return;
+    }
+    if (e->nkept == e->kept_cap) {
+        size_t cap = e->kept_cap ? e->kept_cap * 2 : 16;
+        kept *grown = realloc(e->kept, cap * sizeof *grown);
+        if (!grown) {
+            kept_clear(e);
+            e->kept_lost = 1;
+            return;
+        }
+        e->kept = grown;
+        e->kept_cap = cap;
+    }
+    kept k = { pf__ws_strndup(text, len), len, seq };
+    if (!k.text) {
+        kept_clear(e);
+        e->kept_lost = 1;
+        return;
+    }
+    e->kept[e->nkept++] = k;
+    e->kept_bytes += len;
+    e->kept_started = 1;
+}
+
 static void fwd_message(void *ud, const char *text, size_t len, const cJSON *msg, int64_t seq)
 {
     entry *e = ud;
     size_t n = e->nsubs, tlen = 0;
     const char *t = NULL;
     int typed = 0; /* the type is read once, when a filter needs it */
+    if (e->pool->o.join_replay_max) {
+        frame_type(text, len, msg, &t, &tlen);
+        typed = 1;
+        keep_frame(e, text, len, t, tlen, seq);
+    }
     begin(e);
     for (size_t i = 0; i < n && !should_stop(e); i++) {
         pf_pool_sub *s = e->subs[i];
@@ -190,6 +264,7 @@ static void fwd_resync(void *ud)
 {
     entry *e = ud;
     size_t n = e->nsubs;
+    kept_clear(e); /* the snapshot that follows starts the record again */
     begin(e);
     for (size_t i = 0; i < n && !should_stop(e); i++) {
         pf_pool_sub *s = e->subs[i];
@@ -225,8 +300,10 @@ static void fwd_refresh_token(void *ud, pf_ws *ws)
     entry *e = ud;
     if (e->pool->cb.refresh_token)
         e->pool->cb.refresh_token(e->pool->ud, e->url, e->url_len, ws);
-    else
-        pf_ws_set_token(ws, e->pool->token, e->pool->token_len);
+    else if (e->pool->token)
+        pf_ws_set_token(ws, e->pool->token, e->pool->token_len); /* the latest one */
+    /* else: no token to try; the socket waits in auth_failed for
+     * pf_pool_set_token (the credentials may be in the URL). */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -244,6 +321,8 @@ pf_pool *pf_pool_new(const pf_pool_opts *opts, const pf_pool_callbacks *cb, void
         pool->o.max_connections = DEFAULT_MAX_CONNECTIONS;
     if (!(pool->o.idle_timeout_ms > 0))
         pool->o.idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+    if (!pool->o.join_replay_max_bytes)
+        pool->o.join_replay_max_bytes = DEFAULT_JOIN_REPLAY_BYTES;
     if (cb)
         pool->cb = *cb;
     pool->ud = ud;
@@ -290,11 +369,11 @@ int pf_pool_set_token(pf_pool *pool, const char *token, size_t len)
 
 size_t pf_pool_connections(const pf_pool *pool) { return pool ? pool->n : 0; }
 
-static entry *find_entry(pf_pool *pool, const char *url, size_t len)
+static entry *find_entry(pf_pool *pool, const char *url, size_t len, const pf_ws_opts *o)
 {
     for (size_t i = 0; i < pool->n; i++) {
         entry *e = pool->entries[i];
-        if (e->url_len == len && memcmp(e->url, url, len) == 0)
+        if (e->url_len == len && memcmp(e->url, url, len) == 0 && pf__ws_opts_same(&e->o, o))
             return e;
     }
     return NULL;
@@ -313,7 +392,7 @@ static int make_room(pf_pool *pool)
     return PF_EFULL;
 }
 
-static entry *entry_new(pf_pool *pool, const char *url, size_t len)
+static entry *entry_new(pf_pool *pool, const char *url, size_t len, const pf_ws_opts *o)
 {
     static const pf_ws_callbacks fwd = { fwd_state, fwd_message, fwd_resync, fwd_error,
                                          fwd_get_url, fwd_refresh_token };
@@ -333,7 +412,8 @@ static entry *entry_new(pf_pool *pool, const char *url, size_t len)
     e->pool = pool;
     e->url = pf__ws_strndup(url, len);
     e->url_len = len;
-    e->ws = e->url ? pf_ws_new(url, len, &pool->o.ws, &fwd, e) : NULL;
+    e->o = *o;
+    e->ws = e->url ? pf_ws_new(url, len, o, &fwd, e) : NULL;
     if (!e->ws || (pool->token && pf_ws_set_token(e->ws, pool->token, pool->token_len) != PF_OK)) {
         pf_ws_free(e->ws);
         free(e->url);
@@ -344,12 +424,49 @@ static entry *entry_new(pf_pool *pool, const char *url, size_t len)
     return e;
 }
 
+/* Tells a subscriber that joined a running socket where it stands, and
+ * replays what it missed (opts.join_replay_max). */
+static void catch_up(entry *e, pf_pool_sub *sub)
+{
+    pf_ws_event ev;
+    pf_pool *pool = e->pool;
+    memset(&ev, 0, sizeof ev);
+    ev.state = pf_ws_get_state(e->ws);
+    ev.cause = PF_WS_CAUSE_SHARED;
+    begin(e);
+    if (sub->cb.on_state)
+        sub->cb.on_state(sub->ud, &ev);
+    if (e->kept_lost) {
+        if (!sub->gone && !pool->dying && sub->cb.on_resync)
+            sub->cb.on_resync(sub->ud);
+    } else {
+        /* The record may change under a callback (pf_ws_reconnect...):
+         * replay a count fixed now, and stop if it was cleared. */
+        size_t n = e->nkept;
+        for (size_t i = 0; i < n && i < e->nkept && !sub->gone && !pool->dying; i++) {
+            const kept *k = &e->kept[i];
+            const char *t = NULL;
+            size_t tlen = 0;
+            cJSON *msg = NULL;
+            if (!e->o.no_tree && !(msg = cJSON_ParseWithLength(k->text, k->len)))
+                break; /* out of memory: it parsed when it came */
+            frame_type(k->text, k->len, msg, &t, &tlen);
+            if (sub->cb.on_message &&
+                (!sub->type || (t && strlen(sub->type) == tlen && memcmp(sub->type, t, tlen) == 0)))
+                sub->cb.on_message(sub->ud, k->text, k->len, msg, k->seq);
+            cJSON_Delete(msg);
+        }
+    }
+    end(e);
+}
+
 int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
                       const pf_pool_sub_opts *opts, const pf_pool_sub_callbacks *cb,
                       void *ud, pf_pool_sub **out)
 {
     entry *e;
     pf_pool_sub *sub;
+    const pf_ws_opts *wo;
     int fresh = 0, rc;
     if (!pool || !url || !url_len || !out || pool->dying)
         return PF_EINVAL;
@@ -365,10 +482,11 @@ int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
     if (cb)
         sub->cb = *cb;
     sub->ud = ud;
-    e = find_entry(pool, url, url_len);
+    wo = opts && opts->ws ? opts->ws : &pool->o.ws;
+    e = find_entry(pool, url, url_len, wo);
     if (!e) {
         rc = make_room(pool);
-        if (rc == PF_OK && !(e = entry_new(pool, url, url_len)))
+        if (rc == PF_OK && !(e = entry_new(pool, url, url_len, wo)))
             rc = PF_ENOMEM;
         if (rc != PF_OK) {
             sub_free(sub);
@@ -401,6 +519,8 @@ int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
             *out = NULL;
             return rc;
         }
+    } else {
+        catch_up(e, sub);
     }
     return PF_OK;
 }

@@ -32,7 +32,15 @@ struct cJSON;
 typedef struct pf_pool_opts {
     size_t max_connections;  /* default 8 */
     double idle_timeout_ms;  /* after the last subscriber leaves; default 30000 */
-    pf_ws_opts ws;           /* options of every pooled socket */
+    pf_ws_opts ws;           /* options of the pooled sockets (unless a
+                                subscription brings its own) */
+    size_t join_replay_max;  /* 0: off. Else each socket keeps the stream's
+                                last initial state (a "snapshot" or
+                                "history" frame) and up to this many frames
+                                after it, so that a subscriber joining a
+                                running socket is replayed what it missed
+                                (see pf_pool_subscribe) */
+    size_t join_replay_max_bytes; /* bytes of those frames; default 1 MiB */
 } pf_pool_opts;
 
 typedef struct pf_pool pf_pool;
@@ -43,7 +51,9 @@ typedef struct pf_pool_callbacks {
      * credentials); borrowed until it returns; NULL keeps `url`. */
     const char *(*get_url)(void *ud, const char *url, size_t url_len, size_t *out_len);
     /* Token provider after a 4001 on the socket for `url`: answer with
-     * pf_pool_set_token (every socket) or pf_ws_set_token(ws). */
+     * pf_pool_set_token (every socket) or pf_ws_set_token(ws). NULL: one
+     * retry with the pool's token if it has one, else the socket waits in
+     * auth_failed until pf_pool_set_token. */
     void (*refresh_token)(void *ud, const char *url, size_t url_len, pf_ws *ws);
 } pf_pool_callbacks;
 
@@ -84,13 +94,24 @@ typedef struct pf_pool_sub_opts {
                          NULL: every message */
     int no_queue;     /* 1: this channel's sends are never queued or
                          replayed (the OT client resubmits itself) */
+    const pf_ws_opts *ws; /* options of the socket (copied); NULL: the
+                             pool's. Subscriptions share a socket only when
+                             their URL and their socket options match. */
 } pf_pool_sub_opts;
 
-/* Subscribes to `url`, opening its socket if the pool holds none. On
- * success *out is the new subscription (free with pf_pool_unsubscribe or
- * pf_pool_free); a socket that was already open reports no state change,
- * so read pf_ws_get_state(pf_pool_sub_ws(sub)). Returns PF_OK, PF_EFULL (max_connections sockets in use, none
- * idle), PF_EINVAL or PF_ENOMEM. */
+/* Subscribes to `url`, opening its socket if the pool holds none (with the
+ * same options: see pf_pool_sub_opts.ws). On success *out is the new
+ * subscription (free with pf_pool_unsubscribe or pf_pool_free).
+ *
+ * Joining a socket that already exists: *out is set first, then, before
+ * this returns, the new subscriber's on_state hears where the socket stands
+ * (cause PF_WS_CAUSE_SHARED) and, with opts.join_replay_max, on_message
+ * gets the stream's last initial state and the frames after it, in order
+ * (its type filter applies). When those frames outgrew the limit it gets
+ * on_resync instead: reload the snapshot.
+ *
+ * Returns PF_OK, PF_EFULL (max_connections sockets in use, none idle),
+ * PF_EINVAL or PF_ENOMEM. */
 int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
                       const pf_pool_sub_opts *opts, const pf_pool_sub_callbacks *cb,
                       void *ud, pf_pool_sub **out);

@@ -31,7 +31,8 @@ struct pf_sse {
     int waiting_token;
     int auth_retry_used;
     int visible;
-    uint32_t retry_timer, connect_timer;
+    uint32_t retry_timer, connect_timer, idle_timer;
+    double last_rx;        /* time of the last event or comment */
     double server_retry_ms; /* the last retry: value, or -1 */
 
     char *last_id;
@@ -94,6 +95,7 @@ static void link_down(pf_sse *s)
         pf_io_unwatch(s->handle);
     s->handle = 0;
     clear_timer(&s->connect_timer);
+    clear_timer(&s->idle_timer);
     if (s->opened && pf_backoff_closed(&s->bo, pf_host_now()))
         s->auth_retry_used = 0;
     s->opened = 0;
@@ -148,6 +150,28 @@ static void connect_timed_out(void *ud)
     leave(s);
 }
 
+/* opts.idle_timeout_ms: the timer is armed once per period and checks
+ * last_rx when it fires, so events never touch the timer table. */
+static void idle_due(void *ud)
+{
+    pf_sse *s = ud;
+    double silent = pf_host_now() - s->last_rx;
+    s->idle_timer = 0;
+    if (s->handle <= 0 || !s->opened)
+        return;
+    if (silent < s->o.idle_timeout_ms) {
+        s->idle_timer = pf_timer_set(s->o.idle_timeout_ms - silent, idle_due, s);
+        return;
+    }
+    enter(s);
+    s->st.dead_links++;
+    static const char why[] = "pf_sse: stream silent; reopening";
+    pf_host_log(PF_LOG_WARN, why, sizeof why - 1);
+    abort_link(s);
+    schedule_retry(s, PF_WS_CAUSE_DEAD_LINK, 0);
+    leave(s);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Host events                                                              */
 /* ------------------------------------------------------------------------ */
@@ -160,6 +184,9 @@ static void io_opened(void *ud, int32_t handle)
     enter(s);
     clear_timer(&s->connect_timer);
     s->opened = 1;
+    s->last_rx = pf_host_now();
+    if (s->o.idle_timeout_ms > 0)
+        s->idle_timer = pf_timer_set(s->o.idle_timeout_ms, idle_due, s);
     pf_backoff_opened(&s->bo, pf_host_now());
     set_state(s, PF_WS_OPEN, PF_WS_CAUSE_NONE, 0, 0);
     leave(s);
@@ -181,6 +208,9 @@ static void io_sse(void *ud, int32_t handle, const char *event, size_t event_len
     const cJSON *type;
     if (handle != s->handle)
         return;
+    s->last_rx = pf_host_now();
+    if (!event_len && !id_len && !data_len && retry_ms < 0)
+        return; /* a comment: the link is alive */
     enter(s);
     if (retry_ms >= 0)
         s->server_retry_ms = retry_ms;

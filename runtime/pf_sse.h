@@ -14,7 +14,13 @@
  *   - the last event id survives the EventSource: the next one is opened
  *     with ?last_event_id=ID; events whose data carries a `seq` already seen
  *     are dropped; {"type":"resync"} (or event: resync) reaches on_resync;
+ *   - with opts.idle_timeout_ms, a stream that goes silent (no event, no
+ *     comment) is judged dead and reopened: a half-open TCP link never
+ *     errors by itself;
  *   - attempts pause while offline and start at once when back online.
+ *
+ * The host reports a comment line as pf_io_sse with every field empty
+ * (event_len, id_len and data_len 0): it only proves the link alive.
  *
  * It reports the same states as pf_ws (pf_ws_state, pf_ws_event).
  */
@@ -47,6 +53,12 @@ typedef struct pf_sse_opts {
     int no_resume;             /* 1: never append ?last_event_id= */
     int allow_text;            /* 1: deliver data that is not a JSON object
                                   with msg NULL instead of reporting it */
+    double idle_timeout_ms;    /* 0: off. An open stream that brings no
+                                  event and no comment (": keep-alive")
+                                  for this long is dead: it is closed and
+                                  reopened with ?last_event_id= (cause
+                                  PF_WS_CAUSE_DEAD_LINK). Set it above the
+                                  server's keep-alive interval. */
 } pf_sse_opts;
 
 /* One event, every member borrowed for the callback. Strings are not
@@ -127,6 +139,7 @@ typedef struct pf_sse_stats {
     uint64_t too_big;    /* data over max_data_bytes */
     uint64_t attempts;   /* EventSources opened */
     uint64_t errors;     /* pf_io_error events */
+    uint64_t dead_links; /* streams closed as silent (idle_timeout_ms) */
 } pf_sse_stats;
 
 pf_sse_stats pf_sse_get_stats(const pf_sse *sse);

@@ -77,6 +77,7 @@ struct pf_ws {
     double ping_sent_at;
     int pong_seen;         /* this server has answered a ping */
     int core_only;         /* this connection's server ignored a ping */
+    int probe_online;      /* the outstanding ping probes a network change */
 
     /* Rate limit. */
     int rate_limited;
@@ -87,6 +88,8 @@ struct pf_ws {
     ring resent;           /* the last sends, for rate-limit requeue */
 
     int64_t last_seq;
+    int64_t gap_at;        /* last_seq when a gap last made us reconnect */
+    int online;            /* last known network state */
     pf_ws_stats st;
 
     int busy;              /* callbacks on the stack */
@@ -265,6 +268,22 @@ static pf_ws_opts resolve(const pf_ws_opts *in)
     return o;
 }
 
+int pf__ws_opts_same(const pf_ws_opts *a, const pf_ws_opts *b)
+{
+    pf_ws_opts x = resolve(a), y = resolve(b);
+    return x.backoff.min_ms == y.backoff.min_ms && x.backoff.base_ms == y.backoff.base_ms &&
+           x.backoff.cap_ms == y.backoff.cap_ms && x.backoff.factor == y.backoff.factor &&
+           x.backoff.reset_after_ms == y.backoff.reset_after_ms &&
+           x.connect_timeout_ms == y.connect_timeout_ms && x.max_retries == y.max_retries &&
+           x.long_backoff_ms == y.long_backoff_ms &&
+           x.heartbeat_interval_ms == y.heartbeat_interval_ms &&
+           x.heartbeat_timeout_ms == y.heartbeat_timeout_ms && x.no_heartbeat == y.no_heartbeat &&
+           x.outbox_max == y.outbox_max && x.outbox_max_bytes == y.outbox_max_bytes &&
+           x.full_policy == y.full_policy && x.no_outbox == y.no_outbox &&
+           x.max_frame_bytes == y.max_frame_bytes && x.no_resume == y.no_resume &&
+           x.no_seq == y.no_seq && x.resend_window == y.resend_window && x.no_tree == y.no_tree;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Sending                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -430,6 +449,7 @@ static void link_down(pf_ws *ws)
     clear_timer(&ws->connect_timer);
     clear_timer(&ws->hb_timer);
     ws->ping_outstanding = 0;
+    ws->probe_online = 0;
     if (ws->opened && pf_backoff_closed(&ws->bo, pf_host_now()))
         ws->auth_retry_used = 0;
     ws->opened = 0;
@@ -576,6 +596,17 @@ static void heartbeat_due(void *ud)
             goto out;
         }
         ws->ping_outstanding = 0;
+        if (!ws->pong_seen && ws->probe_online && ws->last_rx <= ws->ping_sent_at) {
+            /* Silence after a network change says more than silence from
+             * a server we know nothing of: the link is judged dead (a
+             * core-only server costs one resumed reconnect). */
+            ws->probe_online = 0;
+            log_line(PF_LOG_WARN, "pf_ws: no answer after the network came back");
+            abort_link(ws, CLIENT_ABORT_CODE, "probe timeout");
+            schedule_retry(ws, RETRY_NORMAL, 0, PF_WS_CAUSE_DEAD_LINK, 0);
+            goto out;
+        }
+        ws->probe_online = 0;
         if (!ws->pong_seen) {
             /* A core-only server: it never answers pings, so silence says
              * nothing about the link. Stop pinging this connection. */
@@ -654,6 +685,35 @@ static int is_rate_limit_reply(const cJSON *msg, double *ms, double fallback_ms)
     return 1;
 }
 
+/* A frame skipped seqs (the protocol numbers a stream's messages one by
+ * one, so some were lost). The first time at a position: drop the link
+ * and reconnect with since=last, and the server replays the missing
+ * frames and this one in order (or sends resync). Returns 0 then. If the
+ * gap comes back at the same position (a server that cannot fill it) or
+ * resume is off, what is missing is gone: on_resync tells the owner to
+ * reload its state, and the frame is delivered (returns 1). */
+static int gap(pf_ws *ws, const char *data, size_t len)
+{
+    ws->st.gaps++;
+    if (!ws->o.no_resume && ws->gap_at != ws->last_seq) {
+        ws->gap_at = ws->last_seq;
+        log_line(PF_LOG_WARN, "pf_ws: seq gap; reconnecting to have it replayed");
+        abort_link(ws, CLIENT_ABORT_CODE, "seq gap");
+        set_state(ws, PF_WS_RECONNECTING, PF_WS_CAUSE_GAP, 0, 0);
+        if (ws->active && !ws->dying)
+            attempt(ws);
+        return 0;
+    }
+    log_line(PF_LOG_WARN, "pf_ws: seq gap the server did not fill; resync");
+    report(ws, PF_EPROTO, data, len);
+    if (ws->cb.on_resync && !ws->dying) {
+        ws->busy++;
+        ws->cb.on_resync(ws->ud);
+        ws->busy--;
+    }
+    return !ws->dying && ws->handle > 0;
+}
+
 /* Drops a seq already seen, else hands the frame to on_message. A
  * snapshot's seq sets the position. */
 static void deliver(pf_ws *ws, const char *data, size_t len, const cJSON *msg, int64_t seq,
@@ -669,6 +729,8 @@ static void deliver(pf_ws *ws, const char *data, size_t len, const cJSON *msg, i
             ws->st.duplicates++;
             return;
         }
+        if (ws->last_seq >= 0 && seq > ws->last_seq + 1 && !gap(ws, data, len))
+            return;
         ws->last_seq = seq;
     }
     ws->st.received++;
@@ -835,11 +897,39 @@ static void attempt_soon(pf_ws *ws)
     attempt(ws);
 }
 
+/* Back online or visible with a link that looks open: it may have died
+ * meanwhile (a laptop lid, a network switch) without a close. Ping now and
+ * judge it after heartbeat_timeout_ms instead of at the next idle tick. */
+static void probe(pf_ws *ws, int came_online)
+{
+    double now = pf_host_now();
+    if (ws->o.no_heartbeat || ws->core_only || ws->rate_limited)
+        return;
+    if (came_online)
+        ws->probe_online = 1;
+    if (ws->ping_outstanding)
+        return; /* a ping is out already: its timeout judges the link */
+    if (send_now(ws, PING, sizeof PING - 1, 0) != PF_OK)
+        return;
+    ws->st.pings++;
+    ws->ping_outstanding = 1;
+    ws->ping_sent_at = now;
+    arm_heartbeat(ws, ws->o.heartbeat_timeout_ms);
+}
+
 static void net_changed(void *ud, int online, int visible)
 {
     pf_ws *ws = ud;
     int became_visible = visible && !ws->visible;
+    int came_online = online && !ws->online;
     ws->visible = visible;
+    ws->online = online;
+    if (ws->active && ws->handle > 0 && ws->opened && (came_online || became_visible)) {
+        enter(ws);
+        probe(ws, came_online);
+        leave(ws);
+        return;
+    }
     if (!ws->active || ws->waiting_token || ws->handle > 0)
         return; /* an open link notices a dead network by itself */
     enter(ws);
@@ -879,6 +969,8 @@ pf_ws *pf_ws_new(const char *url, size_t url_len, const pf_ws_opts *opts,
     pf_backoff_init(&ws->bo, &ws->o.backoff);
     ws->state = PF_WS_IDLE;
     ws->last_seq = -1;
+    ws->gap_at = -1;
+    ws->online = 1;
     ws->visible = 1;
     return ws;
 }
@@ -940,6 +1032,7 @@ int pf_ws_connect(pf_ws *ws)
     ws->auth_retry_used = 0;
     ws->not_before = 0;
     ws->visible = pf_host_visible();
+    ws->online = pf_host_online();
     pf_backoff_reset(&ws->bo);
     attempt(ws);
     leave(ws);

@@ -20,7 +20,10 @@
  *   - heartbeats with {"type":"ping"} / {"type":"pong"} and detects dead
  *     links, but leaves a server that never answered a ping alone;
  *   - remembers the last `seq`, reconnects with ?since=SEQ, drops duplicates
- *     and surfaces {"type":"resync"};
+ *     and surfaces {"type":"resync"}; a frame that skips seqs makes it
+ *     reconnect with since= so that the server replays what was lost;
+ *   - on coming back online or visible with a link that looks open, pings
+ *     at once and treats no pong within the heartbeat timeout as dead;
  *   - pauses while offline and retries at once when back online or visible.
  *
  * Inbound frames are parsed once with cJSON; subscribers get the raw text
@@ -75,7 +78,11 @@ typedef enum pf_ws_cause {
     PF_WS_CAUSE_NETWORK,         /* online / offline / visibility */
     PF_WS_CAUSE_RATE_LIMIT,      /* a rate-limit reply */
     PF_WS_CAUSE_MAX_RETRIES,     /* gave up after max_retries */
-    PF_WS_CAUSE_STOP             /* SSE: the server answered 204 */
+    PF_WS_CAUSE_STOP,            /* SSE: the server answered 204 */
+    PF_WS_CAUSE_SHARED,          /* pf_pool: joined a socket that was
+                                    already running; this is where it is */
+    PF_WS_CAUSE_GAP              /* a frame skipped a seq: reconnecting with
+                                    since= to have the server fill the gap */
 } pf_ws_cause;
 
 /* One state change, borrowed for the callback. */
@@ -115,7 +122,14 @@ typedef struct pf_ws_opts {
     pf_ws_full_policy full_policy;
     int no_outbox;                /* 1: never queue (OT channel) */
     size_t max_frame_bytes;       /* inbound limit; default 1 MiB */
-    int no_resume;                /* 1: never append ?since= */
+    int no_resume;                /* 1: never append ?since=. A frame
+                                     whose seq skips ahead (lost frames)
+                                     then reaches on_resync at once;
+                                     otherwise the socket first reconnects
+                                     with since= so the server replays the
+                                     gap (cause PF_WS_CAUSE_GAP), and only
+                                     a gap the server leaves open reaches
+                                     on_resync */
     int no_seq;                   /* 1: a frame's "seq" is not a stream
                                      position (the documents channel, where
                                      it numbers a client's operations): no
@@ -243,6 +257,7 @@ typedef struct pf_ws_stats {
     uint64_t requeued;   /* sends re-queued after a rate-limit reply */
     uint64_t attempts;   /* connection attempts */
     uint64_t pings;      /* pings sent */
+    uint64_t gaps;       /* frames that skipped a seq (see pf_ws_opts) */
     int core_only;       /* 1: this connection's server never answered a ping */
 } pf_ws_stats;
 

@@ -8,7 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pf_ws.h"
+
 struct cJSON;
+
+/* Whether two option sets make the same socket once their defaults are
+ * filled in (pf_pool shares a socket only between equal options). */
+int pf__ws_opts_same(const pf_ws_opts *a, const pf_ws_opts *b);
 
 /* Returns a new NUL-terminated URL: `base` plus "token=<token>" (when
  * token_len > 0) and "<key>=<value>" (when key != NULL), each percent-encoded

@@ -190,3 +190,50 @@ test('garbage data is reported and skipped; allowText delivers text', async () =
   b.close();
   await srv.stop();
 });
+
+test('a half-open stream (no event, no comment, no FIN) is reopened after idleTimeout with ?last_event_id=', async () => {
+  const seq = new Sequencer();
+  const queries = [];
+  const live = sequencedEvents(seq, '/events/posts', { log: queries });
+  let keepAlive = null;
+  const srv = await startServer({
+    onRequest: (req, res, url) => {
+      const first = queries.length === 0;
+      live(req, res, url);
+      if (first) {
+        // The first stream goes silent after three events: the server
+        // stops writing but keeps the TCP link up (a half-open link).
+        const send = [...seq.live].pop();
+        seq.live.delete(send);
+        for (let i = 0; i < 3; i++) send(seq.log[seq.publish({}) - 1]);
+      } else {
+        keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 40);
+        res.on('close', () => clearInterval(keepAlive));
+      }
+      return true;
+    },
+  });
+  const [s, rec] = open(srv.httpUrl('/events/posts'), { idleTimeout: 250 });
+  try {
+    await until(() => rec.data.length === 3, 'three events');
+    for (let i = 0; i < 3; i++) seq.publish({}); // written to nobody: the link is dead
+    await until(() => rec.states.some((e) => e.state === 'reconnecting' && e.cause === 'dead_link'),
+      'dead-link detection', 3000);
+    await until(() => rec.data.length === 6, 'the missed events');
+    assert.equal(queries.length, 2);
+    assert.equal(new URLSearchParams(queries[1]).get('last_event_id'), '3');
+    // The second stream sends only comments now: they keep it alive.
+    await sleep(800);
+    assert.equal(queries.length, 2, 'comments count as life');
+    assert.equal(s.state, 'open');
+    seq.publish({});
+    await until(() => rec.data.length === 7, 'a live event');
+    assert.deepEqual(rec.info.map((i) => i.seq), range(1, 7));
+    assert.equal(s.stats.deadLinks, 1);
+    assert.deepEqual(rec.errors, []);
+  } finally {
+    clearInterval(keepAlive);
+    s.close();
+    await srv.stop();
+  }
+});

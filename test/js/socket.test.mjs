@@ -379,3 +379,57 @@ test('PyFrameRT.socket before load, lastSeq seeding, options validation', async 
   s.dispose();
   await srv.stop();
 });
+
+test('a seq gap (frames lost by the server) is filled by a reconnect with ?since=, exactly once, in order', async () => {
+  const seq = new Sequencer();
+  const urls = [];
+  const handler = sequencedSocket(seq);
+  let dropNext = 2; // the first connection loses seq 3 and 4
+  const srv = await startServer({
+    onSocket: (ws, req, url) => {
+      urls.push(url.search);
+      if (urls.length === 1) {
+        const send = ws.send.bind(ws);
+        ws.send = (m, ...rest) => {
+          if (dropNext > 0 && JSON.parse(m).seq >= 3) { dropNext--; return; }
+          send(m, ...rest);
+        };
+      }
+      handler(ws, req, url);
+    },
+  });
+  const [s, rec] = open(srv.wsUrl('/ws/posts'), { heartbeat: false });
+  await until(() => s.state === 'open', 'open');
+  for (let i = 0; i < 6; i++) seq.publish({});
+  await until(() => rec.seqs.length === 6, 'six messages');
+  assert.deepEqual(rec.seqs, range(1, 6));
+  assert.ok(rec.states.some((e) => e.state === 'reconnecting' && e.cause === 'gap'));
+  assert.deepEqual(urls, ['', '?since=2']);
+  assert.equal(s.stats.gaps, 1);
+  assert.equal(s.stats.duplicates, 0);
+  s.close();
+  await srv.stop();
+});
+
+test('a gap the server cannot fill becomes one resync, then the stream goes on', async () => {
+  const urls = [];
+  const srv = await startServer({
+    onSocket: (ws, req, url) => {
+      urls.push(url.search);
+      // A server that lost seq 2 for good: every replay skips it.
+      for (const n of [1, 3].filter((n) => n > Number(url.searchParams.get('since') || 0)))
+        ws.send(JSON.stringify({ type: 'post_updated', seq: n }));
+      if (urls.length === 2) ws.send(JSON.stringify({ type: 'post_updated', seq: 4 }));
+    },
+  });
+  const [s, rec] = open(srv.wsUrl('/ws/posts'), { heartbeat: false });
+  let resyncs = 0;
+  s.on('resync', () => resyncs++);
+  await until(() => rec.seqs.includes(4), 'seq 4');
+  assert.deepEqual(rec.seqs, [1, 3, 4]);
+  assert.equal(resyncs, 1);
+  assert.deepEqual(urls, ['', '?since=1']);
+  assert.deepEqual(rec.errors.map((e) => e.code), [-12]); // PF_EPROTO, with the frame
+  s.close();
+  await srv.stop();
+});

@@ -29,3 +29,14 @@ test('an event without data is not dispatched; bad retry ignored', () => {
   const ev = parse(['event: x\n\nretry: soon\ndata: y\n\n']);
   assert.deepEqual(ev, [{ event: 'message', id: '', data: 'y', retry: -1 }]);
 });
+
+test('comments reach the comment callback (the idle timeout counts them)', () => {
+  const events = [];
+  let comments = 0;
+  const p = new SseParser((e) => events.push(e), () => comments++);
+  p.push(': keep-alive\n\n:\n\ndata: z\n\n: x');
+  assert.equal(comments, 2); // the third is not a whole line yet
+  p.push('\n');
+  assert.equal(comments, 3);
+  assert.deepEqual(events, [{ event: 'message', id: '', data: 'z', retry: -1 }]);
+});

@@ -26,8 +26,11 @@ namespace {
 struct ListSelf {
     std::string title;
     bool connect = false;
+    std::string url = "/ws/posts";
     int did_mount = 0, messages = 0, events = 0, connection_events = 0, resyncs = 0;
     pf_ws_state last_state = PF_WS_IDLE;
+    pf_ws_cause last_cause = PF_WS_CAUSE_NONE;
+    std::vector<std::string> raw;  // every frame's text, in order
     int *will_unmount_counter = nullptr;
     std::string last_handler, last_key, last_value, last_type;
     int32_t last_sel_start = -2, last_sel_end = -2;
@@ -45,6 +48,9 @@ int list_create(pf_component *c, const cJSON *props, void **self)
     const cJSON *title = cJSON_GetObjectItemCaseSensitive(props, "title");
     s->title = cJSON_IsString(title) ? title->valuestring : "Posts";
     s->connect = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(props, "connect"));
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(props, "url");
+    if (cJSON_IsString(url))
+        s->url = url->valuestring;
     pf_state *st = pf_component_state(c);
     const char *init = "{\"posts\":[],\"count\":0,\"content\":\"\",\"open\":false}";
     EXPECT_EQ(pf_state_set_multiple_json(st, init, strlen(init), nullptr), PF_OK);
@@ -57,7 +63,7 @@ void list_did_mount(pf_component *c, void *self)
     ListSelf *s = static_cast<ListSelf *>(self);
     s->did_mount++;
     if (s->connect) {
-        EXPECT_EQ(pf_component_ws_connect(c, "/ws/posts", 9, nullptr), PF_OK);
+        EXPECT_EQ(pf_component_ws_connect(c, s->url.data(), s->url.size(), nullptr), PF_OK);
     }
 }
 
@@ -67,6 +73,7 @@ void list_on_message(pf_component *c, void *self, const cJSON *msg, const char *
     (void)raw_len;
     ListSelf *s = static_cast<ListSelf *>(self);
     s->messages++;
+    s->raw.emplace_back(raw, raw_len);
     pf_state *st = pf_component_state(c);
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
     if (!cJSON_IsString(type))
@@ -97,6 +104,7 @@ void list_on_connection(pf_component *c, void *self, const pf_ws_event *ev)
     ListSelf *s = static_cast<ListSelf *>(self);
     s->connection_events++;
     s->last_state = ev->state;
+    s->last_cause = ev->cause;
 }
 
 void list_on_resync(pf_component *c, void *self)
@@ -206,6 +214,8 @@ class Component : public ::testing::Test {
     void TearDown() override
     {
         pf_component_unmount_all();
+        EXPECT_EQ(pf_component_pool_connections(), 0u); // teardown closes them all
+        EXPECT_EQ(pf_component_pool_configure(0, 0), PF_OK);
         pf_component_registry_clear();
         fake_host_reset();
     }
@@ -555,6 +565,7 @@ TEST_F(Component, UnmountCleansUpEverything)
     pf_component *c = nullptr;
     ASSERT_EQ(pf_component_mount("TestList", 5, "{\"connect\":true}", 16, &c), PF_OK);
     int32_t ws = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(ws); // open: only the idle timeout closes it after the unmount
     RefDom dom;
     ASSERT_EQ(apply_patches(dom, 0), "");
     pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(3));
@@ -565,8 +576,13 @@ TEST_F(Component, UnmountCleansUpEverything)
     EXPECT_EQ(g_will_unmount, 1);
     EXPECT_EQ(g_destroyed, 1);
     EXPECT_EQ(pf_component_count(), 0u);
+    // The shared socket outlives its last user by the idle timeout.
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    fake_host_advance(30000);
     ASSERT_EQ(fake_host_count(FAKE_WS_CLOSE), 1u);
     EXPECT_EQ(fake_host_last(FAKE_WS_CLOSE)->handle, ws);
+    EXPECT_EQ(pf_component_pool_connections(), 0u);
     ASSERT_EQ(fake_host_count(FAKE_DOM_PATCH), patches + 1);
     ASSERT_EQ(apply_patches(dom, patches), "");
     EXPECT_EQ(dom.root()->children.size(), 0u);
@@ -594,7 +610,12 @@ TEST_F(Component, ThousandMountUnmountCycles)
     // Leaks show up in LeakSanitizer's report at exit.
     for (int i = 0; i < 1000; i++) {
         pf_component *c = nullptr;
-        ASSERT_EQ(pf_component_mount("TestList", 10 + (i % 3), "{\"connect\":true,\"title\":\"t\"}", 28, &c), PF_OK);
+        // Ten URLs in turn over the pool's eight sockets: every mount opens
+        // a new one (evicting the oldest idle socket), so unmounts happen
+        // while connecting and while open, as without the pool.
+        std::string props = "{\"connect\":true,\"title\":\"t\",\"url\":\"/ws/t" + std::to_string(i % 10) + "\"}";
+        ASSERT_EQ(pf_component_mount("TestList", 10 + (i % 3), props.data(), props.size(), &c), PF_OK);
+        ASSERT_NE(fake_host_last(FAKE_WS_OPEN), nullptr);
         const char m[] = "{\"type\":\"post_created\",\"post\":{\"id\":1,\"title\":\"a\"}}";
         int32_t ws = fake_host_last(FAKE_WS_OPEN)->handle;
         if (i % 4)
@@ -611,5 +632,155 @@ TEST_F(Component, ThousandMountUnmountCycles)
     EXPECT_EQ(pf_component_count(), 0u);
     EXPECT_EQ(g_destroyed, 1000);
     EXPECT_EQ(g_will_unmount, 1000);
+    EXPECT_EQ(pf_component_pool_connections(), 8u);
     run_tick();
 }
+
+// ---- shared connections (the connection pool) ---------------------------------
+
+namespace {
+
+ListSelf *self_of(pf_component *c) { return static_cast<ListSelf *>(pf_component_self(c)); }
+
+TEST_F(Component, TwoComponentsOnOneUrlShareOneSocket)
+{
+    pf_component *a = nullptr, *b = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    ASSERT_EQ(pf_component_mount("TestList", 2, "{\"connect\":true}", 16, &b), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    EXPECT_EQ(pf_component_ws(a), pf_component_ws(b));
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_CONNECTING); // told where the socket stands
+    EXPECT_EQ(self_of(b)->last_cause, PF_WS_CAUSE_SHARED);
+    int32_t ws = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(ws);
+    EXPECT_EQ(self_of(a)->last_state, PF_WS_OPEN);
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_OPEN);
+    const char m1[] = "{\"type\":\"post_created\",\"post\":{\"id\":1,\"title\":\"a\"},\"seq\":1}";
+    pf_io_message(ws, m1, sizeof m1 - 1);
+    EXPECT_EQ(self_of(a)->messages, 1);
+    EXPECT_EQ(self_of(b)->messages, 1);
+
+    // Both send through the one socket.
+    EXPECT_EQ(pf_component_ws_send(a, "{\"text\":\"a\"}", 12), PF_OK);
+    EXPECT_EQ(pf_component_ws_send(b, "{\"text\":\"b\"}", 12), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_WS_SEND), 2u);
+    EXPECT_EQ(fake_host_nth(FAKE_WS_SEND, 0)->handle, ws);
+    EXPECT_EQ(fake_host_nth(FAKE_WS_SEND, 1)->handle, ws);
+
+    // Unmounting one leaves the socket to the other.
+    ASSERT_EQ(pf_component_unmount(a), PF_OK);
+    fake_host_advance(60000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+    const char m2[] = "{\"type\":\"post_created\",\"post\":{\"id\":2,\"title\":\"b\"},\"seq\":2}";
+    pf_io_message(ws, m2, sizeof m2 - 1);
+    EXPECT_EQ(self_of(b)->messages, 2);
+
+    // A drop and its retry reach the remaining component; sends queue.
+    pf_io_closed(ws, 1006, "", 0);
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_RECONNECTING);
+    EXPECT_EQ(pf_component_ws_send(b, "{\"q\":1}", 7), PF_OK);
+    EXPECT_EQ(pf_ws_outbox_len(pf_component_ws(b)), 1u);
+
+    // The last one leaving closes it, after the idle timeout only.
+    ASSERT_EQ(pf_component_unmount(b), PF_OK);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    fake_host_advance(30000);
+    EXPECT_EQ(pf_component_pool_connections(), 0u);
+}
+
+TEST_F(Component, LateJoinerIsReplayedTheInitialStateAndWhatFollowed)
+{
+    pf_component *a = nullptr, *b = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    int32_t ws = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(ws);
+    const std::vector<std::string> frames = {
+        "{\"type\":\"hello\"}", // before the initial state: not kept
+        "{\"type\":\"snapshot\",\"posts\":[],\"seq\":4}",
+        "{\"type\":\"post_created\",\"post\":{\"id\":5,\"title\":\"x\"},\"seq\":5}",
+        "{\"type\":\"post_deleted\",\"post_id\":5,\"seq\":6}",
+    };
+    for (const std::string &f : frames)
+        pf_io_message(ws, f.data(), f.size());
+    ASSERT_EQ(pf_component_mount("TestList", 2, "{\"connect\":true}", 16, &b), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_OPEN);
+    EXPECT_EQ(self_of(b)->last_cause, PF_WS_CAUSE_SHARED);
+    EXPECT_EQ(self_of(b)->raw, std::vector<std::string>(frames.begin() + 1, frames.end()));
+    const char m[] = "{\"type\":\"post_created\",\"post\":{\"id\":7,\"title\":\"y\"},\"seq\":7}";
+    pf_io_message(ws, m, sizeof m - 1);
+    EXPECT_EQ(self_of(a)->raw.back(), m);
+    EXPECT_EQ(self_of(b)->raw.back(), m);
+    EXPECT_EQ(self_of(a)->raw.size(), 5u);
+    EXPECT_EQ(self_of(b)->raw.size(), 4u);
+}
+
+TEST_F(Component, LateJoinerGetsAResyncWhenTooMuchCameSince)
+{
+    pf_component *a = nullptr, *b = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    int32_t ws = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(ws);
+    const char snap[] = "{\"type\":\"snapshot\",\"posts\":[],\"seq\":0}";
+    pf_io_message(ws, snap, sizeof snap - 1);
+    for (int i = 1; i <= 600; i++) {
+        std::string f = "{\"type\":\"clear\",\"seq\":" + std::to_string(i) + "}";
+        pf_io_message(ws, f.data(), f.size());
+    }
+    EXPECT_EQ(self_of(a)->messages, 601);
+    ASSERT_EQ(pf_component_mount("TestList", 2, "{\"connect\":true}", 16, &b), PF_OK);
+    EXPECT_EQ(self_of(b)->messages, 0);
+    EXPECT_EQ(self_of(b)->resyncs, 1);
+}
+
+TEST_F(Component, DifferentUrlsOrOptionsGetTheirOwnSockets)
+{
+    pf_component *a = nullptr, *b = nullptr, *c = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    const char p2[] = "{\"connect\":true,\"url\":\"/ws/room/2\"}";
+    ASSERT_EQ(pf_component_mount("TestList", 2, p2, sizeof p2 - 1, &b), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    ASSERT_EQ(pf_component_mount("TestList", 3, nullptr, 0, &c), PF_OK);
+    pf_ws_opts o = {};
+    o.no_outbox = 1;
+    ASSERT_EQ(pf_component_ws_connect(c, "/ws/posts", 9, &o), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 3u);
+    EXPECT_NE(pf_component_ws(c), pf_component_ws(a));
+    // Explicit default options are the defaults: shared.
+    pf_ws_opts d = {};
+    d.connect_timeout_ms = 10000;
+    ASSERT_EQ(pf_component_ws_connect(c, "/ws/posts", 9, &d), PF_OK);
+    EXPECT_EQ(pf_component_ws(c), pf_component_ws(a));
+    // A private socket is never shared.
+    ASSERT_EQ(pf_component_ws_connect_private(c, "/ws/posts", 9, nullptr), PF_OK);
+    EXPECT_NE(pf_component_ws(c), pf_component_ws(a));
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 4u);
+    EXPECT_EQ(pf_component_pool_connections(), 3u); // posts, room 2, posts without outbox (idle)
+}
+
+TEST_F(Component, PoolLimitsConnectionsAndReusesIdleOnes)
+{
+    ASSERT_EQ(pf_component_pool_configure(1, 500), PF_OK);
+    pf_component *a = nullptr, *b = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    EXPECT_EQ(pf_component_pool_configure(2, 500), PF_ESTATE); // a socket is held
+    ASSERT_EQ(pf_component_mount("TestList", 2, nullptr, 0, &b), PF_OK);
+    EXPECT_EQ(pf_component_ws_connect(b, "/ws/room/2", 10, nullptr), PF_EFULL);
+    EXPECT_EQ(pf_component_ws(b), nullptr);
+    EXPECT_EQ(pf_component_ws_send(b, "{}", 2), PF_ESTATE);
+    // Once the first leaves, its idle socket gives way at once.
+    pf_component_ws_close(a);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+    EXPECT_EQ(pf_component_ws_connect(b, "/ws/room/2", 10, nullptr), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 1u);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    // Idle timeout as configured.
+    pf_component_ws_close(b);
+    fake_host_advance(499);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    fake_host_advance(1);
+    EXPECT_EQ(pf_component_pool_connections(), 0u);
+}
+
+} // namespace

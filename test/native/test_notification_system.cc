@@ -291,3 +291,33 @@ TEST_F(Notification, AHangingLoadStillOpensTheStreamLater)
     EXPECT_LT(h.find("data-id=\"9\""), h.find("data-id=\"3\""));
     EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
 }
+
+namespace {
+
+TEST_F(Notification, ASilentStreamIsReopenedFromTheLastEventId)
+{
+    mount_loaded("{\"notifications\":[],\"unread_count\":0,\"last_event_id\":4}");
+    push(notif(5, "live"), "notification", "5");
+    fake_host_advance(30000);
+    pf_io_sse(sse, nullptr, 0, nullptr, 0, nullptr, 0, -1); // ": keep-alive"
+    fake_host_advance(44999);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+    fake_host_advance(1); // 45 s with neither event nor comment
+    ASSERT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
+    lc_tick();
+    EXPECT_NE(html().find("data-state=\"reconnecting\""), std::string::npos);
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=T&last_event_id=5");
+}
+
+TEST_F(Notification, IdleTimeoutZeroTurnsTheCheckOff)
+{
+    mount_loaded("{\"notifications\":[],\"unread_count\":0}", "{\"idle_timeout\":0}");
+    fake_host_advance(3600 * 1000.0);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+}
+
+} // namespace

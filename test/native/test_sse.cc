@@ -313,3 +313,56 @@ TEST_F(SseTest, CloseStopsAndFreeInsideACallbackIsSafe)
 }
 
 } // namespace
+
+// ---- dead-link detection (opts.idle_timeout_ms) -----------------------------
+
+namespace {
+
+TEST_F(SseTest, SilentStreamIsClosedAndReopenedWithTheLastEventId)
+{
+    pf_sse_opts o = {};
+    o.idle_timeout_ms = 1000;
+    connect_open(&o);
+    event("notification", "n-7", "{\"id\":7}");
+    fake_host_advance(900);
+    pf_io_sse(handle(), nullptr, 0, nullptr, 0, nullptr, 0, -1); // ": keep-alive"
+    EXPECT_EQ(rec.events.size(), 1u);                           // a comment is no event
+    fake_host_advance(900);
+    event("notification", "n-8", "{\"id\":8}");
+    fake_host_advance(999);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u); // alive: each gap was under 1 s
+    fake_host_advance(1);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
+    EXPECT_EQ(last_state().state, PF_WS_RECONNECTING);
+    EXPECT_EQ(last_state().cause, PF_WS_CAUSE_DEAD_LINK);
+    EXPECT_EQ(pf_sse_get_stats(rec.sse).dead_links, 1u);
+    fake_host_advance(last_state().delay_ms);
+    ASSERT_EQ(opens(), 2u);
+    EXPECT_EQ(last_url(), std::string(kUrl) + "?last_event_id=n-8");
+    // The new stream is watched too; a late event of the old one is ignored.
+    pf_io_opened(handle());
+    fake_host_advance(1000);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 2u);
+}
+
+TEST_F(SseTest, NoIdleTimeoutByDefault)
+{
+    connect_open();
+    fake_host_advance(3600 * 1000.0);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+    EXPECT_EQ(last_state().state, PF_WS_OPEN);
+}
+
+TEST_F(SseTest, IdleTimeoutDoesNotRunWhileConnecting)
+{
+    pf_sse_opts o = {};
+    o.idle_timeout_ms = 100;
+    o.connect_timeout_ms = 5000;
+    make(&o);
+    pf_sse_connect(rec.sse);
+    fake_host_advance(4999);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+    EXPECT_EQ(last_state().state, PF_WS_CONNECTING);
+}
+
+} // namespace

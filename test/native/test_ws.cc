@@ -1020,3 +1020,184 @@ TEST_F(WsTest, NoTreeStillHandlesControlFrames)
     EXPECT_EQ(pf_ws_get_state(ws), PF_WS_RATE_LIMITED);
     EXPECT_EQ(pf_ws_outbox_len(ws), 1u);
 }
+
+// ---- seq gaps ---------------------------------------------------------------
+
+namespace {
+
+TEST_F(WsTest, SeqGapReconnectsWithSinceAndTheReplayFillsIt)
+{
+    connect_open();
+    msg("{\"type\":\"post_created\",\"seq\":1}");
+    msg("{\"type\":\"post_created\",\"seq\":2}");
+    msg("{\"type\":\"post_created\",\"seq\":5}"); // 3 and 4 were lost
+    EXPECT_EQ(rec.seqs, (std::vector<int64_t>{1, 2}));  // 5 is not delivered out of order
+    EXPECT_EQ(pf_ws_last_seq(ws), 2);
+    ASSERT_EQ(fake_host_count(FAKE_WS_CLOSE), 1u);
+    EXPECT_EQ(fake_host_last(FAKE_WS_CLOSE)->code, 4000);
+    bool saw_gap = false;
+    for (const pf_ws_event &e : rec.states)
+        saw_gap = saw_gap || (e.state == PF_WS_RECONNECTING && e.cause == PF_WS_CAUSE_GAP);
+    EXPECT_TRUE(saw_gap);
+    ASSERT_EQ(opens(), 2u); // at once, no backoff
+    EXPECT_EQ(last_url(), std::string(kUrl) + "?since=2");
+    pf_io_opened(handle());
+    msg("{\"type\":\"post_created\",\"seq\":3}");
+    msg("{\"type\":\"post_created\",\"seq\":4}");
+    msg("{\"type\":\"post_created\",\"seq\":5}");
+    msg("{\"type\":\"post_created\",\"seq\":6}");
+    EXPECT_EQ(rec.seqs, (std::vector<int64_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(rec.resyncs, 0);
+    EXPECT_EQ(pf_ws_get_stats(ws).gaps, 1u);
+    EXPECT_EQ(pf_ws_get_stats(ws).duplicates, 0u);
+}
+
+TEST_F(WsTest, SeqGapTheServerCannotFillResyncsOnceAndGoesOn)
+{
+    connect_open();
+    msg("{\"type\":\"post_created\",\"seq\":1}");
+    msg("{\"type\":\"post_created\",\"seq\":4}");
+    ASSERT_EQ(opens(), 2u);
+    pf_io_opened(handle());
+    msg("{\"type\":\"post_created\",\"seq\":4}"); // the replay skips 2 and 3 again
+    EXPECT_EQ(opens(), 2u);                        // no reconnect loop
+    EXPECT_EQ(rec.resyncs, 1);
+    ASSERT_EQ(rec.errors.size(), 1u);
+    EXPECT_EQ(rec.errors[0], PF_EPROTO);
+    EXPECT_EQ(rec.seqs, (std::vector<int64_t>{1, 4}));
+    msg("{\"type\":\"post_created\",\"seq\":5}");
+    EXPECT_EQ(rec.seqs.back(), 5);
+    EXPECT_EQ(pf_ws_get_stats(ws).gaps, 2u);
+}
+
+TEST_F(WsTest, SeqGapWithoutResumeResyncsAtOnce)
+{
+    pf_ws_opts o = {};
+    o.no_resume = 1;
+    connect_open(&o);
+    msg("{\"type\":\"post_created\",\"seq\":1}");
+    msg("{\"type\":\"post_created\",\"seq\":3}");
+    EXPECT_EQ(opens(), 1u);
+    EXPECT_EQ(rec.resyncs, 1);
+    EXPECT_EQ(rec.seqs, (std::vector<int64_t>{1, 3}));
+}
+
+TEST_F(WsTest, SeqGapOnTheFastPathAlsoReconnects)
+{
+    pf_ws_opts o = {};
+    o.no_tree = 1;
+    o.no_heartbeat = 1;
+    connect_open(&o);
+    msg("{\"type\":\"m\",\"seq\":10}");
+    msg("{\"type\":\"m\",\"seq\":12}");
+    EXPECT_EQ(rec.seqs, (std::vector<int64_t>{10}));
+    EXPECT_EQ(last_url(), std::string(kUrl) + "?since=10");
+}
+
+TEST_F(WsTest, NoSeqChannelHasNoGaps)
+{
+    pf_ws_opts o = {};
+    o.no_seq = 1;
+    connect_open(&o);
+    msg("{\"type\":\"ack\",\"seq\":1}");
+    msg("{\"type\":\"ack\",\"seq\":7}");
+    EXPECT_EQ(opens(), 1u);
+    EXPECT_EQ(rec.seqs.size(), 2u);
+    EXPECT_EQ(rec.resyncs, 0);
+}
+
+// ---- probe on coming back online / visible -----------------------------------
+
+TEST_F(WsTest, BackOnlineProbesAnOpenLinkAndClosesItWhenNoPongComes)
+{
+    pf_ws_opts o = hb_opts();
+    o.heartbeat_interval_ms = 60000;
+    connect_open(&o);
+    fake_host_advance(10);
+    fake_host_set_online(0);
+    pf_net_changed(0, 1);
+    EXPECT_EQ(sends(), 0u);
+    fake_host_set_online(1);
+    pf_net_changed(1, 1);
+    ASSERT_EQ(sends(), 1u); // at once, not at the next idle tick (60 s away)
+    EXPECT_EQ(sent(0), "{\"type\":\"ping\"}");
+    fake_host_advance(499);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+    fake_host_advance(1);
+    ASSERT_EQ(fake_host_count(FAKE_WS_CLOSE), 1u);
+    EXPECT_EQ(last_state().state, PF_WS_RECONNECTING);
+    EXPECT_EQ(last_state().cause, PF_WS_CAUSE_DEAD_LINK);
+    fake_host_advance(last_state().delay_ms);
+    EXPECT_EQ(opens(), 2u);
+}
+
+TEST_F(WsTest, BackOnlineProbeAnsweredKeepsTheLink)
+{
+    pf_ws_opts o = hb_opts();
+    o.heartbeat_interval_ms = 60000;
+    connect_open(&o);
+    fake_host_set_online(0);
+    pf_net_changed(0, 1);
+    fake_host_set_online(1);
+    pf_net_changed(1, 1);
+    ASSERT_EQ(sends(), 1u);
+    fake_host_advance(100);
+    msg("{\"type\":\"pong\"}");
+    fake_host_advance(5000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+    EXPECT_EQ(pf_ws_get_state(ws), PF_WS_OPEN);
+    EXPECT_EQ(pf_ws_get_stats(ws).core_only, 0);
+}
+
+TEST_F(WsTest, BecomingVisibleProbesAKnownPingerAndDetectsTheDeadLink)
+{
+    pf_ws_opts o = hb_opts();
+    o.heartbeat_interval_ms = 1000;
+    connect_open(&o);
+    fake_host_advance(1000);
+    msg("{\"type\":\"pong\"}"); // this server answers pings
+    fake_host_set_visible(0);
+    pf_net_changed(1, 0);
+    fake_host_advance(200);
+    size_t before = sends();
+    fake_host_set_visible(1);
+    pf_net_changed(1, 1);
+    ASSERT_EQ(sends(), before + 1);
+    fake_host_advance(500);
+    ASSERT_EQ(fake_host_count(FAKE_WS_CLOSE), 1u);
+    EXPECT_EQ(last_state().cause, PF_WS_CAUSE_DEAD_LINK);
+}
+
+TEST_F(WsTest, BecomingVisibleLeavesACoreOnlyServerAlone)
+{
+    pf_ws_opts o = hb_opts();
+    o.heartbeat_interval_ms = 60000;
+    connect_open(&o);
+    fake_host_set_visible(0);
+    pf_net_changed(1, 0);
+    fake_host_set_visible(1);
+    pf_net_changed(1, 1);
+    ASSERT_EQ(sends(), 1u);   // the probe
+    fake_host_advance(500);   // unanswered: a server that never pongs
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+    EXPECT_EQ(pf_ws_get_stats(ws).core_only, 1);
+    pf_net_changed(1, 0);
+    pf_net_changed(1, 1);
+    EXPECT_EQ(sends(), 1u);   // no more pings on this connection
+}
+
+TEST_F(WsTest, NoProbeWithoutHeartbeat)
+{
+    pf_ws_opts o = {};
+    o.no_heartbeat = 1;
+    connect_open(&o);
+    fake_host_set_online(0);
+    pf_net_changed(0, 1);
+    fake_host_set_online(1);
+    pf_net_changed(1, 1);
+    EXPECT_EQ(sends(), 0u);
+    fake_host_advance(600000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+}
+
+} // namespace

@@ -16,8 +16,9 @@ async function main(): Promise<void> {
   sock.on('message', (msg, seq) => console.log(msg, seq));
   sock.on('reconnecting', (ev) => console.log(ev.delay));
   const sent: boolean = sock.send({ text: 'hi' });
-  const events = PyFrameRT.events('/events/notifications', { token: 't' });
+  const events = PyFrameRT.events('/events/notifications', { token: 't', idleTimeout: 45000 });
   events.on('message', (data, info) => console.log(data, info.id));
+  sock.on('state', (ev) => { if (ev.cause === 'gap') console.log(sock.stats.gaps, events.stats.deadLinks); });
   const op: TextOp = [5, 'abc', { d: 4 }];
   const text: string = rt.ot.type.apply('hello world', op);
   const doc = new rt.ot.Document('hi');
