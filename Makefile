@@ -4,6 +4,7 @@
 #   make test     install what is missing, build, run every test suite
 #   make demo     install what is missing, build, serve the demo (PORT=8000)
 #   make bench    run the benchmarks and print their tables
+#   make fuzz     run the libFuzzer targets (FUZZ_SECONDS each) and print a table
 #
 # Every public target first runs scripts/setup.sh, which installs missing
 # Debian and npm packages, then re-enters make for the real work, so that the
@@ -70,6 +71,7 @@ test:
 	@$(MAKE) -j$(JOBS) build
 	@$(MAKE) -j$(JOBS) $(NATIVE_T)/pf_tests $(WASM_T)/pf_tests.js traces
 	@$(MAKE) test-native
+	@$(MAKE) -j$(JOBS) test-fuzz
 	@$(MAKE) test-wasm
 	@$(MAKE) test-js
 	@$(MAKE) test-server

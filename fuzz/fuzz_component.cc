@@ -72,6 +72,21 @@ const bool kSse = false;
 struct Harness {
     pf_component *c = nullptr;
     size_t http_next = 0;   // the oldest HTTP request not answered yet
+    RefDom dom;             // the page, as the patches sent so far left it
+    size_t patches = 0;     // patches applied to `dom`
+
+    // Applies the patches sent since the last call, as the bindings would.
+    void apply_patches()
+    {
+        for (; patches < fake_host_count(FAKE_DOM_PATCH); patches++) {
+            const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, patches);
+            if (e->handle != kRoot)
+                continue;
+            std::string err = dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len);
+            if (!err.empty())
+                fuzz::fail("a DOM patch does not apply", err);
+        }
+    }
 
     void tick()
     {
@@ -125,6 +140,16 @@ struct Harness {
         if (found.empty())
             return;
         const pf_vnode *n = found[(size_t)(index < 0 ? -index : index) % found.size()];
+        // The user typed: the browser changed the control before the event.
+        bool control = n->tag_len && (std::string(n->tag, n->tag_len) == "input" ||
+                                      std::string(n->tag, n->tag_len) == "textarea");
+        if (control && (type == "input" || type == "change")) {
+            apply_patches();
+            if (RefNode *r = dom.mutable_node(n->id)) {
+                r->value = value;
+                r->has_value = true;
+            }
+        }
         int32_t sel = (int32_t)value.size() / 2;
         pf_component_dispatch(kRoot, n->id, type.data(), type.size(), value.data(), value.size(),
                               sel, sel);
@@ -196,15 +221,7 @@ struct Harness {
 
     void check_patches()
     {
-        RefDom dom;
-        for (size_t i = 0; i < fake_host_count(FAKE_DOM_PATCH); i++) {
-            const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, i);
-            if (e->handle != kRoot)
-                continue;
-            std::string err = dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len);
-            if (!err.empty())
-                fuzz::fail("a DOM patch does not apply", err);
-        }
+        apply_patches();
         std::string diff = dom.compare(pf_component_tree(c));
         if (!diff.empty())
             fuzz::fail("the patched DOM differs from the component's tree", diff);
