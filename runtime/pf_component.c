@@ -6,7 +6,6 @@
 
 #include "pf_dom.h"
 #include "pf_host.h"
-#include "pf_json.h"
 #include "pf_loop.h"
 
 struct pf_component {
@@ -204,8 +203,8 @@ static void state_changed(void *ud, pf_state *state, const char *const *keys, si
 
 static int deliver(pf_component *c, const char *data, size_t len)
 {
-    cJSON *msg = NULL;
-    if (pf_json_parse(data, len, len, &msg, NULL) != PF_OK) {
+    cJSON *msg = cJSON_ParseWithLength(data, len);
+    if (!msg) {
         log_line(PF_LOG_WARN, "component dropped a message that is not JSON");
         return PF_EJSON;
     }
