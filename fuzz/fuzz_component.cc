@@ -53,6 +53,7 @@ extern "C" {
 #include "pf_component.h"
 #include "pf_host.h"
 #include "pf_loop.h"
+#include "pf_text.h"
 #include "pf_vdom.h"
 extern const pf_component_class FUZZ_CLASS;
 }
@@ -135,6 +136,12 @@ struct Harness {
         std::string value = sp == std::string::npos ? std::string() : rest.substr(sp + 1);
         if (type.empty())
             type = "click";
+        // A control's value comes from a JS string: always valid UTF-8 once
+        // the bindings encode it, and the HTML parser never leaves a NUL.
+        size_t cps = 0, bad = 0;
+        if (pf_utf8_count(value.data(), value.size(), &cps, &bad) != PF_OK ||
+            value.find('\0') != std::string::npos)
+            return;
         std::vector<const pf_vnode *> found;
         collect(pf_vdom_root(pf_component_tree(c)), "data-on-" + type, found);
         if (found.empty())
