@@ -2,7 +2,11 @@
 #ifndef PF_FUZZ_JSON_UTIL_H
 #define PF_FUZZ_JSON_UTIL_H
 
+#include <cstdint>
 #include <cstring>
+#include <string>
+
+#include "fuzz_util.h"
 
 extern "C" {
 #include "pf_json.h"
@@ -21,6 +25,25 @@ inline bool is_snapshot(const char *text, size_t len)
     cJSON_Delete(v);
     return yes;
 }
+
+// The stream-position check of pf_ws and pf_sse: a seq is delivered once
+// and in order, except that a snapshot sets the position and a resync
+// forgets it.
+struct SeqCheck {
+    int64_t last = -1;
+    void reset() { last = -1; }
+    void delivered(const char *text, size_t len, int64_t seq)
+    {
+        if (is_snapshot(text, len)) {
+            if (seq >= 0)
+                last = seq;
+        } else if (seq >= 0) {
+            if (seq <= last)
+                fail("a seq delivered twice or out of order", std::to_string(seq));
+            last = seq;
+        }
+    }
+};
 
 }  // namespace fuzz
 

@@ -27,7 +27,7 @@ namespace {
 struct Ctx {
     pf_sse *sse = nullptr;
     pf_sse_opts opts = {};
-    int64_t last_seq = -1;
+    fuzz::SeqCheck seq;
 };
 
 void on_message(void *ud, const pf_sse_message *m)
@@ -37,18 +37,12 @@ void on_message(void *ud, const pf_sse_message *m)
         fuzz::fail("an event without its fields");
     if (!c->opts.allow_text && !m->msg)
         fuzz::fail("an event without its parsed object");
-    if (fuzz::is_snapshot(m->data, m->data_len)) {
-        c->last_seq = m->seq >= 0 ? m->seq : c->last_seq;  /* a snapshot sets the position */
-    } else if (m->seq >= 0) {
-        if (m->seq <= c->last_seq)
-            fuzz::fail("a seq delivered twice or out of order", std::to_string(m->seq));
-        c->last_seq = m->seq;
-    }
+    c->seq.delivered(m->data, m->data_len, m->seq);
 }
 
 void on_resync(void *ud)
 {
-    static_cast<Ctx *>(ud)->last_seq = -1;
+    static_cast<Ctx *>(ud)->seq.reset();
 }
 
 void refresh_token(void *, pf_sse *sse)

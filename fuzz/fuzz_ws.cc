@@ -28,7 +28,7 @@ namespace {
 struct Ctx {
     pf_ws *ws = nullptr;
     pf_ws_opts opts = {};
-    int64_t last_seq = -1;
+    fuzz::SeqCheck seq;
 };
 
 void on_message(void *ud, const char *text, size_t len, const cJSON *msg, int64_t seq)
@@ -38,18 +38,13 @@ void on_message(void *ud, const char *text, size_t len, const cJSON *msg, int64_
         fuzz::fail("a frame without text");
     if (!c->opts.no_tree && !msg)
         fuzz::fail("a frame without its parsed object");
-    if (fuzz::is_snapshot(text, len)) {
-        c->last_seq = seq >= 0 ? seq : c->last_seq;  /* a snapshot sets the position */
-    } else if (!c->opts.no_seq && seq >= 0) {
-        if (seq <= c->last_seq)
-            fuzz::fail("a seq delivered twice or out of order", std::to_string(seq));
-        c->last_seq = seq;
-    }
+    if (!c->opts.no_seq)
+        c->seq.delivered(text, len, seq);
 }
 
 void on_resync(void *ud)
 {
-    static_cast<Ctx *>(ud)->last_seq = -1;
+    static_cast<Ctx *>(ud)->seq.reset();
 }
 
 void on_state(void *, const pf_ws_event *ev)
