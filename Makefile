@@ -4,6 +4,7 @@
 #   make test     install what is missing, build, run every test suite
 #   make demo     install what is missing, build, serve the demo (PORT=8000)
 #   make bench    run the benchmarks and print their tables
+#   make fuzz     run the libFuzzer targets (FUZZ_SECONDS each) and print a table
 #
 # Every public target first runs scripts/setup.sh, which installs missing
 # Debian and npm packages, then re-enters make for the real work, so that the
@@ -70,6 +71,7 @@ test:
 	@$(MAKE) -j$(JOBS) build
 	@$(MAKE) -j$(JOBS) $(NATIVE_T)/pf_tests $(WASM_T)/pf_tests.js traces
 	@$(MAKE) test-native
+	@$(MAKE) -j$(JOBS) test-fuzz
 	@$(MAKE) test-wasm
 	@$(MAKE) test-js
 	@$(MAKE) test-server
@@ -226,3 +228,67 @@ test-e2e: $(DIST)/pyframe_rt.js
 
 clean:
 	rm -rf $(BUILD) $(DIST)
+
+# ---- fuzzing (libFuzzer, clang, ASan + UBSan) -------------------------------------
+#
+#   make fuzz              every target for FUZZ_SECONDS (default 60) each, one
+#                          at a time, then a table (scripts/fuzz.sh)
+#   make fuzz FUZZ_TARGETS="ot ws"   only those
+#   make test-fuzz         every target for FUZZ_TEST_SECONDS (default 3) on
+#                          its seed corpus; fails on any crash, leak or UB
+#
+# The runtime is compiled again with clang and coverage for the fuzzer;
+# fuzz/*.cc are the targets (docs/fuzzing.md).
+
+FUZZ := $(BUILD)/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(C_SRC)) $(FUZZ)/obj/cjson.o $(FUZZ)/obj/fake_host.o
+FUZZ_COMPONENTS := live_post_list notification_system chat_room document_editor
+FUZZ_TARGETS ?= json state ot ot_client ws sse html \
+	$(foreach c,$(FUZZ_COMPONENTS),$(c)_msg $(c)_script)
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 3
+FUZZ_CXX := clang++ -std=c++17 -Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN) -fsanitize=fuzzer \
+	-Ifuzz -Itest -Itest/native $(INCLUDES)
+FUZZ_HDR := fuzz/fuzz_util.h fuzz/fuzz_json_util.h test/native/dom_ref_applier.h test/fake_host.h $(C_HDR)
+
+.PHONY: fuzz fuzz-build test-fuzz
+
+$(FUZZ)/obj/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(INCLUDES) -c $< -o $@
+
+$(FUZZ)/obj/cjson.o: $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	clang -std=c99 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ)/obj/fake_host.o: test/fake_host.c test/fake_host.h $(C_HDR)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) $(FUZZ_SAN) $(INCLUDES) -c $< -o $@
+
+$(FUZZ)/obj/libpf_fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ)/fuzz_%: fuzz/fuzz_%.cc $(FUZZ_HDR) $(FUZZ)/obj/libpf_fuzz.a
+	$(FUZZ_CXX) $< $(FUZZ)/obj/libpf_fuzz.a -o $@
+
+# A component target: FUZZ_<NAME> picks the class, _msg feeds one message.
+define FUZZ_COMPONENT_RULES
+$(FUZZ)/fuzz_$(1)_msg: fuzz/fuzz_component.cc $(FUZZ_HDR) $(FUZZ)/obj/libpf_fuzz.a
+	$$(FUZZ_CXX) -DFUZZ_$(shell echo $(1) | tr a-z A-Z) -DFUZZ_SINGLE $$< $(FUZZ)/obj/libpf_fuzz.a -o $$@
+$(FUZZ)/fuzz_$(1)_script: fuzz/fuzz_component.cc $(FUZZ_HDR) $(FUZZ)/obj/libpf_fuzz.a
+	$$(FUZZ_CXX) -DFUZZ_$(shell echo $(1) | tr a-z A-Z) $$< $(FUZZ)/obj/libpf_fuzz.a -o $$@
+endef
+$(foreach c,$(FUZZ_COMPONENTS),$(eval $(call FUZZ_COMPONENT_RULES,$(c))))
+
+fuzz-build: $(patsubst %,$(FUZZ)/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz:
+	@bash scripts/setup.sh fuzz
+	@$(MAKE) -j$(JOBS) fuzz-build
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+test-fuzz: fuzz-build
+	@echo "== fuzz targets, $(FUZZ_TEST_SECONDS) s each (libFuzzer, ASan + UBSan)"
+	@bash scripts/fuzz.sh --test $(FUZZ_TEST_SECONDS) $(FUZZ_TARGETS)

@@ -322,7 +322,8 @@ static long user_find(const doc_editor *s, const char *id)
     const cJSON *u;
     cJSON_ArrayForEach(u, s->users)
     {
-        if (strcmp(str_of(u, "id"), id) == 0)
+        const char *uid = str_of(u, "id"); /* NULL if the entry lost it (out of memory) */
+        if (uid && strcmp(uid, id) == 0)
             return i;
         i++;
     }
@@ -344,8 +345,11 @@ static void user_add(doc_editor *s, const cJSON *u)
         return;
     const char *name = str_of(u, "name"), *avatar = str_of(u, "avatar");
     cJSON *e = cJSON_CreateObject();
+    if (e && !cJSON_AddStringToObject(e, "id", id)) {
+        cJSON_Delete(e); /* an entry without its id could never be found again */
+        e = NULL;
+    }
     if (e) {
-        cJSON_AddStringToObject(e, "id", id);
         cJSON_AddStringToObject(e, "name", name ? name : "");
         cJSON_AddStringToObject(e, "avatar", avatar ? avatar : "");
         long i = user_find(s, id);

@@ -78,9 +78,11 @@ int pf_ot_is_noop(const pf_ot_op *op)
     return !op || op->count == 0;
 }
 
+/* A component's text. An operation of skips and numeric deletes has no
+ * pool at all: its components' (empty) text is then "", not NULL + 0. */
 static const char *ctext(const pf_ot_op *op, const comp *c)
 {
-    return op->pool + c->off;
+    return op->pool ? op->pool + c->off : "";
 }
 
 int pf_ot_equal(const pf_ot_op *a, const pf_ot_op *b)

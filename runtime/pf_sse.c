@@ -6,6 +6,7 @@
 
 #include "cJSON.h"
 #include "pf_host.h"
+#include "pf_json.h"
 #include "pf_loop.h"
 #include "pf_ws_internal.h"
 
@@ -229,7 +230,9 @@ static void io_sse(void *ud, int32_t handle, const char *event, size_t event_len
     }
     if (data_len == 0 && !is_named(event, event_len, "resync"))
         goto out; /* a retry:-only or id-only event */
-    msg = data_len ? cJSON_ParseWithLength(data, data_len) : NULL;
+    /* Strict (pf_json.h), as pf_ws: nothing after the value, no NUL. */
+    if (data_len)
+        pf_json_parse(data, data_len, data_len, &msg, NULL);
     if (data_len && (!msg || !cJSON_IsObject(msg)) && !s->o.allow_text) {
         s->st.malformed++;
         report(s, msg ? PF_EPROTO : PF_EJSON, data, data_len);

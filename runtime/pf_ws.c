@@ -7,6 +7,7 @@
 
 #include "cJSON.h"
 #include "pf_host.h"
+#include "pf_json.h"
 #include "pf_loop.h"
 #include "pf_ws_internal.h"
 
@@ -784,7 +785,10 @@ static void io_message(void *ud, int32_t handle, const char *data, size_t len)
     }
     if (ws->o.no_tree && fast_path(ws, data, len))
         goto out;
-    msg = cJSON_ParseWithLength(data, len);
+    /* Strict (pf_json.h): trailing bytes, a raw NUL or "\u0000" reject the
+     * frame instead of being cut off. */
+    msg = NULL;
+    pf_json_parse(data, len, len, &msg, NULL);
     if (!msg || !cJSON_IsObject(msg)) {
         ws->st.malformed++;
         report(ws, msg ? PF_EPROTO : PF_EJSON, data, len);

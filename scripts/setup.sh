@@ -54,6 +54,8 @@ case "$target" in
         need_file /usr/src/googletest/googletest/src/gtest-all.cc googletest
         need_cmd chromium chromium
         need_cmd clang clang
+        # libFuzzer and the sanitizer runtimes of clang 14 (make fuzz / test-fuzz)
+        compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null || missing+=(libclang-rt-14-dev)
         ;;
     bench)
         need_cmd chromium chromium

@@ -359,6 +359,34 @@ TEST_F(DocumentEditor, PresenceAndRemoteCursors)
     EXPECT_EQ(lc_check_patches(c), "");
 }
 
+// The users list is looked up by string id (user_find's strcmp): users
+// whose id is missing, empty or of another JSON type are never listed, and
+// looking them up (a join, a leave, a cursor) never reads a NULL id.
+TEST_F(DocumentEditor, UsersWithoutAUsableIdAreIgnored)
+{
+    mount();
+    snapshot("abc", 3,
+             "[{\"id\":1,\"name\":\"alice\"},{\"name\":\"no id\"},{\"id\":null},{\"id\":true},"
+             "{\"id\":{}},{\"id\":[7]},{\"id\":\"\"},{\"id\":7,\"name\":\"seven\"},{\"id\":\"x\"},5,null]");
+    EXPECT_NE(html().find("3 online"), std::string::npos) << html();
+    for (const char *id : { "null", "true", "{}", "[7]", "\"\"", "1.5e400" }) {
+        std::string i(id);
+        lc_ws(ws, "{\"type\":\"user_joined\",\"user\":{\"id\":" + i + ",\"name\":\"bad\"}}");
+        lc_ws(ws, "{\"type\":\"cursor_update\",\"user_id\":" + i + ",\"position\":1,\"rev\":3}");
+        lc_ws(ws, "{\"type\":\"user_left\",\"user_id\":" + i + "}");
+    }
+    lc_ws(ws, "{\"type\":\"user_left\"}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("3 online"), std::string::npos) << h;
+    EXPECT_EQ(h.find(">bad<"), std::string::npos);
+    lc_ws(ws, "{\"type\":\"user_left\",\"user_id\":\"7\"}");  // "7" and 7 are one user
+    lc_ws(ws, "{\"type\":\"user_left\",\"user_id\":\"x\"}");
+    lc_tick();
+    EXPECT_NE(html().find("1 online"), std::string::npos) << html();
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
 TEST_F(DocumentEditor, ReconnectResubmitsAndLosesNothing)
 {
     mount();

@@ -358,6 +358,15 @@ TEST(OtTransform, Cases) {
     EXPECT_EQ(pf_ot_transform(a.op, a.op, 0, NULL), PF_EINVAL);
 }
 
+// Found by fuzz/fuzz_ot (clang UBSan: "applying zero offset to null
+// pointer"): an operation of skips and numeric deletes has no text pool, and
+// compose took the text of its deletes as NULL + 0.
+TEST(OtCompose, OperationWithoutTextAsTheSecond) {
+    EXPECT_EQ(compose_s("[5,\"abc\"]", "[6,{\"d\":5}]"), "[5,\"a\",{\"d\":3}]");
+    EXPECT_EQ(compose_s("[{\"d\":2}]", "[{\"d\":1}]"), "[{\"d\":3}]");
+    EXPECT_EQ(compose_s("[1]", "[1,{\"d\":1}]"), "[1,{\"d\":1}]");
+}
+
 TEST(OtCompose, Cases) {
     EXPECT_EQ(compose_s("[\"abc\"]", "[1,{\"d\":1}]"), "[\"ac\"]");
     EXPECT_EQ(compose_s("[\"a\"]", "[5,\"b\"]"), "[\"a\",4,\"b\"]");

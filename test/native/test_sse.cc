@@ -278,6 +278,25 @@ TEST_F(SseTest, MalformedAndHugeDataAreReported)
     EXPECT_EQ(pf_sse_get_state(rec.sse), PF_WS_OPEN);
 }
 
+// Found by fuzz/fuzz_sse: data with bytes after the JSON value was parsed
+// up to the value (cJSON stops there), so `{"type":"snapshot","seq":1}#`
+// reset the resume position and let a duplicate through.
+TEST_F(SseTest, DataWithTrailingBytesOrNulIsRefusedNotCut)
+{
+    connect_open();
+    event("message", "5", "{\"seq\":5}");
+    event("message", "", "{\"type\":\"snapshot\",\"seq\":1}#");
+    event("message", "", std::string("{\"seq\":6}\0", 10));
+    event("message", "", "{\"text\":\"cut\\u0000here\",\"seq\":7}");
+    ASSERT_EQ(rec.errors.size(), 3u);
+    EXPECT_EQ(rec.errors[0], PF_EJSON);
+    EXPECT_EQ(rec.errors[1], PF_EJSON);
+    EXPECT_EQ(rec.errors[2], PF_EJSON);
+    event("message", "", "{\"seq\":5}"); // still a duplicate
+    EXPECT_EQ(rec.events.size(), 1u);
+    EXPECT_EQ(pf_sse_get_stats(rec.sse).duplicates, 1u);
+}
+
 TEST_F(SseTest, AllowTextDeliversUnparsedData)
 {
     pf_sse_opts o = {};

@@ -855,6 +855,22 @@ TEST_F(WsTest, MalformedFramesAreReportedAndNeverAbort)
     EXPECT_EQ(rec.msgs.size(), 1u);
 }
 
+// The same strictness as pf_sse (found by fuzz/fuzz_sse): bytes after the
+// JSON value, a raw NUL or "\u0000" refuse the frame rather than cut it.
+TEST_F(WsTest, FramesWithTrailingBytesOrNulAreRefusedNotCut)
+{
+    connect_open();
+    msg("{\"type\":\"post_created\",\"seq\":5}");
+    msg("{\"type\":\"snapshot\",\"seq\":1} x");
+    msg(std::string("{\"type\":\"post_created\",\"seq\":6}\0", 32));
+    msg("{\"type\":\"message\",\"text\":\"cut\\u0000here\",\"seq\":7}");
+    ASSERT_EQ(rec.errors.size(), 3u);
+    EXPECT_EQ(rec.errors[0], PF_EJSON);
+    EXPECT_EQ(rec.errors[2], PF_EJSON);
+    EXPECT_EQ(pf_ws_last_seq(ws), 5);
+    EXPECT_EQ(rec.msgs.size(), 1u);
+}
+
 TEST_F(WsTest, HugeFramesGetEtoobigAndAreDropped)
 {
     pf_ws_opts o = {};
