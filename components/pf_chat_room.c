@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_num.h"
 #include "cJSON.h"
 #include "pf_live_util.h"
 #include "pf_component.h"
@@ -148,10 +149,10 @@ static void append_entry(chat_room *s, cJSON *log, const char *kind, double id,
     if (!e)
         return;
     if (id != NO_ID) {
-        snprintf(key, sizeof key, "m%.0f", id);
+        pf_fmt(key, sizeof key, "m%.0f", id);
         cJSON_AddNumberToObject(e, "id", id);
     } else {
-        snprintf(key, sizeof key, "l%lu", ++s->next_local);
+        pf_fmt(key, sizeof key, "l%lu", ++s->next_local);
     }
     cJSON_AddStringToObject(e, "kind", kind);
     cJSON_AddStringToObject(e, "key", key);
@@ -186,7 +187,7 @@ static void sender_name(const cJSON *msg, char *buf, size_t cap, const char **ou
         }
     }
     if (pf__json_id(cJSON_GetObjectItemCaseSensitive(msg, "user_id"), &uid)) {
-        snprintf(buf, cap, "User %.0f", uid);
+        pf_fmt(buf, cap, "User %.0f", uid);
         *out = buf;
         return;
     }
@@ -334,9 +335,9 @@ static int chat_create(pf_component *c, const cJSON *props, void **self)
     if (room && !cJSON_IsNull(room)) {
         in_room = 1;
         if (cJSON_IsString(room) && room->valuestring && valid_room(room->valuestring))
-            snprintf(path, sizeof path, "/ws/room/%s", room->valuestring);
+            pf_fmt(path, sizeof path, "/ws/room/%s", room->valuestring);
         else if (pf__json_id(room, &rid) && rid >= 0)
-            snprintf(path, sizeof path, "/ws/room/%.0f", rid);
+            pf_fmt(path, sizeof path, "/ws/room/%.0f", rid);
         else
             s->bad_room = 1; /* shown; nothing is connected */
     }
@@ -442,7 +443,7 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
         const char *who;
         if (!text || !text[0]) {
             sender_name(msg, buf, sizeof buf, &who);
-            snprintf(line, sizeof line, "%.100s %s the room", who,
+            pf_fmt(line, sizeof line, "%.100s %s the room", who,
                      t[5] == 'j' ? "joined" : "left");
             text = line;
         }
@@ -471,37 +472,37 @@ static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *e
     switch (ev->state) {
     case PF_WS_IDLE:
     case PF_WS_CONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA1 Connecting...");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x9F\xA1 Connecting...");
         break;
     case PF_WS_OPEN:
         connected = 1;
-        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
         break;
     case PF_WS_RATE_LIMITED:
         if (ev->code == 4029) {
-            snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Too many connections: retrying in %.0f s", secs);
+            pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Too many connections: retrying in %.0f s", secs);
         } else {
             connected = 1;
-            snprintf(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
+            pf_fmt(status, sizeof status, "\xF0\x9F\x9F\xA2 Connected");
         }
         break;
     case PF_WS_RECONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Reconnecting in %.0f s", secs);
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Reconnecting in %.0f s", secs);
         break;
     case PF_WS_OFFLINE:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Offline");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Offline");
         break;
     case PF_WS_AUTH_FAILED:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Authentication required");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Authentication required");
         break;
     case PF_WS_FORBIDDEN:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Access denied");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Access denied");
         break;
     case PF_WS_NOT_FOUND:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Room not found");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Room not found");
         break;
     default:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Disconnected");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Disconnected");
         break;
     }
     pf_state_update(st, "state", cJSON_CreateString(pf_ws_state_name(ev->state)));

@@ -50,6 +50,7 @@
 #include "pf_text.h"
 #include "pf_ws.h"
 #include "pf_ws_internal.h"
+#include "pf_num.h"
 
 #define MAX_USERS 200
 #define KEY_EDITOR "editor"
@@ -423,7 +424,7 @@ static void ot_error(void *ud, int err, const char *msg)
 {
     (void)ud;
     char line[200];
-    snprintf(line, sizeof line, "DocumentEditor: %s (%s); resyncing", msg ? msg : "error",
+    pf_fmt(line, sizeof line, "DocumentEditor: %s (%s); resyncing", msg ? msg : "error",
              pf_strerror(err));
     pf_host_log(PF_LOG_WARN, line, strlen(line));
 }
@@ -530,10 +531,10 @@ static int editor_create(pf_component *c, const cJSON *props, void **self)
     const cJSON *user = cJSON_GetObjectItemCaseSensitive(props, "user");
     char path[96];
     if (cJSON_IsString(doc) && doc->valuestring && valid_doc(doc->valuestring))
-        snprintf(path, sizeof path, "/ws/docs/%s", doc->valuestring);
+        pf_fmt(path, sizeof path, "/ws/docs/%s", doc->valuestring);
     else if (cJSON_IsNumber(doc) && doc->valuedouble >= 0 && doc->valuedouble < 9007199254740992.0
              && doc->valuedouble == floor(doc->valuedouble))
-        snprintf(path, sizeof path, "/ws/docs/%.0f", doc->valuedouble);
+        pf_fmt(path, sizeof path, "/ws/docs/%.0f", doc->valuedouble);
     else
         s->bad_doc = 1;
     if (url[0])
@@ -653,30 +654,30 @@ static void editor_on_connection(pf_component *c, void *self, const pf_ws_event 
     switch (ev->state) {
     case PF_WS_IDLE:
     case PF_WS_CONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x9F\xA1 Connecting...");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x9F\xA1 Connecting...");
         break;
     case PF_WS_OPEN:
     case PF_WS_RATE_LIMITED:
-        snprintf(status, sizeof status, open ? "\xF0\x9F\x9F\xA2 Connected"
+        pf_fmt(status, sizeof status, open ? "\xF0\x9F\x9F\xA2 Connected"
                                              : "\xF0\x9F\x94\xB4 Too many connections");
         break;
     case PF_WS_RECONNECTING:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Reconnecting in %.0f s", secs);
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Reconnecting in %.0f s", secs);
         break;
     case PF_WS_OFFLINE:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Offline");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Offline");
         break;
     case PF_WS_AUTH_FAILED:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Authentication required");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Authentication required");
         break;
     case PF_WS_FORBIDDEN:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Access denied");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Access denied");
         break;
     case PF_WS_NOT_FOUND:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Document not found");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Document not found");
         break;
     default:
-        snprintf(status, sizeof status, "\xF0\x9F\x94\xB4 Disconnected");
+        pf_fmt(status, sizeof status, "\xF0\x9F\x94\xB4 Disconnected");
         break;
     }
     pf_state_update(st, "state", cJSON_CreateString(pf_ws_state_name(ev->state)));
