@@ -154,10 +154,10 @@ TEST(Num, FmtMatchesSnprintfForIntegersAndStrings)
 {
     char a[128], b[128];
     int na = pf_fmt(a, sizeof a, "%d|%i|%u|%ld|%lu|%lld|%zu|%x|%08lx|%04x|%5d|%-5d|%05d|%c|%%",
-                    -17, 0, 4000000000u, -9000000000L, 9000000000UL, (long long)INT64_MIN,
+                    -17, 0, 4000000000u, -2000000000L, 4000000000UL, (long long)INT64_MIN,
                     (size_t)123, 0xbeefu, 0x1234abUL, 7u, -3, 42, -42, 'z');
     int nb = snprintf(b, sizeof b, "%d|%i|%u|%ld|%lu|%lld|%zu|%x|%08lx|%04x|%5d|%-5d|%05d|%c|%%",
-                      -17, 0, 4000000000u, -9000000000L, 9000000000UL, (long long)INT64_MIN,
+                      -17, 0, 4000000000u, -2000000000L, 4000000000UL, (long long)INT64_MIN,
                       (size_t)123, 0xbeefu, 0x1234abUL, 7u, -3, 42, -42, 'z');
     EXPECT_EQ(na, nb);
     EXPECT_STREQ(a, b);
