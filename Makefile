@@ -30,6 +30,9 @@ CSTD := -std=c99
 WARN := -Wall -Wextra -Wno-unused-parameter
 INCLUDES := -Iruntime -Icomponents -I$(CJSON_DIR)
 TEST_INCLUDES := $(INCLUDES) -Itest -I$(GTEST_DIR)/include -I$(GTEST_DIR)
+# cJSON prints and parses numbers with runtime/pf_num.c, not libc's printf
+# and strtod (see runtime/pf_cjson_shim.h).
+CJSON_SHIM := -include runtime/pf_cjson_shim.h
 
 # Native test build: AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -52,7 +55,14 @@ WASM_LDFLAGS := -Os -mbulk-memory -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore
 	-sENVIRONMENT=web,worker,node -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 \
 	-sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 -sTOTAL_STACK=131072 \
 	-sEXPORTED_FUNCTIONS='[$(EXPORTS)]' -sEXPORTED_RUNTIME_METHODS='[]' \
-	--js-library bindings/library_pyframe.js
+	--js-library bindings/library_pyframe.js $(WASM_SIZE_FLAGS)
+# Size (issue #8, budget 60 KB gzipped for dist/pyframe_rt.js + .wasm):
+# emmalloc is a smaller allocator than dlmalloc (2.7 KB gz less); the glue
+# needs no eval, no errno, no longjmp and reads only the two Module options
+# bindings/pyframe_rt.js passes (wasmBinary, locateFile); TextDecoder is
+# always there (browsers since 2017, Node 11).
+WASM_SIZE_FLAGS := -sMALLOC=emmalloc -sDYNAMIC_EXECUTION=0 -sTEXTDECODER=2 -sSUPPORT_ERRNO=0 \
+	-sSUPPORT_LONGJMP=0 -sINCOMING_MODULE_JS_API='["wasmBinary","locateFile"]'
 
 .PHONY: all test demo bench build native test-native test-wasm test-js test-server test-e2e clean sizes
 
@@ -89,7 +99,7 @@ bench:
 	@echo "== server benchmark"
 	@node bench/server.mjs
 	@node bench/transport.mjs
-	@$(MAKE) traces && mkdir -p $(BUILD)/bench && gcc $(CSTD) -O2 $(INCLUDES) bench/ot_native.c $(NATIVE_R)/libpyframe_rt.a -lm -o $(BUILD)/bench/ot_native && for v in "" _bulk; do $(EMENV) emcc $(CSTD) -O2 -Iruntime $${v:+-mbulk-memory} bench/ot_replay.c runtime/pf_ot.c runtime/pf_text.c runtime/pf_error.c -sENVIRONMENT=node -sMODULARIZE=1 -sALLOW_MEMORY_GROWTH=1 -sEXPORTED_FUNCTIONS='["_malloc","_free","_bench_replay","_pf_text_data","_pf_text_free"]' -o $(BUILD)/bench/ot_replay$$v.cjs || exit 1; done && node bench/ot.mjs
+	@$(MAKE) traces && mkdir -p $(BUILD)/bench && gcc $(CSTD) -O2 $(INCLUDES) bench/ot_native.c test/host_number.c $(NATIVE_R)/libpyframe_rt.a -lm -o $(BUILD)/bench/ot_native && for v in "" _bulk; do $(EMENV) emcc $(CSTD) -O2 -Iruntime $${v:+-mbulk-memory} bench/ot_replay.c runtime/pf_ot.c runtime/pf_text.c runtime/pf_error.c runtime/pf_num.c test/host_number.c -sENVIRONMENT=node -sMODULARIZE=1 -sALLOW_MEMORY_GROWTH=1 -sEXPORTED_FUNCTIONS='["_malloc","_free","_bench_replay","_pf_text_data","_pf_text_free"]' -o $(BUILD)/bench/ot_replay$$v.cjs || exit 1; done && node bench/ot.mjs
 	@node bench/dom.mjs
 	@node bench/editor.mjs
 	@node bench/e2e.mjs
@@ -105,11 +115,15 @@ $(NATIVE_T)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
 	gcc $(CSTD) $(WARN) -g -O1 $(SAN) $(INCLUDES) -c $< -o $@
 
-$(NATIVE_T)/cjson.o: $(CJSON_DIR)/cJSON.c
+$(NATIVE_T)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
-	gcc -std=c99 -g -O1 $(SAN) -c $< -o $@
+	gcc -std=c99 -g -O1 $(SAN) $(CJSON_SHIM) -c $< -o $@
 
 $(NATIVE_T)/fake_host.o: test/fake_host.c test/fake_host.h $(C_HDR)
+	@mkdir -p $(dir $@)
+	gcc $(CSTD) $(WARN) -g -O1 $(SAN) $(INCLUDES) -c $< -o $@
+
+$(NATIVE_T)/host_number.o: test/host_number.c runtime/pf_host.h
 	@mkdir -p $(dir $@)
 	gcc $(CSTD) $(WARN) -g -O1 $(SAN) $(INCLUDES) -c $< -o $@
 
@@ -129,16 +143,16 @@ $(NATIVE_T)/libpyframe_rt.a: $(NATIVE_T_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(NATIVE_T)/pf_tests: $(patsubst test/native/%.cc,$(NATIVE_T)/test/%.o,$(TEST_SRC)) $(NATIVE_T)/fake_host.o $(NATIVE_T)/libpyframe_rt.a $(NATIVE_T)/gtest-all.o $(NATIVE_T)/gtest_main.o
+$(NATIVE_T)/pf_tests: $(patsubst test/native/%.cc,$(NATIVE_T)/test/%.o,$(TEST_SRC)) $(NATIVE_T)/fake_host.o $(NATIVE_T)/host_number.o $(NATIVE_T)/libpyframe_rt.a $(NATIVE_T)/gtest-all.o $(NATIVE_T)/gtest_main.o
 	g++ $(SAN) $^ -o $@ -lpthread
 
 $(NATIVE_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
 	gcc $(CSTD) $(WARN) -O2 $(INCLUDES) -c $< -o $@
 
-$(NATIVE_R)/cjson.o: $(CJSON_DIR)/cJSON.c
+$(NATIVE_R)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
-	gcc -std=c99 -O2 -c $< -o $@
+	gcc -std=c99 -O2 $(CJSON_SHIM) -c $< -o $@
 
 $(NATIVE_R)/libpyframe_rt.a: $(NATIVE_R_OBJ)
 	@rm -f $@
@@ -164,11 +178,15 @@ $(WASM_T)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
 	$(EMENV) emcc $(CSTD) $(WARN) -O2 $(INCLUDES) -c $< -o $@
 
-$(WASM_T)/cjson.o: $(CJSON_DIR)/cJSON.c
+$(WASM_T)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc -std=c99 -O2 -c $< -o $@
+	$(EMENV) emcc -std=c99 -O2 $(CJSON_SHIM) -c $< -o $@
 
 $(WASM_T)/fake_host.o: test/fake_host.c test/fake_host.h $(C_HDR)
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc $(CSTD) $(WARN) -O2 $(INCLUDES) -c $< -o $@
+
+$(WASM_T)/host_number.o: test/host_number.c runtime/pf_host.h
 	@mkdir -p $(dir $@)
 	$(EMENV) emcc $(CSTD) $(WARN) -O2 $(INCLUDES) -c $< -o $@
 
@@ -184,7 +202,7 @@ $(WASM_T)/test/%.o: test/native/%.cc $(C_HDR) test/fake_host.h $(CJSON_DIR)/cJSO
 	@mkdir -p $(dir $@)
 	$(EMENV) em++ -std=c++17 -Wall -O2 $(TEST_INCLUDES) -c $< -o $@
 
-$(WASM_T)/pf_tests.js: test/wasm_pre.js $(patsubst test/native/%.cc,$(WASM_T)/test/%.o,$(TEST_SRC)) $(WASM_T)/fake_host.o $(WASM_T_OBJ) $(WASM_T)/gtest-all.o $(WASM_T)/gtest_main.o
+$(WASM_T)/pf_tests.js: test/wasm_pre.js $(patsubst test/native/%.cc,$(WASM_T)/test/%.o,$(TEST_SRC)) $(WASM_T)/fake_host.o $(WASM_T)/host_number.o $(WASM_T_OBJ) $(WASM_T)/gtest-all.o $(WASM_T)/gtest_main.o
 	$(EMENV) em++ -O2 $(filter %.o,$^) -o $@ --pre-js test/wasm_pre.js -sENVIRONMENT=node -sNODERAWFS=1 -sEXIT_RUNTIME=1 \
 		-sALLOW_MEMORY_GROWTH=1 -sTOTAL_STACK=4194304
 	@# The repository is "type": "module"; the test glue is CommonJS.
@@ -200,9 +218,9 @@ $(WASM_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
 	$(EMENV) emcc $(CSTD) $(WARN) -Os -flto -mbulk-memory $(INCLUDES) -c $< -o $@
 
-$(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c
+$(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc -std=c99 -Os -flto -mbulk-memory -c $< -o $@
+	$(EMENV) emcc -std=c99 -Os -flto -mbulk-memory $(CJSON_SHIM) -c $< -o $@
 
 $(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"

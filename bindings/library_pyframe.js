@@ -28,4 +28,6 @@ mergeInto(LibraryManager.library, {
   pf_host_call: function (t, n, nl, a, al) { return Module['pfHost'].call(t, n, nl, a, al); },
   pf_host_online: function () { return Module['pfHost'].online(); },
   pf_host_visible: function () { return Module['pfHost'].visible(); },
+  pf_host_number_format: function (x, ptr, cap) { return Module['pfHost'].numberFormat(x, ptr, cap); },
+  pf_host_number_parse: function (ptr, len) { return Module['pfHost'].numberParse(ptr, len); },
 });

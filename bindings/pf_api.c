@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_num.h"
 #include "pf_host.h"
 #include "pf_state.h"
 
@@ -113,7 +114,7 @@ static const char *cause_name(pf_ws_cause c)
 static void fwd_t_state(void *ud, const pf_ws_event *ev)
 {
     char json[192];
-    snprintf(json, sizeof json,
+    pf_fmt(json, sizeof json,
              "{\"state\":\"%s\",\"cause\":\"%s\",\"delay\":%.0f,\"code\":%d,\"attempt\":%u}",
              pf_ws_state_name(ev->state), cause_name(ev->cause), ev->delay_ms, ev->code,
              ev->attempt);
@@ -208,7 +209,7 @@ static void fwd_t_error(void *ud, int err, const char *text, size_t len)
 {
     jbuf b = { NULL, 0, 0, 0 };
     char head[48];
-    snprintf(head, sizeof head, "{\"code\":%d,\"text\":", err);
+    pf_fmt(head, sizeof head, "{\"code\":%d,\"text\":", err);
     jb_put(&b, head, strlen(head));
     if (text)
         jb_string(&b, text, len);
@@ -426,7 +427,7 @@ static void fwd_sse_message(void *ud, const pf_sse_message *m)
     jb_string(&b, m->event, m->event_len);
     jb_put(&b, ",\"id\":", 6);
     jb_string(&b, m->id, m->id_len);
-    snprintf(num, sizeof num, ",\"seq\":%lld,\"data\":", (long long)m->seq);
+    pf_fmt(num, sizeof num, ",\"seq\":%lld,\"data\":", (long long)m->seq);
     jb_put(&b, num, strlen(num));
     if (m->msg)
         jb_put(&b, m->data, m->data_len); /* a JSON object the core parsed */

@@ -135,6 +135,25 @@ const PyFrameRT = (() => {
     now() { return typeof performance !== 'undefined' ? performance.now() : Date.now(); }
     wallTime() { return Date.now(); }
 
+    /** pf_host_number_format: String(x) is the shortest text that reads
+     * back as x; it is ASCII, written without a NUL. 0 if it does not fit. */
+    numberFormat(x, ptr, cap) {
+      const text = String(x);
+      if (text.length > cap) return 0;
+      const heap = this.core.HEAPU8;
+      for (let i = 0; i < text.length; i++) heap[ptr + i] = text.charCodeAt(i);
+      return text.length;
+    }
+
+    /** pf_host_number_parse: the C side has checked the text is a decimal
+     * number (strtod's grammar), which Number() reads, correctly rounded. */
+    numberParse(ptr, len) {
+      let text = '';
+      const heap = this.core.HEAPU8;
+      for (let i = 0; i < len; i++) text += String.fromCharCode(heap[ptr + i]);
+      return Number(text);
+    }
+
     randomU32() {
       const c = globalThis.crypto;
       if (c && c.getRandomValues) return c.getRandomValues(new Uint32Array(1))[0];

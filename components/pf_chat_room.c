@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_num.h"
 #include "cJSON.h"
 #include "pf_live_util.h"
 #include "pf_component.h"
@@ -148,10 +149,10 @@ static void append_entry(chat_room *s, cJSON *log, const char *kind, double id,
     if (!e)
         return;
     if (id != NO_ID) {
-        snprintf(key, sizeof key, "m%.0f", id);
+        pf_fmt(key, sizeof key, "m%.0f", id);
         cJSON_AddNumberToObject(e, "id", id);
     } else {
-        snprintf(key, sizeof key, "l%lu", ++s->next_local);
+        pf_fmt(key, sizeof key, "l%lu", ++s->next_local);
     }
     cJSON_AddStringToObject(e, "kind", kind);
     cJSON_AddStringToObject(e, "key", key);
@@ -186,7 +187,7 @@ static void sender_name(const cJSON *msg, char *buf, size_t cap, const char **ou
         }
     }
     if (pf__json_id(cJSON_GetObjectItemCaseSensitive(msg, "user_id"), &uid)) {
-        snprintf(buf, cap, "User %.0f", uid);
+        pf_fmt(buf, cap, "User %.0f", uid);
         *out = buf;
         return;
     }
@@ -334,9 +335,9 @@ static int chat_create(pf_component *c, const cJSON *props, void **self)
     if (room && !cJSON_IsNull(room)) {
         in_room = 1;
         if (cJSON_IsString(room) && room->valuestring && valid_room(room->valuestring))
-            snprintf(path, sizeof path, "/ws/room/%s", room->valuestring);
+            pf_fmt(path, sizeof path, "/ws/room/%s", room->valuestring);
         else if (pf__json_id(room, &rid) && rid >= 0)
-            snprintf(path, sizeof path, "/ws/room/%.0f", rid);
+            pf_fmt(path, sizeof path, "/ws/room/%.0f", rid);
         else
             s->bad_room = 1; /* shown; nothing is connected */
     }
@@ -442,7 +443,7 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
         const char *who;
         if (!text || !text[0]) {
             sender_name(msg, buf, sizeof buf, &who);
-            snprintf(line, sizeof line, "%.100s %s the room", who,
+            pf_fmt(line, sizeof line, "%.100s %s the room", who,
                      t[5] == 'j' ? "joined" : "left");
             text = line;
         }

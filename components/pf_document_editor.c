@@ -50,6 +50,7 @@
 #include "pf_text.h"
 #include "pf_ws.h"
 #include "pf_ws_internal.h"
+#include "pf_num.h"
 
 #define MAX_USERS 200
 #define KEY_EDITOR "editor"
@@ -427,7 +428,7 @@ static void ot_error(void *ud, int err, const char *msg)
 {
     (void)ud;
     char line[200];
-    snprintf(line, sizeof line, "DocumentEditor: %s (%s); resyncing", msg ? msg : "error",
+    pf_fmt(line, sizeof line, "DocumentEditor: %s (%s); resyncing", msg ? msg : "error",
              pf_strerror(err));
     pf_host_log(PF_LOG_WARN, line, strlen(line));
 }
@@ -534,10 +535,10 @@ static int editor_create(pf_component *c, const cJSON *props, void **self)
     const cJSON *user = cJSON_GetObjectItemCaseSensitive(props, "user");
     char path[96];
     if (cJSON_IsString(doc) && doc->valuestring && valid_doc(doc->valuestring))
-        snprintf(path, sizeof path, "/ws/docs/%s", doc->valuestring);
+        pf_fmt(path, sizeof path, "/ws/docs/%s", doc->valuestring);
     else if (cJSON_IsNumber(doc) && doc->valuedouble >= 0 && doc->valuedouble < 9007199254740992.0
              && doc->valuedouble == floor(doc->valuedouble))
-        snprintf(path, sizeof path, "/ws/docs/%.0f", doc->valuedouble);
+        pf_fmt(path, sizeof path, "/ws/docs/%.0f", doc->valuedouble);
     else
         s->bad_doc = 1;
     if (url[0])

@@ -84,6 +84,7 @@
 #include "pf_host.h"
 #include "pf_html.h"
 #include "pf_state.h"
+#include "pf_num.h"
 
 /* ------------------------------------------------------------------------ */
 /* The component's own data                                                 */
@@ -103,8 +104,8 @@ static size_t id_text(const cJSON *id, char *out, size_t cap)
 {
     if (cJSON_IsNumber(id)) {
         double d = id->valuedouble;
-        int n = d == (double)(long long)d ? snprintf(out, cap, "%lld", (long long)d)
-                                          : snprintf(out, cap, "%.17g", d);
+        int n = d == (double)(long long)d ? pf_fmt(out, cap, "%lld", (long long)d)
+                                          : pf_fmt(out, cap, "%.17g", d);
         return n > 0 && (size_t)n < cap ? (size_t)n : 0;
     }
     if (cJSON_IsString(id)) {
@@ -487,7 +488,7 @@ static void kl_on_message(pf_component *c, void *self, const cJSON *msg,
     }
     if (rc != PF_OK) {
         char line[128];
-        snprintf(line, sizeof line, "KeyedList: ignored a \"%.32s\" message: %s",
+        pf_fmt(line, sizeof line, "KeyedList: ignored a \"%.32s\" message: %s",
                  type ? type : "?", pf_strerror(rc));
         warn(line);
     }

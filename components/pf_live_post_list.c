@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_num.h"
 #include "cJSON.h"
 #include "pf_live_util.h"
 #include "pf_component.h"
@@ -557,9 +558,9 @@ static void http_done(void *ud, int32_t handle, int status, const char *body, si
     s->http = 0;
     if (status < 200 || status > 299) {
         if (status)
-            snprintf(msg, sizeof msg, "Could not load posts (HTTP %d)", status);
+            pf_fmt(msg, sizeof msg, "Could not load posts (HTTP %d)", status);
         else
-            snprintf(msg, sizeof msg, "Could not load posts (network error)");
+            pf_fmt(msg, sizeof msg, "Could not load posts (network error)");
         cJSON_Delete(s->backlog);
         s->backlog = NULL;
         load_failed(s, msg);

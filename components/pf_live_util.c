@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pf_host.h"
+#include "pf_num.h"
 
 void pf__log(int level, const char *msg)
 {
@@ -59,39 +60,39 @@ int pf__connection_status(const pf_ws_event *ev, const char *not_found,
     switch (ev->state) {
     case PF_WS_IDLE:
     case PF_WS_CONNECTING:
-        snprintf(out, out_size, DOT_YELLOW "Connecting...");
+        pf_fmt(out, out_size, DOT_YELLOW "Connecting...");
         break;
     case PF_WS_OPEN:
         open = 1;
-        snprintf(out, out_size, DOT_GREEN "Connected");
+        pf_fmt(out, out_size, DOT_GREEN "Connected");
         break;
     case PF_WS_RATE_LIMITED:
         if (ev->code != 4029) {
             open = 1; /* sends are held; the link is up */
-            snprintf(out, out_size, DOT_GREEN "Connected");
+            pf_fmt(out, out_size, DOT_GREEN "Connected");
         } else if (too_many_countdown) {
-            snprintf(out, out_size, DOT_RED "Too many connections: retrying in %.0f s", secs);
+            pf_fmt(out, out_size, DOT_RED "Too many connections: retrying in %.0f s", secs);
         } else {
-            snprintf(out, out_size, DOT_RED "Too many connections");
+            pf_fmt(out, out_size, DOT_RED "Too many connections");
         }
         break;
     case PF_WS_RECONNECTING:
-        snprintf(out, out_size, DOT_RED "Reconnecting in %.0f s", secs);
+        pf_fmt(out, out_size, DOT_RED "Reconnecting in %.0f s", secs);
         break;
     case PF_WS_OFFLINE:
-        snprintf(out, out_size, DOT_RED "Offline");
+        pf_fmt(out, out_size, DOT_RED "Offline");
         break;
     case PF_WS_AUTH_FAILED:
-        snprintf(out, out_size, DOT_RED "Authentication required");
+        pf_fmt(out, out_size, DOT_RED "Authentication required");
         break;
     case PF_WS_FORBIDDEN:
-        snprintf(out, out_size, DOT_RED "Access denied");
+        pf_fmt(out, out_size, DOT_RED "Access denied");
         break;
     case PF_WS_NOT_FOUND:
-        snprintf(out, out_size, DOT_RED "%s", not_found);
+        pf_fmt(out, out_size, DOT_RED "%s", not_found);
         break;
     default:
-        snprintf(out, out_size, DOT_RED "Disconnected");
+        pf_fmt(out, out_size, DOT_RED "Disconnected");
         break;
     }
     return open;

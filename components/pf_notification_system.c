@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pf_num.h"
 #include "cJSON.h"
 #include "pf_live_util.h"
 #include "pf_component.h"
@@ -249,11 +250,11 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     s->load = 0;
     if (status < 200 || status > 299) {
         if (status == 401)
-            snprintf(msg, sizeof msg, "Authentication required");
+            pf_fmt(msg, sizeof msg, "Authentication required");
         else if (status)
-            snprintf(msg, sizeof msg, "Could not load notifications (HTTP %d)", status);
+            pf_fmt(msg, sizeof msg, "Could not load notifications (HTTP %d)", status);
         else
-            snprintf(msg, sizeof msg, "Could not load notifications (network error)");
+            pf_fmt(msg, sizeof msg, "Could not load notifications (network error)");
         load_failed(s, msg);
         connect_stream(s, NULL);
         return;
@@ -304,9 +305,9 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     char idbuf[32] = "";
     double lid;
     if (pf__json_id(lei, &lid) && lid >= 0)
-        snprintf(idbuf, sizeof idbuf, "%.0f", lid);
+        pf_fmt(idbuf, sizeof idbuf, "%.0f", lid);
     else if (cJSON_IsString(lei) && lei->valuestring && strlen(lei->valuestring) < sizeof idbuf)
-        snprintf(idbuf, sizeof idbuf, "%s", lei->valuestring);
+        pf_fmt(idbuf, sizeof idbuf, "%s", lei->valuestring);
     cJSON_Delete(doc);
     if (skipped)
         ignore(s, "NotificationSystem: skipped malformed notifications in the list");
@@ -587,7 +588,7 @@ static int ns_on_event(pf_component *c, void *self, const pf_component_event *ev
             char path[64];
             cJSON_ReplaceItemInObjectCaseSensitive(it, "read", cJSON_CreateTrue());
             items_changed(s);
-            snprintf(path, sizeof path, "/api/notifications/%.0f/read", id);
+            pf_fmt(path, sizeof path, "/api/notifications/%.0f/read", id);
             post(s, path);
         }
         return PF_OK;

@@ -111,6 +111,21 @@ int pf_host_call(int32_t target, const char *name, size_t name_len,
 int pf_host_online(void);
 int pf_host_visible(void);
 
+/* Numbers that runtime/pf_num.c does not convert itself (it does integers
+ * and short decimals). Not effects, but the browser has exact conversions
+ * built in, and libc's would cost the wasm about 10 KB gzipped.
+ *
+ * pf_host_number_format writes the shortest decimal text that reads back as
+ * exactly `x` (finite), laid out as JavaScript's String(x) does ("0.1",
+ * "1e+21", "1.5e-7"), to out[0..cap) without a NUL, and returns its length;
+ * 0 if it does not fit (cap 32 always fits).
+ *
+ * pf_host_number_parse returns the double nearest to text[0..len), a decimal
+ * number as strtod reads one (sign, digits with one optional '.', exponent;
+ * see pf_num_scan): an infinity on overflow, a signed zero on underflow. */
+size_t pf_host_number_format(double x, char *out, size_t cap);
+double pf_host_number_parse(const char *text, size_t len);
+
 /* ------------------------------------------------------------------------ */
 /* Events: delivered by the host, implemented in runtime/pf_loop.c          */
 /* ------------------------------------------------------------------------ */

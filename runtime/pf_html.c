@@ -1,5 +1,6 @@
 /* pf_html.c: the safe markup builder, URL/style checks and escaping. */
 #include "pf_html.h"
+#include "pf_num.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -669,7 +670,7 @@ static char *vformat(char *stack, const char *fmt, va_list ap, size_t *out_len)
 {
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(stack, FORMAT_STACK, fmt, ap2);
+    int n = pf_vfmt(stack, FORMAT_STACK, fmt, ap2);
     va_end(ap2);
     if (n < 0)
         return NULL;
@@ -679,7 +680,7 @@ static char *vformat(char *stack, const char *fmt, va_list ap, size_t *out_len)
     char *s = malloc((size_t)n + 1);
     if (!s)
         return NULL;
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    pf_vfmt(s, (size_t)n + 1, fmt, ap);
     return s;
 }
 

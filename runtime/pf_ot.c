@@ -2,6 +2,7 @@
  * follow ot-text-unicode 4.0.0 (dist/type.js) line for line: makeAppend,
  * makeTake, transform, compose, transformPosition, invert. */
 #include "pf_ot.h"
+#include "pf_num.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -1158,13 +1159,10 @@ static int parse_count(parser *p, size_t *out)
             p->i++;
     }
     if (!simple) {
-        char tmp[64];
         size_t n = p->i - start;
-        if (n >= sizeof tmp)
+        if (n >= 64)
             return fail(p, PF_ERANGE, "number out of range", start);
-        memcpy(tmp, p->s + start, n);
-        tmp[n] = 0;
-        double d = strtod(tmp, NULL);
+        double d = pf_num_parse(p->s + start, n);
         if (!(d == floor(d)) || fabs(d) > (double)PF_OT_MAX_COUNT)
             return fail(p, PF_ERANGE, "count must be an integer in range", start);
         v = (uint64_t)fabs(d);
@@ -1387,7 +1385,7 @@ static void json_string(sbuf *b, const char *s, size_t n)
         else if (c == '\t')
             esc = "\\t";
         else if (c < 0x20) {
-            snprintf(tmp, sizeof tmp, "\\u%04x", c);
+            pf_fmt(tmp, sizeof tmp, "\\u%04x", c);
             esc = tmp;
         }
         if (esc) {
@@ -1410,7 +1408,7 @@ char *pf_ot_serialize(const pf_ot_op *op, size_t *len)
         if (i)
             sb_put(&b, ",", 1);
         if (c->kind == PF_OT_SKIP) {
-            int k = snprintf(num, sizeof num, "%lu", (unsigned long)c->n);
+            int k = pf_fmt(num, sizeof num, "%lu", (unsigned long)c->n);
             sb_put(&b, num, (size_t)k);
         } else if (c->kind == PF_OT_INSERT) {
             json_string(&b, ctext(op, c), c->len);
@@ -1419,7 +1417,7 @@ char *pf_ot_serialize(const pf_ot_op *op, size_t *len)
             json_string(&b, ctext(op, c), c->len);
             sb_put(&b, "}", 1);
         } else {
-            int k = snprintf(num, sizeof num, "{\"d\":%lu}", (unsigned long)c->n);
+            int k = pf_fmt(num, sizeof num, "{\"d\":%lu}", (unsigned long)c->n);
             sb_put(&b, num, (size_t)k);
         }
     }

@@ -9,6 +9,7 @@
 #include "cJSON.h"
 #include "pf_host.h"
 #include "pf_loop.h"
+#include "pf_num.h"
 
 typedef struct remote_cursor {
     char *user;
@@ -198,7 +199,7 @@ int pf_ot_client_new(const pf_ot_client_config *cfg,
         c->src_len = cfg->src_len;
     } else {
         char hex[17];
-        snprintf(hex, sizeof hex, "%08lx%08lx", (unsigned long)pf_host_random_u32(),
+        pf_fmt(hex, sizeof hex, "%08lx%08lx", (unsigned long)pf_host_random_u32(),
                  (unsigned long)pf_host_random_u32());
         c->src = dup_bytes(hex, 16);
         c->src_len = 16;

@@ -10,6 +10,7 @@
 #include "pf_json.h"
 #include "pf_loop.h"
 #include "pf_ws_internal.h"
+#include "pf_num.h"
 
 /* ------------------------------------------------------------------------ */
 /* Defaults                                                                 */
@@ -867,7 +868,7 @@ static void attempt(pf_ws *ws)
     }
     since[0] = 0;
     if (!ws->o.no_resume && !ws->o.no_seq && ws->last_seq >= 0)
-        snprintf(since, sizeof since, "%lld", (long long)ws->last_seq);
+        pf_fmt(since, sizeof since, "%lld", (long long)ws->last_seq);
     url = pf__ws_build_url(base, base_len, ws->token, ws->token_len,
                            since[0] ? "since" : NULL, since, strlen(since), &url_len);
     ws->st.attempts++;
