@@ -356,10 +356,8 @@ static void insert_sorted(cJSON *posts, cJSON *post)
             break;
         i++;
     }
-    if (p)
-        cJSON_InsertItemInArray(posts, i, post);
-    else
-        cJSON_AddItemToArray(posts, post);
+    if (!pf__json_insert(posts, i, post))
+        cJSON_Delete(post);
 }
 
 static void remove_post(cJSON *posts, double id)

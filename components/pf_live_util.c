@@ -43,3 +43,23 @@ int pf__is_named(const char *s, size_t len, const char *name)
     size_t n = strlen(name);
     return len == n && memcmp(s, name, n) == 0;
 }
+
+int pf__json_insert(cJSON *array, int which, cJSON *item)
+{
+    if (!cJSON_IsArray(array) || !item || which < 0)
+        return 0;
+    cJSON *at = array->child;
+    for (; at && which > 0; which--)
+        at = at->next;
+    if (!at)
+        return cJSON_AddItemToArray(array, item) ? 1 : 0;
+    if (at == array->child)
+        return cJSON_InsertItemInArray(array, 0, item) ? 1 : 0; /* works at 0 */
+    /* In the middle: cJSON keeps child->prev as the last element, and the
+     * last element's next NULL; neither changes here. */
+    item->next = at;
+    item->prev = at->prev;
+    at->prev->next = item;
+    at->prev = item;
+    return 1;
+}

@@ -29,6 +29,17 @@ const char *pf__json_str(const cJSON *o, const char *name, const char *def);
  * double holds exactly. Returns 1, or 0 (and leaves *out) for anything else. */
 int pf__json_id(const cJSON *v, double *out);
 
+/* Inserts `item` into `array`
+ * before its element at index `which`, or at the end when `which` is the
+ * size or more. Returns 1 (the array owns item) or 0 (bad arguments; the
+ * caller still owns item).
+ *
+ * cJSON_InsertItemInArray is not used because the cJSON of Debian 12
+ * (1.7.15-1+deb12u4) refuses every insert before an element other than the
+ * first: its security patch checks the new item's prev pointer, which is
+ * always NULL, instead of the existing element's. */
+int pf__json_insert(cJSON *array, int which, cJSON *item);
+
 /* Whether the `len` bytes at `s` are exactly the NUL-terminated `name`. */
 int pf__is_named(const char *s, size_t len, const char *name);
 

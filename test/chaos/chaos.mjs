@@ -138,8 +138,8 @@ const base = `http://127.0.0.1:${proxy.address().port}`;
 const direct = `http://127.0.0.1:${serverPort}`;
 
 function dropOne() {
-  // Connections older than a second: the live sockets and event streams.
-  const live = [...pairs].filter((p) => Date.now() - p.at > 1000);
+  // Connections older than half a second: the live sockets and event streams.
+  const live = [...pairs].filter((p) => Date.now() - p.at > 500);
   if (!live.length) return;
   const p = live[Math.floor(rand() * live.length)];
   if (rand() < 0.5 && p.down.resetAndDestroy) p.down.resetAndDestroy();
@@ -251,7 +251,7 @@ async function notesLoop(token) {
 
 async function dropLoop() {
   while (running) {
-    await sleep(between(400, 2500));
+    await sleep(between(300, 1500));
     if (running) dropOne();
   }
 }
