@@ -5,6 +5,8 @@
 #   make demo     install what is missing, build, serve the demo (PORT=8000)
 #   make bench    run the benchmarks and print their tables
 #   make fuzz     run the libFuzzer targets (FUZZ_SECONDS each) and print a table
+#   make chaos    the chaos run: server killed 40 times, connections cut, a client offline
+#   make soak     1,000,000 messages through each component in wasm; heap growth <= 1 MB
 #
 # Every public target first runs scripts/setup.sh, which installs missing
 # Debian and npm packages, then re-enters make for the real work, so that the
@@ -64,7 +66,8 @@ WASM_LDFLAGS := -Os -mbulk-memory -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore
 WASM_SIZE_FLAGS := -sMALLOC=emmalloc -sDYNAMIC_EXECUTION=0 -sTEXTDECODER=2 -sSUPPORT_ERRNO=0 \
 	-sSUPPORT_LONGJMP=0 -sINCOMING_MODULE_JS_API='["wasmBinary","locateFile"]'
 
-.PHONY: all test demo bench build native test-native test-wasm test-js test-server test-e2e clean sizes
+.PHONY: all test demo bench build native test-native test-wasm test-js test-server test-e2e clean sizes \
+	chaos soak test-chaos test-soak
 
 all:
 	@bash scripts/setup.sh build
@@ -86,6 +89,8 @@ test:
 	@$(MAKE) test-js
 	@$(MAKE) test-server
 	@$(MAKE) test-e2e
+	@$(MAKE) test-soak
+	@$(MAKE) test-chaos
 
 demo:
 	@bash scripts/setup.sh demo
@@ -243,6 +248,43 @@ test-server: $(DIST)/pyframe_rt.mjs
 test-e2e: $(DIST)/pyframe_rt.js
 	@echo "== Chromium tests (playwright-core, Debian chromium)"
 	node --test test/e2e/
+
+# ---- hardening: chaos and soak runs (docs/hardening.md) ------------------------
+
+CHAOS_KILLS ?= 40
+SOAK_MESSAGES ?= 1000000
+# The allocator of the soak binary (dlmalloc or emmalloc): the heap in use is
+# read with mallinfo(), which both keep.
+SOAK_MALLOC ?= dlmalloc
+SOAK := $(BUILD)/soak-$(SOAK_MALLOC)
+
+chaos:
+	@bash scripts/setup.sh test
+	@$(MAKE) -j$(JOBS) $(DIST)/pyframe_rt.js
+	PF_CHAOS_KILLS=$${PF_CHAOS_KILLS:-$(CHAOS_KILLS)} node test/chaos/chaos.mjs
+
+# The shorter configuration run by make test (still 20 kills).
+test-chaos: $(DIST)/pyframe_rt.js
+	@echo "== chaos run (20 SIGKILLs, dropped connections, an offline client)"
+	PF_CHAOS_KILLS=$${PF_CHAOS_KILLS:-20} node test/chaos/chaos.mjs
+
+soak:
+	@bash scripts/setup.sh test
+	@$(MAKE) -j$(JOBS) $(SOAK)/soak.js
+	node --no-experimental-fetch $(SOAK)/soak.js $(SOAK_MESSAGES)
+
+# The shorter configuration run by make test.
+test-soak: $(SOAK)/soak.js
+	@echo "== soak (100,000 messages per component, wasm under Node)"
+	node --no-experimental-fetch $(SOAK)/soak.js 100000
+
+$(SOAK)/soak.o: test/soak/soak.cc test/native/live_component_util.h test/native/dom_ref_applier.h $(C_HDR) test/fake_host.h $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	$(EMENV) em++ -std=c++17 -Wall -O2 $(TEST_INCLUDES) -c $< -o $@
+
+$(SOAK)/soak.js: $(SOAK)/soak.o $(WASM_T)/fake_host.o $(WASM_T_OBJ)
+	$(EMENV) em++ -O2 $^ -o $@ -sENVIRONMENT=node -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sMALLOC=$(SOAK_MALLOC)
+	@echo '{"type": "commonjs"}' > $(SOAK)/package.json
 
 clean:
 	rm -rf $(BUILD) $(DIST)

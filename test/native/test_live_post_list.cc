@@ -437,3 +437,29 @@ TEST_F(LivePostList, UnmountWithARequestInFlightAbortsIt)
     lc_http(h, 200, "[]");  // dropped: nobody listens
     fake_host_advance(100000);
 }
+
+// A post created with a date between two shown ones goes between them (and
+// is owned by the list: LeakSanitizer checks it is freed). Debian's cJSON
+// refuses cJSON_InsertItemInArray anywhere but at index 0, which dropped
+// and leaked such posts before the component linked them itself.
+TEST_F(LivePostList, PostsCreatedBetweenOthersAreInsertedInOrder)
+{
+    mount_loaded(post_json(5, "five", ts(50)) + "," + post_json(3, "three", ts(30)) + "," +
+                 post_json(1, "one", ts(10)));
+    lc_ws(ws, "{\"type\":\"post_created\",\"post\":" + post_json(4, "four", ts(40)) + ",\"seq\":11}");
+    lc_ws(ws, "{\"type\":\"post_created\",\"post\":" + post_json(2, "two", ts(20)) + ",\"seq\":12}");
+    lc_ws(ws, "{\"type\":\"post_created\",\"post\":" + post_json(0, "zero", ts(5)) + ",\"seq\":13}");
+    lc_ws(ws, "{\"type\":\"post_created\",\"post\":" + post_json(6, "six", ts(55)) + ",\"seq\":14}");
+    lc_tick();
+    EXPECT_EQ(ids(), (std::vector<std::string>{ "6", "5", "4", "3", "2", "1", "0" }));
+    EXPECT_EQ(lc_num(c, "count"), 7);
+    // Updating and deleting in the middle keeps the links right.
+    lc_ws(ws, "{\"type\":\"post_updated\",\"post\":" + post_json(2, "two!", ts(20)) + ",\"seq\":15}");
+    lc_ws(ws, "{\"type\":\"post_deleted\",\"post_id\":4,\"seq\":16}");
+    lc_ws(ws, "{\"type\":\"post_deleted\",\"post_id\":0,\"seq\":17}");
+    lc_ws(ws, "{\"type\":\"post_created\",\"post\":" + post_json(7, "seven", ts(1)) + ",\"seq\":18}");
+    lc_tick();
+    EXPECT_EQ(ids(), (std::vector<std::string>{ "6", "5", "3", "2", "1", "7" }));
+    EXPECT_NE(html().find("two!"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
