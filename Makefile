@@ -302,7 +302,7 @@ clean:
 
 FUZZ := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
-FUZZ_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(C_SRC)) $(FUZZ)/obj/cjson.o $(FUZZ)/obj/fake_host.o
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(C_SRC)) $(FUZZ)/obj/cjson.o $(FUZZ)/obj/fake_host.o $(FUZZ)/obj/host_number.o
 FUZZ_COMPONENTS := live_post_list notification_system chat_room document_editor
 FUZZ_TARGETS ?= json state ot ot_client ws sse html \
 	$(foreach c,$(FUZZ_COMPONENTS),$(c)_msg $(c)_script)
@@ -323,6 +323,10 @@ $(FUZZ)/obj/cjson.o: $(CJSON_DIR)/cJSON.c
 	clang -std=c99 $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ)/obj/fake_host.o: test/fake_host.c test/fake_host.h $(C_HDR)
+	@mkdir -p $(dir $@)
+	clang $(CSTD) $(WARN) $(FUZZ_SAN) $(INCLUDES) -c $< -o $@
+
+$(FUZZ)/obj/host_number.o: test/host_number.c runtime/pf_host.h
 	@mkdir -p $(dir $@)
 	clang $(CSTD) $(WARN) $(FUZZ_SAN) $(INCLUDES) -c $< -o $@
 

@@ -328,7 +328,10 @@ int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
     so.no_queue = opts && opts->no_outbox;
     /* Joining a running socket calls back before this returns, and the
      * callbacks may read pf_component_ws(c): c->sub is set first. */
-    return pf_pool_subscribe(conn_pool, url, url_len, &so, &cb, c, &c->sub);
+    int rc = pf_pool_subscribe(conn_pool, url, url_len, &so, &cb, c, &c->sub);
+    if (rc == PF_EFULL) /* every shared socket is in use: one of its own */
+        rc = pf_component_ws_connect_private(c, url, url_len, opts);
+    return rc;
 }
 
 int pf_component_ws_connect_private(pf_component *c, const char *url, size_t url_len,

@@ -236,8 +236,11 @@ int pf_component_flush(pf_component *c);
  * 512 frames or 1 MiB), it gets on_resync instead. Ending the connection
  * (unmount, pf_component_ws_close) leaves the socket to the others; the
  * last one to leave closes it after the pool's idle timeout
- * (pf_component_pool_configure). Returns PF_OK, PF_EINVAL, PF_EFULL (the
- * pool's max connections are in use) or PF_ENOMEM. */
+ * (pf_component_pool_configure). The pool shares at most its max
+ * connections (distinct URLs); an instance whose URL finds it full of
+ * sockets in use gets a socket of its own, as pf_component_ws_connect_private,
+ * so a page with many rooms still connects every one. Returns PF_OK,
+ * PF_EINVAL or PF_ENOMEM. */
 int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
                             const pf_ws_opts *opts);
 

@@ -766,9 +766,20 @@ TEST_F(Component, PoolLimitsConnectionsAndReusesIdleOnes)
     ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
     EXPECT_EQ(pf_component_pool_configure(2, 500), PF_ESTATE); // a socket is held
     ASSERT_EQ(pf_component_mount("TestList", 2, nullptr, 0, &b), PF_OK);
-    EXPECT_EQ(pf_component_ws_connect(b, "/ws/room/2", 10, nullptr), PF_EFULL);
-    EXPECT_EQ(pf_component_ws(b), nullptr);
-    EXPECT_EQ(pf_component_ws_send(b, "{}", 2), PF_ESTATE);
+    // Full of sockets in use: b gets a socket of its own, outside the pool,
+    // and works like any other.
+    ASSERT_EQ(pf_component_ws_connect(b, "/ws/room/2", 10, nullptr), PF_OK);
+    ASSERT_NE(pf_component_ws(b), nullptr);
+    EXPECT_NE(pf_component_ws(b), pf_component_ws(a));
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    pf_io_opened(fake_host_last(FAKE_WS_OPEN)->handle);
+    EXPECT_EQ(pf_component_ws_send(b, "{}", 2), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_WS_SEND), 1u);
+    // Closing it closes the socket at once (it is nobody else's).
+    pf_component_ws_close(b);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 1u);
+    fake_host_clear_effects();
     // Once the first leaves, its idle socket gives way at once.
     pf_component_ws_close(a);
     EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
