@@ -235,7 +235,7 @@ $(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/expo
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"
 	@$(EMENV) emcc -flto $(WASM_R_OBJ) -o $@ $(WASM_LDFLAGS)
 
-$(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm &: $(WASM_R)/pyframe_rt.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts scripts/bundle.mjs
+$(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm &: $(WASM_R)/pyframe_rt.js bindings/pf_loader.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts bindings/exports.txt scripts/bundle.mjs
 	@mkdir -p $(DIST)
 	node scripts/bundle.mjs $(WASM_R) $(DIST)
 
