@@ -64,8 +64,11 @@ EXPORTS := $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/.*/"_&"/' bin
 WASM_SIZE_FLAGS := -sBINARYEN_EXTRA_PASSES=-Oz -sMALLOC=emmalloc -sDYNAMIC_EXECUTION=0 -sTEXTDECODER=2 -sSUPPORT_ERRNO=0 \
 	-sSUPPORT_LONGJMP=0 -sINCOMING_MODULE_JS_API='["wasmBinary","locateFile"]'
 # -mbulk-memory: memory.copy/fill for memmove/memset (the OT document's gap
-# moves); supported by every browser since 2021 and by Node 20.
-WASM_LDFLAGS := $(WASM_OPT) -mbulk-memory -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
+# moves); supported by every browser since 2021 and by Node 20. Saturating
+# float-to-int and sign extension (-mnontrapping-fptoint -msign-ext, 0.2 KB gz
+# less) are older still (Chrome 75, Firefox 64, Safari 15).
+WASM_ARCH := -mbulk-memory -mnontrapping-fptoint -msign-ext
+WASM_LDFLAGS := $(WASM_OPT) $(WASM_ARCH) -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
 	-sENVIRONMENT=web,worker,node -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 \
 	-sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 -sTOTAL_STACK=131072 \
 	-sEXPORTED_FUNCTIONS='[$(EXPORTS)]' -sEXPORTED_RUNTIME_METHODS='[]' \
@@ -226,11 +229,11 @@ test-wasm: $(WASM_T)/pf_tests.js traces
 
 $(WASM_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc $(CSTD) $(WARN) $(WASM_OPT) -flto -mbulk-memory $(INCLUDES) -c $< -o $@
+	$(EMENV) emcc $(CSTD) $(WARN) $(WASM_OPT) -flto $(WASM_ARCH) $(INCLUDES) -c $< -o $@
 
 $(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc -std=c99 $(WASM_OPT) -flto -mbulk-memory $(CJSON_SHIM) -c $< -o $@
+	$(EMENV) emcc -std=c99 $(WASM_OPT) -flto $(WASM_ARCH) $(CJSON_SHIM) -c $< -o $@
 
 $(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt Makefile
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"
