@@ -50,21 +50,29 @@ WASM_T_OBJ := $(patsubst %.c,$(WASM_T)/%.o,$(C_SRC)) $(WASM_T)/cjson.o
 WASM_R := $(BUILD)/wasm
 WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,$(C_SRC) bindings/pf_api.c) $(WASM_R)/cjson.o
 
+# -Oz: the release wasm is optimized for size first (issue #8); the hot paths
+# (OT apply, message routing) are loops that -Oz keeps.
+WASM_OPT := -Oz
 EXPORTS := $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/.*/"_&"/' bindings/exports.txt | paste -sd, -)
+# Size (issue #8, budget 60 KB gzipped for dist/pyframe_rt.js + .wasm;
+# defined before WASM_LDFLAGS, which expands it at once):
+# emmalloc is a smaller allocator than dlmalloc (2.7 KB gz less); the glue
+# needs no eval, no errno, no longjmp and reads only the two Module options
+# bindings/pyframe_rt.js passes (wasmBinary, locateFile); TextDecoder is
+# always there (browsers since 2017, Node 11). A second wasm-opt -Oz round
+# after emcc's own finds 0.2 KB gz more.
+WASM_SIZE_FLAGS := -sBINARYEN_EXTRA_PASSES=-Oz -sMALLOC=emmalloc -sDYNAMIC_EXECUTION=0 -sTEXTDECODER=2 -sSUPPORT_ERRNO=0 \
+	-sSUPPORT_LONGJMP=0 -sINCOMING_MODULE_JS_API='["wasmBinary","locateFile"]'
 # -mbulk-memory: memory.copy/fill for memmove/memset (the OT document's gap
-# moves); supported by every browser since 2021 and by Node 20.
-WASM_LDFLAGS := -Os -mbulk-memory -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
+# moves); supported by every browser since 2021 and by Node 20. Saturating
+# float-to-int and sign extension (-mnontrapping-fptoint -msign-ext, 0.2 KB gz
+# less) are older still (Chrome 75, Firefox 64, Safari 15).
+WASM_ARCH := -mbulk-memory -mnontrapping-fptoint -msign-ext
+WASM_LDFLAGS := $(WASM_OPT) $(WASM_ARCH) -sMODULARIZE=1 -sEXPORT_NAME=createPyFrameCore \
 	-sENVIRONMENT=web,worker,node -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0 \
 	-sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 -sTOTAL_STACK=131072 \
 	-sEXPORTED_FUNCTIONS='[$(EXPORTS)]' -sEXPORTED_RUNTIME_METHODS='[]' \
 	--js-library bindings/library_pyframe.js $(WASM_SIZE_FLAGS)
-# Size (issue #8, budget 60 KB gzipped for dist/pyframe_rt.js + .wasm):
-# emmalloc is a smaller allocator than dlmalloc (2.7 KB gz less); the glue
-# needs no eval, no errno, no longjmp and reads only the two Module options
-# bindings/pyframe_rt.js passes (wasmBinary, locateFile); TextDecoder is
-# always there (browsers since 2017, Node 11).
-WASM_SIZE_FLAGS := -sMALLOC=emmalloc -sDYNAMIC_EXECUTION=0 -sTEXTDECODER=2 -sSUPPORT_ERRNO=0 \
-	-sSUPPORT_LONGJMP=0 -sINCOMING_MODULE_JS_API='["wasmBinary","locateFile"]'
 
 .PHONY: all test demo bench build native test-native test-wasm test-js test-server test-e2e clean sizes \
 	chaos soak test-chaos test-soak
@@ -221,17 +229,17 @@ test-wasm: $(WASM_T)/pf_tests.js traces
 
 $(WASM_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc $(CSTD) $(WARN) -Os -flto -mbulk-memory $(INCLUDES) -c $< -o $@
+	$(EMENV) emcc $(CSTD) $(WARN) $(WASM_OPT) -flto $(WASM_ARCH) $(INCLUDES) -c $< -o $@
 
 $(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc -std=c99 -Os -flto -mbulk-memory $(CJSON_SHIM) -c $< -o $@
+	$(EMENV) emcc -std=c99 $(WASM_OPT) -flto $(WASM_ARCH) $(CJSON_SHIM) -c $< -o $@
 
-$(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt
+$(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt Makefile
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"
 	@$(EMENV) emcc -flto $(WASM_R_OBJ) -o $@ $(WASM_LDFLAGS)
 
-$(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm &: $(WASM_R)/pyframe_rt.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts scripts/bundle.mjs
+$(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm &: $(WASM_R)/pyframe_rt.js bindings/pf_loader.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts bindings/exports.txt scripts/bundle.mjs
 	@mkdir -p $(DIST)
 	node scripts/bundle.mjs $(WASM_R) $(DIST)
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pf_num.h"
+#include "pf_json.h"
 #include "pf_host.h"
 #include "pf_state.h"
 
@@ -26,7 +27,7 @@ static void forward_change(void *ud, pf_state *state, const char *const *keys, s
         return;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(arr, cJSON_CreateString(keys[i]));
-    char *json = cJSON_PrintUnformatted(arr);
+    char *json = pf_json_print(arr);
     cJSON_Delete(arr);
     if (!json)
         return;

@@ -1,7 +1,7 @@
 /*
  * pyframe_rt.js: the public JS API of pyframe_rt and the browser host.
  *
- * scripts/bundle.mjs places this file after the Emscripten glue (which
+ * scripts/bundle.mjs places this file after bindings/pf_loader.js (which
  * defines createPyFrameCore) to make dist/pyframe_rt.js (a classic script
  * that sets the global PyFrameRT) and dist/pyframe_rt.mjs (an ES module whose
  * default export is PyFrameRT, loadable in browsers and in Node 20).
@@ -2538,15 +2538,13 @@ const PyFrameRT = (() => {
     if (options.wasmBinary) {
       moduleArg.wasmBinary = options.wasmBinary;
     } else if (isNode) {
-      // Emscripten 3.1.6 glue would try Node's global fetch on a file path;
-      // read the binary ourselves.
+      // Node's fetch does not read file paths: read the binary ourselves.
       const fs = await import('node:fs');
       const url = await import('node:url');
       const loc = wasmLocation(options);
       moduleArg.wasmBinary = fs.readFileSync(loc.startsWith('file:') ? url.fileURLToPath(loc) : loc);
     } else {
-      const wasmUrl = wasmLocation(options);
-      moduleArg.locateFile = (path) => (path.endsWith('.wasm') ? wasmUrl : path);
+      moduleArg.wasmUrl = wasmLocation(options);
     }
     const core = await createPyFrameCore(moduleArg);
     host.attach(core);

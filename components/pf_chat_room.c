@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "pf_num.h"
+#include "pf_json.h"
 #include "cJSON.h"
 #include "pf_live_util.h"
 #include "pf_component.h"
@@ -257,7 +258,7 @@ static int send_text(chat_room *s, const char *text)
     if (s->user)
         cJSON_AddStringToObject(o, "user", s->user);
     cJSON_AddStringToObject(o, "text", text);
-    char *frame = cJSON_PrintUnformatted(o);
+    char *frame = pf_json_print(o);
     cJSON_Delete(o);
     if (!frame)
         return PF_ENOMEM;

@@ -34,6 +34,7 @@
  * cursors are kept by the component.
  */
 #include "pf_document_editor.h"
+#include "pf_json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ static char *id_text(const cJSON *v)
         return p;
     }
     if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
-        return cJSON_PrintUnformatted(v);
+        return pf_json_print(v);
     return NULL;
 }
 
@@ -274,7 +275,7 @@ static void range_call(doc_editor *s, size_t start, size_t end, const char *text
     cJSON_AddItemToObject(a, "text", t);
     cJSON_AddNumberToObject(a, "start", (double)start);
     cJSON_AddNumberToObject(a, "end", (double)end);
-    char *json = cJSON_PrintUnformatted(a);
+    char *json = pf_json_print(a);
     cJSON_Delete(a);
     free(copy);
     if (json) {

@@ -74,6 +74,7 @@
  * Props: {"items": [...]} (initial items), {"placeholder": "..."}.
  */
 #include "pf_keyed_list.h"
+#include "pf_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -513,7 +514,7 @@ static void emit_id(pf_component *c, const char *event, const char *key, size_t 
     cJSON_AddStringToObject(o, "id", buf);
     if (label)
         cJSON_AddStringToObject(o, "label", label);
-    char *json = cJSON_PrintUnformatted(o);
+    char *json = pf_json_print(o);
     cJSON_Delete(o);
     if (json)
         pf_component_emit(c, event, json, strlen(json));

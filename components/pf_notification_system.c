@@ -386,7 +386,7 @@ static void notify_browser(notif_system *s, const cJSON *n)
         cJSON_AddStringToObject(args, "icon", icon);
     else if (s->icon_url[0])
         cJSON_AddStringToObject(args, "icon", s->icon_url);
-    char *json = cJSON_PrintUnformatted(args);
+    char *json = pf_json_print(args);
     cJSON_Delete(args);
     if (!json)
         return;

@@ -1,7 +1,11 @@
 /* pf_json.c: strict, never-truncating JSON parsing (see pf_json.h). */
 #include "pf_json.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "pf_num.h"
 
 static int fail(pf_parse_error *err, int code, const char *msg, size_t pos)
 {
@@ -56,4 +60,124 @@ int pf_json_parse(const char *text, size_t len, size_t max_len, cJSON **out, pf_
     }
     *out = v;
     return PF_OK;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int failed;
+} out_buf;
+
+static void put(out_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->cap - b->len <= n) {
+        size_t cap = b->cap * 2 > b->len + n + 1 ? b->cap * 2 : b->len + n + 1;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+/* A string as cJSON's print_string_ptr writes it: '"', '\\' and the
+ * control characters escaped (short forms where JSON has them, else
+ * \u00XX), every other byte as it is; NULL prints as "". */
+static void put_string(out_buf *b, const char *s)
+{
+    static const char plain[] = "\"\\\b\f\n\r\t", esc[] = "\"\\bfnrt";
+    put(b, "\"", 1);
+    while (s && *s) {
+        size_t run = 0;
+        while (s[run] && (unsigned char)s[run] >= 32 && s[run] != '"' && s[run] != '\\')
+            run++;
+        put(b, s, run);
+        s += run;
+        if (!*s)
+            break;
+        char e[8] = "\\";
+        const char *m = strchr(plain, *s);
+        if (m) {
+            e[1] = esc[m - plain];
+            put(b, e, 2);
+        } else {
+            put(b, e, (size_t)pf_fmt(e + 1, sizeof e - 1, "u%04x", (unsigned)(unsigned char)*s) + 1);
+        }
+        s++;
+    }
+    put(b, "\"", 1);
+}
+
+static void put_value(out_buf *b, const cJSON *v)
+{
+    char num[26];
+    switch (v->type & 0xFF) {
+    case cJSON_NULL:
+        put(b, "null", 4);
+        break;
+    case cJSON_False:
+        put(b, "false", 5);
+        break;
+    case cJSON_True:
+        put(b, "true", 4);
+        break;
+    case cJSON_Number:
+        /* cJSON prints "%1.15g" (then "%1.17g" if that did not read back
+         * exactly); with pf_cjson_shim.h both are pf_fmt's shortest text. */
+        if (isnan(v->valuedouble) || isinf(v->valuedouble))
+            put(b, "null", 4);
+        else
+            put(b, num, (size_t)pf_fmt(num, sizeof num, "%1.15g", v->valuedouble));
+        break;
+    case cJSON_Raw:
+        if (v->valuestring)
+            put(b, v->valuestring, strlen(v->valuestring));
+        else
+            b->failed = 1;
+        break;
+    case cJSON_String:
+        put_string(b, v->valuestring);
+        break;
+    case cJSON_Array:
+    case cJSON_Object: {
+        int object = (v->type & 0xFF) == cJSON_Object;
+        put(b, object ? "{" : "[", 1);
+        for (const cJSON *c = v->child; c; c = c->next) {
+            if (c != v->child)
+                put(b, ",", 1);
+            if (object) {
+                put_string(b, c->string);
+                put(b, ":", 1);
+            }
+            put_value(b, c);
+        }
+        put(b, object ? "}" : "]", 1);
+        break;
+    }
+    default:
+        b->failed = 1;
+    }
+}
+
+char *pf_json_print(const cJSON *item)
+{
+    if (!item)
+        return NULL;
+    out_buf b = { NULL, 0, 0, 0 };
+    put_value(&b, item);
+    put(&b, "", 0);
+    if (b.failed || !b.p) {
+        free(b.p);
+        return NULL;
+    }
+    b.p[b.len] = 0;
+    return b.p;
 }

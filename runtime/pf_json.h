@@ -26,6 +26,14 @@ extern "C" {
  * NULL text. Never aborts, whatever the input. */
 int pf_json_parse(const char *text, size_t len, size_t max_len, cJSON **out, pf_parse_error *err);
 
+/* Prints `item` as compact JSON, byte for byte what cJSON_PrintUnformatted
+ * prints (numbers through pf_fmt's %g, NaN and infinities as null, strings
+ * escaped as cJSON escapes them), without cJSON's printer in the wasm.
+ * Returns a new NUL-terminated string; free it with free() (or cJSON_free()).
+ * Returns NULL for a NULL item, an invalid item or a raw item without text,
+ * and when out of memory. */
+char *pf_json_print(const cJSON *item);
+
 #ifdef __cplusplus
 }
 #endif

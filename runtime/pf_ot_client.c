@@ -1,5 +1,6 @@
 /* pf_ot_client.c: the OT client state machine (see pf_ot_client.h). */
 #include "pf_ot_client.h"
+#include "pf_json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -142,7 +143,7 @@ static void send_msg(pf_ot_client *c, cJSON *m)
 {
     if (!m)
         return;
-    char *s = cJSON_PrintUnformatted(m);
+    char *s = pf_json_print(m);
     cJSON_Delete(m);
     if (s) {
         c->ev.send(c->ev.ud, s, strlen(s));
@@ -370,7 +371,7 @@ static char *user_id_of(const cJSON *msg)
     if (cJSON_IsString(u))
         return dup_bytes(u->valuestring, strlen(u->valuestring));
     if (cJSON_IsNumber(u))
-        return cJSON_PrintUnformatted(u);
+        return pf_json_print(u);
     return NULL;
 }
 
@@ -704,7 +705,7 @@ static int handle_change(pf_ot_client *c, const cJSON *msg)
         acknowledged(c, (size_t)rev);    /* our own op, seen in the stream */
         return PF_OK;
     }
-    char *s = cJSON_PrintUnformatted(ops);
+    char *s = pf_json_print(ops);
     pf_ot_op *op = NULL;
     int rc = s ? pf_ot_parse(s, strlen(s), 0, &op, NULL) : PF_ENOMEM;
     free(s);

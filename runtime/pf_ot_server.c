@@ -1,5 +1,6 @@
 /* pf_ot_server.c: the OT authority for one document (see pf_ot_server.h). */
 #include "pf_ot_server.h"
+#include "pf_json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -249,7 +250,7 @@ static int send_json(cJSON *msg, void (*fn)(void *, const char *, size_t), void 
 {
     if (!msg)
         return PF_ENOMEM;
-    char *s = cJSON_PrintUnformatted(msg);
+    char *s = pf_json_print(msg);
     cJSON_Delete(msg);
     if (!s)
         return PF_ENOMEM;
@@ -370,7 +371,7 @@ static int handle_change(pf_ot_server *s, const char *user, size_t user_len,
         || (cJSON_GetObjectItemCaseSensitive(msg, "seq") && !get_count(msg, "seq", &seq)))
         return send_error(io, "bad_message", PF_EPROTO);
     const char *src_s = src ? src->valuestring : "";
-    char *ops_s = cJSON_PrintUnformatted(ops);
+    char *ops_s = pf_json_print(ops);
     if (!ops_s)
         return PF_ENOMEM;
     pf_ot_op *op = NULL;

@@ -132,7 +132,7 @@ int pf_state_get_string(const pf_state *s, const char *key, const char **out)
 
 static int print_json(const cJSON *v, char **out, size_t *out_len)
 {
-    char *text = cJSON_PrintUnformatted(v);
+    char *text = pf_json_print(v);
     if (!text)
         return PF_ENOMEM;
     *out = text;

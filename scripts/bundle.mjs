@@ -1,11 +1,16 @@
 // scripts/bundle.mjs BUILD_DIR DIST_DIR
 //
-// Wraps the Emscripten glue (BUILD_DIR/pyframe_rt.js, which defines the
+// Wraps bindings/pf_loader.js (which instantiates the wasm and defines the
 // module factory createPyFrameCore) and bindings/pyframe_rt.js into:
 //   DIST_DIR/pyframe_rt.js   a classic script: sets globalThis.PyFrameRT
 //   DIST_DIR/pyframe_rt.mjs  an ES module: default export PyFrameRT, for
 //                            browsers and for Node 20
 // and copies the wasm next to them.
+//
+// Emscripten's glue (BUILD_DIR/pyframe_rt.js) is not shipped: it is read for
+// the import and export names emcc gave the wasm (PF_WASM, see
+// bindings/pf_loader.js), and the bundle stops if the wasm imports anything
+// the loader does not provide.
 import { readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,41 +23,59 @@ if (!buildDir || !distDir) {
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const glue = readFileSync(join(buildDir, 'pyframe_rt.js'), 'utf8');
+const loader = readFileSync(join(root, 'bindings', 'pf_loader.js'), 'utf8');
 const api = readFileSync(join(root, 'bindings', 'pyframe_rt.js'), 'utf8');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const banner = `/*! pyframe_rt ${version} | MIT License | wasm: pyframe_rt.wasm */\n`;
+
+// ---- the wasm's import and export names, from the glue of Emscripten 3.1.6
+
+function fail(what) {
+  console.error(`bundle.mjs: ${what} not found in ${join(buildDir, 'pyframe_rt.js')}; ` +
+    'the Emscripten glue changed shape: update scripts/bundle.mjs and bindings/pf_loader.js');
+  process.exit(1);
+}
+const PF_WASM = { module: '', imports: {}, exports: {}, memory: '', ctors: '' };
+PF_WASM.module = (glue.match(/var info=\{"([^"]+)":asmLibraryArg\}/) || fail('the import module name'))[1];
+const importTable = (glue.match(/var asmLibraryArg=\{([^}]*)\}/) || fail('asmLibraryArg'))[1];
+for (const [, min, fn] of importTable.matchAll(/"([^"]+)":_([A-Za-z0-9_]+)/g)) {
+  if (fn !== 'emscripten_memcpy_big' && fn !== 'emscripten_resize_heap' && !fn.startsWith('pf_host_')) {
+    console.error(`bundle.mjs: the wasm imports ${fn}, which bindings/pf_loader.js does not provide`);
+    process.exit(1);
+  }
+  PF_WASM.imports[min] = fn;
+}
+for (const [, name, min] of glue.matchAll(/Module\["(_[A-Za-z0-9_]+)"\]=Module\["asm"\]\["([^"]+)"\]\)/g)) {
+  if (name === '___wasm_call_ctors') PF_WASM.ctors = min;
+  else PF_WASM.exports[name] = min;
+}
+PF_WASM.memory = (glue.match(/wasmMemory=Module\["asm"\]\["([^"]+)"\]/) || fail('the memory export'))[1];
+if (!PF_WASM.ctors) fail('__wasm_call_ctors');
+const exported = readFileSync(join(root, 'bindings', 'exports.txt'), 'utf8').split('\n')
+  .map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+for (const name of exported) if (!PF_WASM.exports[`_${name}`]) fail(`the export ${name}`);
+const core = `var PF_WASM = ${JSON.stringify(PF_WASM)};\n${loader}`;
 
 const classic = `${banner}(function (root) {
 'use strict';
 var PF_SCRIPT_URL = (typeof document !== 'undefined' && document.currentScript && document.currentScript.src) ||
   (typeof __filename !== 'undefined' ? 'file://' + __filename : '');
-${glue}
+${core}
 ${api}
 root.PyFrameRT = PyFrameRT;
 if (typeof module === 'object' && module && module.exports) module.exports = PyFrameRT;
 })(typeof globalThis !== 'undefined' ? globalThis : this);
 `;
 
-// In an ES module there is no require/__dirname; the glue needs them only in
-// Node, where they are recreated from import.meta.url.
-const esm = `${banner}const PF_IS_NODE = typeof process === 'object' && !!(process.versions && process.versions.node) && typeof window === 'undefined';
-let require, __filename, __dirname;
-if (PF_IS_NODE) {
-  const { createRequire } = await import('node:module');
-  const { fileURLToPath } = await import('node:url');
-  require = createRequire(import.meta.url);
-  __filename = fileURLToPath(import.meta.url);
-  __dirname = __filename.replace(/[\\\\/][^\\\\/]*$/, '');
-}
-const PF_SCRIPT_URL = import.meta.url;
-${glue}
+const esm = `${banner}const PF_SCRIPT_URL = import.meta.url;
+${core}
 ${api}
 export default PyFrameRT;
 export { PyFrameRT };
 `;
 
-// Minified for size (names of properties are kept: the glue and the API use
-// them across files). PF_BUNDLE_DEBUG=1 keeps the readable text.
+// Minified for size (names of properties are kept: the loader and the API
+// use them across files). PF_BUNDLE_DEBUG=1 keeps the readable text.
 async function shrink(code, module) {
   if (process.env.PF_BUNDLE_DEBUG) return code;
   const out = await minify(code, {
