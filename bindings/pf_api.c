@@ -371,7 +371,7 @@ static void fwd_pool_token(void *ud, const char *url, size_t url_len, pf_ws *ws)
  * memory. Free with pf_pool_free(). */
 pf_pool *pf_api_pool_new(const char *opts, size_t opts_len, int32_t target)
 {
-    static const pf_pool_callbacks cb = { fwd_pool_get_url, fwd_pool_token };
+    static const pf_pool_callbacks cb = { fwd_pool_get_url, fwd_pool_token, NULL };
     cJSON *o = parse_opts(opts, opts_len);
     pf_pool_opts p;
     if (!o || target <= 0) {

@@ -430,7 +430,9 @@ const PyFrameRT = (() => {
   }
 
   /** The text/event-stream format (HTML Living Standard, "parsing an event
-   * stream"): lines of field: value, an empty line dispatches. */
+   * stream"): lines of field: value, an empty line dispatches. A block
+   * without data dispatches no event, but its retry: (and id:) still apply:
+   * it is passed on with data '' so that the core learns them. */
   class SseParser {
     constructor(onEvent, onComment) {
       this.onEvent = onEvent;
@@ -440,6 +442,7 @@ const PyFrameRT = (() => {
       this.event = '';
       this.lastId = '';
       this.retry = -1;
+      this.idSeen = false;
       this.first = true;
     }
 
@@ -468,10 +471,15 @@ const PyFrameRT = (() => {
       if (line === '') {
         if (this.data.length) {
           this.onEvent({ event: this.event || 'message', id: this.lastId, data: this.data.join('\n'), retry: this.retry });
+        } else if (this.retry >= 0 || this.idSeen) {
+          // Not an event (so never named: "event: resync" without data is
+          // no resync), only the reconnection time and the last event id.
+          this.onEvent({ event: 'message', id: this.lastId, data: '', retry: this.retry });
         }
         this.data = [];
         this.event = '';
         this.retry = -1;
+        this.idSeen = false;
         return;
       }
       if (line[0] === ':') {
@@ -485,7 +493,7 @@ const PyFrameRT = (() => {
       if (value[0] === ' ') value = value.slice(1);
       if (field === 'data') this.data.push(value);
       else if (field === 'event') this.event = value;
-      else if (field === 'id') { if (!value.includes('\0')) this.lastId = value; }
+      else if (field === 'id') { if (!value.includes('\0')) { this.lastId = value; this.idSeen = true; } }
       else if (field === 'retry') { if (/^\d+$/.test(value)) this.retry = Math.min(Number(value), 2147483647); }
     }
   }
