@@ -345,6 +345,15 @@ class SharedStream : public Notification {
         return cJSON_IsString(v) ? v->valuestring : "";
     }
     size_t items_of(pf_component *x) { return lc_count(lc_html(x), "class=\"notification-item"); }
+    // Lets `ms` pass on an open stream that sends ": keep-alive" every 10 s
+    // (else its 45 s dead-link check would reopen it).
+    void keep_alive_for(double ms)
+    {
+        for (double t = 0; t < ms; t += 10000) {
+            fake_host_advance(ms - t < 10000 ? ms - t : 10000);
+            pf_io_sse(sse, nullptr, 0, nullptr, 0, nullptr, 0, -1);
+        }
+    }
 };
 
 const char kEmpty[] = "{\"notifications\":[],\"unread_count\":0}";
@@ -375,7 +384,7 @@ TEST_F(SharedStream, UnmountingOneKeepsTheStreamTheLastClosesItAfterTheIdleTimeo
     pf_component *b = mount_on(3, kEmpty);
     ASSERT_EQ(pf_component_unmount(c), PF_OK);
     c = nullptr;
-    fake_host_advance(60000);
+    keep_alive_for(60000);
     EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
     push(notif(8, "still here"), "notification", "8");
     lc_tick();
@@ -384,7 +393,7 @@ TEST_F(SharedStream, UnmountingOneKeepsTheStreamTheLastClosesItAfterTheIdleTimeo
     ASSERT_EQ(pf_component_unmount(b), PF_OK);
     EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
     EXPECT_EQ(pf_component_pool_connections(), 1u);  // idle, still warm
-    fake_host_advance(29999);
+    keep_alive_for(29999);
     EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
     fake_host_advance(1);
     EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
@@ -398,7 +407,7 @@ TEST_F(SharedStream, RemountWithinTheIdleTimeoutReusesTheStream)
     c = mount_on(2, kEmpty);
     EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
     EXPECT_EQ(status(c), "open");
-    fake_host_advance(60000);
+    keep_alive_for(60000);
     EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
 }
 
@@ -457,7 +466,8 @@ TEST_F(SharedStream, ALateJoinerGetsWhatCameAfterItsLoadAndResumeUsesTheStreamsI
     EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
     // A drop: the one stream resumes from the last event any of them got.
     pf_io_error(sse, 0);
-    fake_host_advance(60000);
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
     ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
     EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=T&last_event_id=6");
 }
