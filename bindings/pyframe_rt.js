@@ -751,6 +751,13 @@ const PyFrameRT = (() => {
 
   // ---- the loaded runtime ---------------------------------------------------
 
+  /** Calls a token provider (sync or async); returns its token or throws. */
+  async function askToken(getToken) {
+    const token = await getToken();
+    if (typeof token !== 'string' || !token) throw new Error('it returned no token');
+    return token;
+  }
+
   class Runtime {
     constructor(core, host) {
       this.core = core;
@@ -769,6 +776,39 @@ const PyFrameRT = (() => {
     }
 
     removeTarget(id) { this.host.targets.delete(id); }
+
+    /** The token provider of the mounted components' shared connections
+     * (sync or async; null removes it): called once after a 4001 / 401 on
+     * one of them; its token replaces the one the props put in the URLs
+     * (setComponentToken). */
+    setTokenProvider(getToken) {
+      if (getToken !== null && typeof getToken !== 'function')
+        throw new PyFrameError('setTokenProvider: expected a function or null', PF_EINVAL);
+      if (this.tokenTarget) {
+        this.core._pf_api_component_token_target(0);
+        this.removeTarget(this.tokenTarget);
+        this.tokenTarget = 0;
+      }
+      if (!getToken) return;
+      this.tokenTarget = this.addTarget(async () => {
+        let token;
+        try {
+          token = await askToken(getToken);
+        } catch (e) {
+          console.warn(`[pyframe_rt] ${redactTokens(`component connections: the token provider failed: ${e && e.message}`)}`);
+          return;
+        }
+        this.setComponentToken(token);
+      });
+      this.core._pf_api_component_token_target(this.tokenTarget);
+    }
+
+    /** Sets the token of every shared component connection, now and later
+     * (a connection waiting for one after a 4001 / 401 retries at once). */
+    setComponentToken(token) {
+      if (typeof token !== 'string') throw new PyFrameError('setComponentToken: expected a string', PF_EINVAL);
+      withStrings(this.core, [token], (t) => this.check(this.core._pf_component_pool_set_token(t.ptr, t.len), 'setComponentToken'));
+    }
 
     strerror(code) { return readCString(this.core, this.core._pf_strerror(code)); }
 
@@ -1185,8 +1225,7 @@ const PyFrameRT = (() => {
       if (!getToken) return;
       let token;
       try {
-        token = await getToken();
-        if (typeof token !== 'string' || !token) throw new Error('it returned no token');
+        token = await askToken(getToken);
       } catch (e) {
         this.reportError(new PyFrameError(`${this.kind} ${this.url}: the token provider failed: ${e && e.message}`, PF_EHOST));
         return;

@@ -25,6 +25,11 @@ window.N = {
     delete window.N.handles[id];
     return true;
   },
+  tokenAsks: 0,
+  provideToken(token) {
+    window.N.rt.setTokenProvider(async () => { window.N.tokenAsks++; return token; });
+    return true;
+  },
   state: (id) => document.querySelector(`#${id} .notification-system`)?.dataset.state ?? null,
   titles: (id) => [...document.querySelectorAll(`#${id} .notification-item h4`)].map((e) => e.textContent),
 };
