@@ -24,7 +24,7 @@
  * the stream with pf_sse (?last_event_id= from the load, so nothing falls in
  * between; or after STREAM_FALLBACK_MS if the load hangs). The stream is
  * shared (pf_component_sse_connect): every NotificationSystem on the page
- * with the same URL and token uses one EventSource; one that joins a
+ * with the same URL and token uses one event stream; one that joins a
  * running stream is handed the events after its load's last id. Each
  * `notification` event goes to the top (a known id is a duplicate and is
  * dropped), the list keeps the newest MAX_ITEMS, and an unread one asks the
