@@ -372,7 +372,7 @@ static void fwd_pool_token(void *ud, const char *url, size_t url_len, pf_ws *ws)
  * memory. Free with pf_pool_free(). */
 pf_pool *pf_api_pool_new(const char *opts, size_t opts_len, int32_t target)
 {
-    static const pf_pool_callbacks cb = { fwd_pool_get_url, fwd_pool_token };
+    static const pf_pool_callbacks cb = { fwd_pool_get_url, fwd_pool_token, NULL };
     cJSON *o = parse_opts(opts, opts_len);
     pf_pool_opts p;
     if (!o || target <= 0) {
@@ -496,6 +496,22 @@ void pf_api_sse_stats(const pf_sse *sse, double *out)
 
 /* Registers the built-in components; called once when the runtime loads. */
 int pf_api_init(void) { return pf_components_register_builtin(); }
+
+static void fwd_component_token(void *ud, const char *url, size_t url_len)
+{
+    (void)url; /* it holds the refused token: JS does not need it */
+    (void)url_len;
+    emit_cstr(TARGET(ud), "token", "{}");
+}
+
+/* Makes JS listener `target` the token provider of the components' shared
+ * connections: it hears "token" {} after a 4001 / 401 and answers with
+ * pf_component_pool_set_token. Target 0 removes it. */
+void pf_api_component_token_target(int32_t target)
+{
+    pf_component_set_token_provider(target > 0 ? fwd_component_token : NULL,
+                                    (void *)(intptr_t)target);
+}
 
 /* pf_component_mount with a name of explicit length (from JS). */
 int pf_api_mount(const char *name, size_t name_len, int32_t root,

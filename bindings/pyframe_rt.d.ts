@@ -222,6 +222,13 @@ export interface Runtime {
   memoryStats(): { components: number; heapUsed: number; heapSize: number };
   socket(url: string, options?: SocketOptions): Socket;
   events(url: string, options?: EventsOptions): EventStream;
+  /** The token provider of the mounted components' shared sockets and
+   *  event streams: called once after a 4001 (or HTTP 401) on one of them;
+   *  its token replaces the one the components' `token` props put in the
+   *  URL. `null` removes it. */
+  setTokenProvider(getToken: (() => string | Promise<string>) | null): void;
+  /** Sets the token of every shared component connection, now and later. */
+  setComponentToken(token: string): void;
   readonly ot: {
     readonly type: TextUnicodeType;
     Document: new (text?: string) => OtDocument;

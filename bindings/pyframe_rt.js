@@ -430,7 +430,9 @@ const PyFrameRT = (() => {
   }
 
   /** The text/event-stream format (HTML Living Standard, "parsing an event
-   * stream"): lines of field: value, an empty line dispatches. */
+   * stream"): lines of field: value, an empty line dispatches. A block
+   * without data dispatches no event, but its retry: (and id:) still apply:
+   * it is passed on with data '' so that the core learns them. */
   class SseParser {
     constructor(onEvent, onComment) {
       this.onEvent = onEvent;
@@ -440,6 +442,7 @@ const PyFrameRT = (() => {
       this.event = '';
       this.lastId = '';
       this.retry = -1;
+      this.idSeen = false;
       this.first = true;
     }
 
@@ -468,10 +471,15 @@ const PyFrameRT = (() => {
       if (line === '') {
         if (this.data.length) {
           this.onEvent({ event: this.event || 'message', id: this.lastId, data: this.data.join('\n'), retry: this.retry });
+        } else if (this.retry >= 0 || this.idSeen) {
+          // Not an event (so never named: "event: resync" without data is
+          // no resync), only the reconnection time and the last event id.
+          this.onEvent({ event: 'message', id: this.lastId, data: '', retry: this.retry });
         }
         this.data = [];
         this.event = '';
         this.retry = -1;
+        this.idSeen = false;
         return;
       }
       if (line[0] === ':') {
@@ -485,7 +493,7 @@ const PyFrameRT = (() => {
       if (value[0] === ' ') value = value.slice(1);
       if (field === 'data') this.data.push(value);
       else if (field === 'event') this.event = value;
-      else if (field === 'id') { if (!value.includes('\0')) this.lastId = value; }
+      else if (field === 'id') { if (!value.includes('\0')) { this.lastId = value; this.idSeen = true; } }
       else if (field === 'retry') { if (/^\d+$/.test(value)) this.retry = Math.min(Number(value), 2147483647); }
     }
   }
@@ -743,6 +751,13 @@ const PyFrameRT = (() => {
 
   // ---- the loaded runtime ---------------------------------------------------
 
+  /** Calls a token provider (sync or async); returns its token or throws. */
+  async function askToken(getToken) {
+    const token = await getToken();
+    if (typeof token !== 'string' || !token) throw new Error('it returned no token');
+    return token;
+  }
+
   class Runtime {
     constructor(core, host) {
       this.core = core;
@@ -761,6 +776,39 @@ const PyFrameRT = (() => {
     }
 
     removeTarget(id) { this.host.targets.delete(id); }
+
+    /** The token provider of the mounted components' shared connections
+     * (sync or async; null removes it): called once after a 4001 / 401 on
+     * one of them; its token replaces the one the props put in the URLs
+     * (setComponentToken). */
+    setTokenProvider(getToken) {
+      if (getToken !== null && typeof getToken !== 'function')
+        throw new PyFrameError('setTokenProvider: expected a function or null', PF_EINVAL);
+      if (this.tokenTarget) {
+        this.core._pf_api_component_token_target(0);
+        this.removeTarget(this.tokenTarget);
+        this.tokenTarget = 0;
+      }
+      if (!getToken) return;
+      this.tokenTarget = this.addTarget(async () => {
+        let token;
+        try {
+          token = await askToken(getToken);
+        } catch (e) {
+          console.warn(`[pyframe_rt] ${redactTokens(`component connections: the token provider failed: ${e && e.message}`)}`);
+          return;
+        }
+        this.setComponentToken(token);
+      });
+      this.core._pf_api_component_token_target(this.tokenTarget);
+    }
+
+    /** Sets the token of every shared component connection, now and later
+     * (a connection waiting for one after a 4001 / 401 retries at once). */
+    setComponentToken(token) {
+      if (typeof token !== 'string') throw new PyFrameError('setComponentToken: expected a string', PF_EINVAL);
+      withStrings(this.core, [token], (t) => this.check(this.core._pf_component_pool_set_token(t.ptr, t.len), 'setComponentToken'));
+    }
 
     strerror(code) { return readCString(this.core, this.core._pf_strerror(code)); }
 
@@ -1177,8 +1225,7 @@ const PyFrameRT = (() => {
       if (!getToken) return;
       let token;
       try {
-        token = await getToken();
-        if (typeof token !== 'string' || !token) throw new Error('it returned no token');
+        token = await askToken(getToken);
       } catch (e) {
         this.reportError(new PyFrameError(`${this.kind} ${this.url}: the token provider failed: ${e && e.message}`, PF_EHOST));
         return;

@@ -22,7 +22,10 @@
  * On mount it loads GET <api>/api/notifications?days=7 (an object
  * {notifications, unread_count, last_event_id} or a plain array), then opens
  * the stream with pf_sse (?last_event_id= from the load, so nothing falls in
- * between; or after STREAM_FALLBACK_MS if the load hangs). Each
+ * between; or after STREAM_FALLBACK_MS if the load hangs). The stream is
+ * shared (pf_component_sse_connect): every NotificationSystem on the page
+ * with the same URL and token uses one event stream; one that joins a
+ * running stream is handed the events after its load's last id. Each
  * `notification` event goes to the top (a known id is a duplicate and is
  * dropped), the list keeps the newest MAX_ITEMS, and an unread one asks the
  * browser for a Notification through pf_component_call("notify"): the
@@ -64,7 +67,8 @@ typedef struct notif_system {
     char *token;
     char *api;
     char *icon_url;
-    pf_sse *sse;
+    char *stream_url;      /* url with token= (the sharing key) */
+    size_t stream_url_len;
     cJSON *items;          /* normalised notifications, newest first */
     double extra_unread;   /* unread on the server beyond `items` */
     int32_t load;          /* GET in flight, 0 if none */
@@ -313,7 +317,7 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
         ignore(s, "NotificationSystem: skipped malformed notifications in the list");
 
     /* Live ones not in the loaded list (a stream that opened early). */
-    if (s->sse) {
+    if (pf_component_sse(s->c)) {
         cJSON *live;
         cJSON_ArrayForEach(live, s->items)
         {
@@ -396,7 +400,7 @@ static void notify_browser(notif_system *s, const cJSON *n)
         pf__log(PF_LOG_DEBUG, "NotificationSystem: no browser notification (no permission?)");
 }
 
-static void sse_on_message(void *ud, const pf_sse_message *m)
+static void stream_on_message(void *ud, const pf_sse_message *m)
 {
     notif_system *s = ud;
     if (!pf__is_named(m->event, m->event_len, "notification")) {
@@ -420,20 +424,20 @@ static void sse_on_message(void *ud, const pf_sse_message *m)
         notify_browser(s, n);
 }
 
-static void sse_on_state(void *ud, const pf_ws_event *ev)
+static void stream_on_state(void *ud, const pf_ws_event *ev)
 {
     notif_system *s = ud;
     pf_state_update(pf_component_state(s->c), "status",
                     cJSON_CreateString(pf_ws_state_name(ev->state)));
 }
 
-static void sse_on_resync(void *ud)
+static void stream_on_resync(void *ud)
 {
     notif_system *s = ud;
     load(s); /* the old list stays until the new one arrives */
 }
 
-static void sse_on_error(void *ud, int err, const char *text, size_t len)
+static void stream_on_error(void *ud, int err, const char *text, size_t len)
 {
     notif_system *s = ud;
     (void)err;
@@ -448,26 +452,20 @@ static void connect_stream(notif_system *s, const char *last_id)
 {
     pf_timer_clear(s->fallback_timer);
     s->fallback_timer = 0;
-    if (s->sse)
+    if (pf_component_sse(s->c))
         return;
-    pf_sse_callbacks cb = {
-        .on_state = sse_on_state,
-        .on_message = sse_on_message,
-        .on_resync = sse_on_resync,
-        .on_error = sse_on_error,
+    static const pf_pool_sse_callbacks cb = {
+        .on_state = stream_on_state,
+        .on_message = stream_on_message,
+        .on_resync = stream_on_resync,
+        .on_error = stream_on_error,
     };
     pf_sse_opts o;
     memset(&o, 0, sizeof o);
     o.idle_timeout_ms = s->idle_timeout_ms;
-    s->sse = pf_sse_new(s->url, strlen(s->url), &o, &cb, s);
-    if (!s->sse || (s->token[0] && pf_sse_set_token(s->sse, s->token, strlen(s->token)) != PF_OK) ||
-        (last_id && last_id[0] &&
-         pf_sse_set_last_event_id(s->sse, last_id, strlen(last_id)) != PF_OK) ||
-        pf_sse_connect(s->sse) != PF_OK) {
+    if (pf_component_sse_connect(s->c, s->stream_url, s->stream_url_len, &o, last_id,
+                                 last_id ? strlen(last_id) : 0, &cb, s) != PF_OK)
         set_error(s, "Live notifications are unavailable");
-        pf_sse_free(s->sse);
-        s->sse = NULL;
-    }
 }
 
 static void fallback_due(void *ud)
@@ -499,7 +497,10 @@ static int ns_create(pf_component *c, const cJSON *props, void **self)
     if (cJSON_IsNumber(idle) && idle->valuedouble >= 0 && idle->valuedouble <= 86400000.0)
         s->idle_timeout_ms = idle->valuedouble;
     s->items = cJSON_CreateArray();
-    if (!s->url || !s->token || !s->api || !s->icon_url || !s->items) {
+    if (s->url && s->token)
+        s->stream_url = pf__ws_build_url(s->url, strlen(s->url), s->token, strlen(s->token), NULL,
+                                         NULL, 0, &s->stream_url_len);
+    if (!s->url || !s->token || !s->stream_url || !s->api || !s->icon_url || !s->items) {
         ns_destroy(s);
         return PF_ENOMEM;
     }
@@ -694,9 +695,8 @@ static int ns_render(pf_component *c, void *self, pf_html *h)
 static void ns_will_unmount(pf_component *c, void *self)
 {
     notif_system *s = self;
-    (void)c;
-    pf_sse_free(s->sse);
-    s->sse = NULL;
+    (void)s;
+    pf_component_sse_close(c); /* the stream stays for the others */
 }
 
 static void ns_destroy(void *self)
@@ -705,7 +705,6 @@ static void ns_destroy(void *self)
     if (!s)
         return;
     pf_timer_clear(s->fallback_timer);
-    pf_sse_free(s->sse);
     if (s->load > 0) {
         pf_io_unwatch(s->load);
         pf_host_http_abort(s->load);
@@ -715,6 +714,7 @@ static void ns_destroy(void *self)
             pf_io_unwatch(s->posts[i]); /* let them finish; nobody listens */
     cJSON_Delete(s->items);
     free(s->url);
+    free(s->stream_url);
     free(s->token);
     free(s->api);
     free(s->icon_url);

@@ -23,6 +23,12 @@ pf_backoff_opts pf_backoff_opts_resolve(const pf_backoff_opts *opts)
     return o;
 }
 
+int pf_backoff_opts_equal(const pf_backoff_opts *a, const pf_backoff_opts *b)
+{
+    return a->min_ms == b->min_ms && a->base_ms == b->base_ms && a->cap_ms == b->cap_ms &&
+           a->factor == b->factor && a->reset_after_ms == b->reset_after_ms;
+}
+
 double pf_backoff_ceiling(const pf_backoff_opts *o, unsigned attempt)
 {
     /* Multiply step by step and stop at the cap: no pow(), no overflow. */

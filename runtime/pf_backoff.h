@@ -44,6 +44,9 @@ typedef struct pf_backoff_opts {
  * be NULL (all defaults). A min above the cap is lowered to the cap. */
 pf_backoff_opts pf_backoff_opts_resolve(const pf_backoff_opts *opts);
 
+/* Whether two option sets (already resolved) make the same schedule. */
+int pf_backoff_opts_equal(const pf_backoff_opts *a, const pf_backoff_opts *b);
+
 /* ------------------------------------------------------------------------ */
 /* Pure schedule                                                            */
 /* ------------------------------------------------------------------------ */

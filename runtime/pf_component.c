@@ -22,6 +22,9 @@ struct pf_component {
     int render_scheduled;   /* a frame task is queued */
     pf_ws *ws;              /* a private connection, NULL if none */
     pf_pool_sub *sub;       /* a shared connection, NULL if none */
+    pf_pool_sub *sse_sub;   /* a shared event stream, NULL if none */
+    pf_pool_sse_callbacks sse_cb; /* ... and whom it calls */
+    void *sse_ud;
     int in_callback;        /* depth of calls into the class */
     int last_error;
     unsigned long renders;
@@ -41,6 +44,8 @@ static pf_component *mounted;
 static pf_pool *conn_pool;
 static size_t pool_max_connections;    /* 0: pf_pool's default */
 static double pool_idle_timeout_ms;    /* 0: pf_pool's default */
+static pf_component_token_provider token_provider;
+static void *token_provider_ud;
 
 static void log_line(int level, const char *msg)
 {
@@ -304,6 +309,53 @@ size_t pf_component_pool_connections(void)
     return pf_pool_connections(conn_pool);
 }
 
+/* A 4001 on a shared socket, or a 401 on a shared stream: the app's token
+ * provider, once per failure (pf_ws / pf_sse ask once). Without one the
+ * connection waits in auth_failed, as a private one stops. */
+static void pool_refresh_token(void *ud, const char *url, size_t url_len, pf_ws *ws)
+{
+    (void)ud;
+    (void)ws;
+    if (token_provider)
+        token_provider(token_provider_ud, url, url_len);
+}
+
+static void pool_refresh_stream_token(void *ud, const char *url, size_t url_len, pf_sse *sse)
+{
+    (void)sse;
+    pool_refresh_token(ud, url, url_len, NULL);
+}
+
+/* The shared pool, made on first use. NULL when out of memory. */
+static pf_pool *shared_pool(void)
+{
+    static const pf_pool_callbacks cb = { NULL, pool_refresh_token, pool_refresh_stream_token };
+    if (!conn_pool) {
+        pf_pool_opts po;
+        memset(&po, 0, sizeof po);
+        po.max_connections = pool_max_connections;
+        po.idle_timeout_ms = pool_idle_timeout_ms;
+        po.join_replay_max = JOIN_REPLAY_FRAMES;
+        conn_pool = pf_pool_new(&po, &cb, NULL);
+    }
+    return conn_pool;
+}
+
+void pf_component_set_token_provider(pf_component_token_provider fn, void *ud)
+{
+    token_provider = fn;
+    token_provider_ud = ud;
+}
+
+int pf_component_pool_set_token(const char *token, size_t len)
+{
+    if (token == NULL && len)
+        return PF_EINVAL;
+    if (!shared_pool())
+        return PF_ENOMEM;
+    return pf_pool_set_token(conn_pool, token, len);
+}
+
 int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
                             const pf_ws_opts *opts)
 {
@@ -313,16 +365,8 @@ int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
     if (!c || !url || url_len == 0)
         return PF_EINVAL;
     pf_component_ws_close(c);
-    if (!conn_pool) {
-        pf_pool_opts po;
-        memset(&po, 0, sizeof po);
-        po.max_connections = pool_max_connections;
-        po.idle_timeout_ms = pool_idle_timeout_ms;
-        po.join_replay_max = JOIN_REPLAY_FRAMES;
-        conn_pool = pf_pool_new(&po, NULL, NULL);
-        if (!conn_pool)
-            return PF_ENOMEM;
-    }
+    if (!shared_pool())
+        return PF_ENOMEM;
     memset(&so, 0, sizeof so);
     so.ws = opts;
     so.no_queue = opts && opts->no_outbox;
@@ -332,6 +376,87 @@ int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
     if (rc == PF_EFULL) /* every shared socket is in use: one of its own */
         rc = pf_component_ws_connect_private(c, url, url_len, opts);
     return rc;
+}
+
+/* The shared stream's callbacks go to the component's own, marked as a
+ * callback of the instance (it must not unmount itself from them). */
+static void sse_on_state(void *ud, const pf_ws_event *ev)
+{
+    pf_component *c = ud;
+    if (c->sse_cb.on_state) {
+        c->in_callback++;
+        c->sse_cb.on_state(c->sse_ud, ev);
+        c->in_callback--;
+    }
+}
+
+static void sse_on_message(void *ud, const pf_sse_message *m)
+{
+    pf_component *c = ud;
+    if (c->sse_cb.on_message) {
+        c->in_callback++;
+        c->sse_cb.on_message(c->sse_ud, m);
+        c->in_callback--;
+    }
+}
+
+static void sse_on_resync(void *ud)
+{
+    pf_component *c = ud;
+    if (c->sse_cb.on_resync) {
+        c->in_callback++;
+        c->sse_cb.on_resync(c->sse_ud);
+        c->in_callback--;
+    }
+}
+
+static void sse_on_error(void *ud, int err, const char *text, size_t len)
+{
+    pf_component *c = ud;
+    if (c->sse_cb.on_error) {
+        c->in_callback++;
+        c->sse_cb.on_error(c->sse_ud, err, text, len);
+        c->in_callback--;
+    }
+}
+
+int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
+                             const pf_sse_opts *opts, const char *last_event_id,
+                             size_t last_event_id_len, const pf_pool_sse_callbacks *cb,
+                             void *ud)
+{
+    static const pf_pool_sse_callbacks fwd = { sse_on_state, sse_on_message, sse_on_resync,
+                                               sse_on_error };
+    pf_pool_sse_opts so;
+    if (!c || !url || url_len == 0 || (last_event_id_len && !last_event_id))
+        return PF_EINVAL;
+    pf_component_sse_close(c);
+    if (!shared_pool())
+        return PF_ENOMEM;
+    memset(&c->sse_cb, 0, sizeof c->sse_cb);
+    if (cb)
+        c->sse_cb = *cb;
+    c->sse_ud = ud;
+    memset(&so, 0, sizeof so);
+    so.sse = opts;
+    so.last_event_id = last_event_id;
+    so.last_event_id_len = last_event_id_len;
+    /* As for sockets: c->sse_sub is set before a joiner is called back. */
+    return pf_pool_subscribe_sse(conn_pool, url, url_len, &so, &fwd, c, &c->sse_sub);
+}
+
+void pf_component_sse_close(pf_component *c)
+{
+    if (c && c->sse_sub) {
+        pf_pool_sub *sub = c->sse_sub;
+        c->sse_sub = NULL;
+        pf_pool_unsubscribe(sub);
+    }
+}
+
+pf_sse *pf_component_sse(const pf_component *c)
+{
+    return c ? pf_pool_sub_sse(c->sse_sub) : NULL;
 }
 
 int pf_component_ws_connect_private(pf_component *c, const char *url, size_t url_len,
@@ -390,6 +515,7 @@ static void release(pf_component *c)
 {
     pf_cancel_deferred(c);
     pf_component_ws_close(c);
+    pf_component_sse_close(c);
     pf_state_free(c->state);
     pf_vdom_free(c->tree);
     pf_html_free(c->builder);
@@ -491,6 +617,7 @@ int pf_component_unmount(pf_component *c)
     unlink_instance(c);
     pf_cancel_deferred(c);
     pf_component_ws_close(c);
+    pf_component_sse_close(c);
     /* Take the component's nodes out of the root: the element stays the
      * page's, empty, ready for another mount. */
     if (c->tree && send_diff(c, NULL) != PF_OK)

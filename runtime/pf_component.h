@@ -44,6 +44,8 @@
 #include "cJSON.h"
 #include "pf_error.h"
 #include "pf_html.h"
+#include "pf_pool.h"
+#include "pf_sse.h"
 #include "pf_state.h"
 #include "pf_vdom.h"
 #include "pf_ws.h"
@@ -257,8 +259,52 @@ int pf_component_ws_connect_private(pf_component *c, const char *url, size_t url
  * PF_ESTATE otherwise. */
 int pf_component_pool_configure(size_t max_connections, double idle_timeout_ms);
 
-/* Shared sockets currently held (open, connecting or idle). */
+/* Shared sockets and event streams currently held (open, connecting or
+ * idle). */
 size_t pf_component_pool_connections(void);
+
+/* The app's token provider for shared connections. After a shared socket
+ * is closed with 4001, or a shared stream gets an HTTP 401, `fn` is called
+ * once with the connection's URL (borrowed for the call); the app answers,
+ * now or later, with pf_component_pool_set_token, and the connection tries
+ * again with it. A second failure before the connection has stayed up
+ * stops it in auth_failed (pf_ws.h, pf_sse.h). Without a provider a shared
+ * connection stops in auth_failed after a 4001 / 401 until
+ * pf_component_pool_set_token. NULL removes the provider. */
+typedef void (*pf_component_token_provider)(void *ud, const char *url, size_t url_len);
+void pf_component_set_token_provider(pf_component_token_provider fn, void *ud);
+
+/* Sets the token of every shared socket and stream, now and later
+ * (copied; NULL removes it). It replaces the token= parameter of their URLs
+ * (the one a component built from its "token" prop). A connection waiting
+ * for a token tries again at once. Returns PF_OK, PF_EINVAL or PF_ENOMEM.
+ * Forgotten by pf_component_pool_configure and pf_component_unmount_all
+ * (with the pool). */
+int pf_component_pool_set_token(const char *token, size_t len);
+
+/* Subscribes the instance to the event stream at `url` (pf_sse: reconnects
+ * with backoff, resumes with ?last_event_id=), through the same pool as
+ * the shared sockets (same limit, same idle close): every instance on the
+ * same URL with the same options shares one stream. A new stream resumes
+ * from `last_event_id` (may be NULL); an instance joining a running one
+ * hears its state at once (cause PF_WS_CAUSE_SHARED, before this returns)
+ * and the events the stream brought after that id (see
+ * pf_pool_subscribe_sse). `cb` (copied; members may be NULL) is called with
+ * `ud` as a callback of the instance. A previous stream of the instance is
+ * ended first; unmount ends it. Returns PF_OK, PF_EINVAL, PF_EFULL or
+ * PF_ENOMEM. */
+int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
+                             const pf_sse_opts *opts, const char *last_event_id,
+                             size_t last_event_id_len, const pf_pool_sse_callbacks *cb,
+                             void *ud);
+
+/* Leaves the instance's stream, if any (the others keep it; the last one
+ * to leave closes it after the idle timeout). */
+void pf_component_sse_close(pf_component *c);
+
+/* The instance's shared stream (borrowed, owned by the pool: pf_sse_close
+ * acts for every instance on it), or NULL. */
+pf_sse *pf_component_sse(const pf_component *c);
 
 /* The instance's connection (for pf_ws_set_token, stats...), or NULL.
  * Borrowed: owned by the instance, or by the pool when shared (then

@@ -1,4 +1,5 @@
-/* pf_pool.c: one shared pf_ws per URL, with per-subscriber delivery. */
+/* pf_pool.c: one shared pf_ws (or pf_sse) per URL, with per-subscriber
+ * delivery. */
 #include "pf_pool.h"
 
 #include <stdlib.h>
@@ -17,25 +18,32 @@ typedef struct entry entry;
 struct pf_pool_sub {
     entry *e;
     pf_pool_sub_callbacks cb;
+    void (*on_event)(void *ud, const pf_sse_message *m); /* a stream's */
     void *ud;
     char *type;    /* filter, or NULL */
     int no_queue;
     int gone;      /* unsubscribed during a dispatch; freed after it */
 };
 
-/* A frame kept for subscribers that join later (opts.join_replay_max). */
+/* A frame or event kept for subscribers that join later
+ * (opts.join_replay_max). `text` holds the event name, then the id, then
+ * the data (for a socket's frame both are empty). */
 typedef struct kept {
     char *text;
-    size_t len;
+    size_t event_len, id_len, len;
     int64_t seq;
 } kept;
+
+#define KEPT_DATA(k) ((k)->text + (k)->event_len + (k)->id_len)
 
 struct entry {
     pf_pool *pool;
     char *url;
     size_t url_len;
     pf_ws_opts o;         /* the socket's options (the sharing key with url) */
-    pf_ws *ws;
+    pf_sse_opts so;       /* or the stream's */
+    pf_ws *ws;            /* the shared socket, or NULL */
+    pf_sse *sse;          /* or the shared event stream */
     kept *kept;           /* the last initial state and the frames after it */
     size_t nkept, kept_cap, kept_bytes;
     int kept_started;     /* kept[0] is an initial state */
@@ -99,6 +107,7 @@ static void entry_free(entry *e)
 {
     pf_timer_clear(e->idle_timer);
     pf_ws_free(e->ws);
+    pf_sse_free(e->sse);
     kept_clear(e);
     free(e->kept);
     for (size_t i = 0; i < e->nsubs; i++)
@@ -193,6 +202,33 @@ static int is_initial_state(const char *t, size_t tlen)
                  (tlen == 7 && memcmp(t, "history", 7) == 0));
 }
 
+/* Appends one record (copied). Returns PF_OK or PF_ENOMEM. */
+static int kept_append(entry *e, const char *event, size_t event_len, const char *id,
+                       size_t id_len, const char *data, size_t len, int64_t seq)
+{
+    kept k = { NULL, event_len, id_len, len, seq };
+    if (e->nkept == e->kept_cap) {
+        size_t cap = e->kept_cap ? e->kept_cap * 2 : 16;
+        kept *grown = realloc(e->kept, cap * sizeof *grown);
+        if (!grown)
+            return PF_ENOMEM;
+        e->kept = grown;
+        e->kept_cap = cap;
+    }
+    if (!(k.text = malloc(event_len + id_len + len + 1)))
+        return PF_ENOMEM;
+    if (event_len)
+        memcpy(k.text, event, event_len);
+    if (id_len)
+        memcpy(k.text + event_len, id, id_len);
+    if (len)
+        memcpy(k.text + event_len + id_len, data, len);
+    k.text[event_len + id_len + len] = 0;
+    e->kept[e->nkept++] = k;
+    e->kept_bytes += event_len + id_len + len;
+    return PF_OK;
+}
+
 /* opts.join_replay_max: keeps the frame for later subscribers. An initial
  * state starts the record again; frames before the first one are not kept
  * (a late subscriber could not use them without it). */
@@ -204,31 +240,50 @@ static void keep_frame(entry *e, const char *text, size_t len, const char *t, si
         kept_clear(e);
     else if (!e->kept_started || e->kept_lost)
         return;
-    if (e->nkept >= o->join_replay_max || e->kept_bytes + len > o->join_replay_max_bytes) {
+    if (e->nkept >= o->join_replay_max || e->kept_bytes + len > o->join_replay_max_bytes ||
+        kept_append(e, NULL, 0, NULL, 0, text, len, seq) != PF_OK) {
         kept_clear(e);
         e->kept_lost = 1; /* late subscribers get on_resync */
         return;
     }
-    if (e->nkept == e->kept_cap) {
-        size_t cap = e->kept_cap ? e->kept_cap * 2 : 16;
-        kept *grown = realloc(e->kept, cap * sizeof *grown);
-        if (!grown) {
-            kept_clear(e);
-            e->kept_lost = 1;
-            return;
-        }
-        e->kept = grown;
-        e->kept_cap = cap;
-    }
-    kept k = { pf__ws_strndup(text, len), len, seq };
-    if (!k.text) {
+    e->kept_started = 1;
+}
+
+/* opts.join_replay_max on an event stream: the last events, oldest
+ * dropped first. */
+static void keep_event(entry *e, const pf_sse_message *m)
+{
+    const pf_pool_opts *o = &e->pool->o;
+    size_t need = m->event_len + m->id_len + m->data_len;
+    if (need > o->join_replay_max_bytes) {
         kept_clear(e);
-        e->kept_lost = 1;
         return;
     }
-    e->kept[e->nkept++] = k;
-    e->kept_bytes += len;
-    e->kept_started = 1;
+    while (e->nkept &&
+           (e->nkept >= o->join_replay_max || e->kept_bytes + need > o->join_replay_max_bytes)) {
+        e->kept_bytes -= e->kept[0].event_len + e->kept[0].id_len + e->kept[0].len;
+        free(e->kept[0].text);
+        memmove(&e->kept[0], &e->kept[1], (e->nkept - 1) * sizeof *e->kept);
+        e->nkept--;
+    }
+    if (kept_append(e, m->event, m->event_len, m->id, m->id_len, m->data, m->data_len,
+                    m->seq) != PF_OK)
+        kept_clear(e); /* out of memory: joiners get nothing rather than a gap */
+}
+
+static void fwd_event(void *ud, const pf_sse_message *m)
+{
+    entry *e = ud;
+    size_t n = e->nsubs;
+    if (e->pool->o.join_replay_max)
+        keep_event(e, m);
+    begin(e);
+    for (size_t i = 0; i < n && !should_stop(e); i++) {
+        pf_pool_sub *s = e->subs[i];
+        if (!s->gone && s->on_event)
+            s->on_event(s->ud, m);
+    }
+    end(e);
 }
 
 static void fwd_message(void *ud, const char *text, size_t len, const cJSON *msg, int64_t seq)
@@ -306,6 +361,15 @@ static void fwd_refresh_token(void *ud, pf_ws *ws)
      * pf_pool_set_token (the credentials may be in the URL). */
 }
 
+static void fwd_refresh_stream_token(void *ud, pf_sse *sse)
+{
+    entry *e = ud;
+    if (e->pool->cb.refresh_stream_token)
+        e->pool->cb.refresh_stream_token(e->pool->ud, e->url, e->url_len, sse);
+    else if (e->pool->token)
+        pf_sse_set_token(sse, e->pool->token, e->pool->token_len);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Pool                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -360,7 +424,9 @@ int pf_pool_set_token(pf_pool *pool, const char *token, size_t len)
     pool->token = copy;
     pool->token_len = copy ? len : 0;
     for (size_t i = 0; i < pool->n; i++) {
-        int rc = pf_ws_set_token(pool->entries[i]->ws, pool->token, pool->token_len);
+        entry *e = pool->entries[i];
+        int rc = e->ws ? pf_ws_set_token(e->ws, pool->token, pool->token_len)
+                       : pf_sse_set_token(e->sse, pool->token, pool->token_len);
         if (rc != PF_OK)
             return rc;
     }
@@ -369,11 +435,15 @@ int pf_pool_set_token(pf_pool *pool, const char *token, size_t len)
 
 size_t pf_pool_connections(const pf_pool *pool) { return pool ? pool->n : 0; }
 
-static entry *find_entry(pf_pool *pool, const char *url, size_t len, const pf_ws_opts *o)
+/* The entry for `url` with socket options `o`, or (o NULL) stream
+ * options `so`. */
+static entry *find_entry(pf_pool *pool, const char *url, size_t len, const pf_ws_opts *o,
+                         const pf_sse_opts *so)
 {
     for (size_t i = 0; i < pool->n; i++) {
         entry *e = pool->entries[i];
-        if (e->url_len == len && memcmp(e->url, url, len) == 0 && pf__ws_opts_same(&e->o, o))
+        if (e->url_len == len && memcmp(e->url, url, len) == 0 &&
+            (o ? e->ws && pf__ws_opts_same(&e->o, o) : e->sse && pf__sse_opts_same(&e->so, so)))
             return e;
     }
     return NULL;
@@ -392,10 +462,14 @@ static int make_room(pf_pool *pool)
     return PF_EFULL;
 }
 
-static entry *entry_new(pf_pool *pool, const char *url, size_t len, const pf_ws_opts *o)
+static entry *entry_new(pf_pool *pool, const char *url, size_t len, const pf_ws_opts *o,
+                        const pf_sse_opts *so)
 {
     static const pf_ws_callbacks fwd = { fwd_state, fwd_message, fwd_resync, fwd_error,
                                          fwd_get_url, fwd_refresh_token };
+    static const pf_sse_callbacks fwd_sse = { fwd_state, fwd_event, fwd_resync, fwd_error,
+                                              fwd_get_url, fwd_refresh_stream_token };
+    int rc = PF_OK;
     entry *e;
     entry **grown;
     if (pool->n == pool->cap) {
@@ -412,10 +486,20 @@ static entry *entry_new(pf_pool *pool, const char *url, size_t len, const pf_ws_
     e->pool = pool;
     e->url = pf__ws_strndup(url, len);
     e->url_len = len;
-    e->o = *o;
-    e->ws = e->url ? pf_ws_new(url, len, o, &fwd, e) : NULL;
-    if (!e->ws || (pool->token && pf_ws_set_token(e->ws, pool->token, pool->token_len) != PF_OK)) {
+    if (o) {
+        e->o = *o;
+        e->ws = e->url ? pf_ws_new(url, len, o, &fwd, e) : NULL;
+        if (e->ws && pool->token)
+            rc = pf_ws_set_token(e->ws, pool->token, pool->token_len);
+    } else {
+        e->so = *so;
+        e->sse = e->url ? pf_sse_new(url, len, so, &fwd_sse, e) : NULL;
+        if (e->sse && pool->token)
+            rc = pf_sse_set_token(e->sse, pool->token, pool->token_len);
+    }
+    if ((!e->ws && !e->sse) || rc != PF_OK) {
         pf_ws_free(e->ws);
+        pf_sse_free(e->sse);
         free(e->url);
         free(e);
         return NULL;
@@ -424,19 +508,57 @@ static entry *entry_new(pf_pool *pool, const char *url, size_t len, const pf_ws_
     return e;
 }
 
-/* Tells a subscriber that joined a running socket where it stands, and
- * replays what it missed (opts.join_replay_max). */
-static void catch_up(entry *e, pf_pool_sub *sub)
+/* Replays to a stream's joiner the kept events after `last_id` (all of
+ * them when it is not among them); nothing without an id. */
+static void replay_events(entry *e, pf_pool_sub *sub, const char *last_id, size_t last_id_len)
+{
+    size_t from = 0, n = e->nkept;
+    if (!last_id_len || !sub->on_event)
+        return;
+    for (size_t i = n; i-- > 0;)
+        if (e->kept[i].id_len == last_id_len &&
+            memcmp(e->kept[i].text + e->kept[i].event_len, last_id, last_id_len) == 0) {
+            from = i + 1;
+            break;
+        }
+    /* As in catch_up: a fixed count, and stop if the record was cleared. */
+    for (size_t i = from; i < n && i < e->nkept && !sub->gone && !e->pool->dying; i++) {
+        const kept *k = &e->kept[i];
+        pf_sse_message m;
+        cJSON *msg = k->len ? cJSON_ParseWithLength(KEPT_DATA(k), k->len) : NULL;
+        if (msg && !cJSON_IsObject(msg)) {
+            cJSON_Delete(msg);
+            msg = NULL; /* text data (opts.sse->allow_text) */
+        }
+        m.event = k->text;
+        m.event_len = k->event_len;
+        m.id = k->text + k->event_len;
+        m.id_len = k->id_len;
+        m.data = KEPT_DATA(k);
+        m.data_len = k->len;
+        m.msg = msg;
+        m.seq = k->seq;
+        sub->on_event(sub->ud, &m);
+        cJSON_Delete(msg);
+    }
+}
+
+/* Tells a subscriber that joined a running socket or stream where it
+ * stands, and replays what it missed (opts.join_replay_max). */
+static void catch_up(entry *e, pf_pool_sub *sub, const char *last_id, size_t last_id_len)
 {
     pf_ws_event ev;
     pf_pool *pool = e->pool;
     memset(&ev, 0, sizeof ev);
-    ev.state = pf_ws_get_state(e->ws);
+    ev.state = e->ws ? pf_ws_get_state(e->ws) : pf_sse_get_state(e->sse);
     ev.cause = PF_WS_CAUSE_SHARED;
     begin(e);
     if (sub->cb.on_state)
         sub->cb.on_state(sub->ud, &ev);
-    if (e->kept_lost) {
+    if (e->sse) {
+        if (!sub->gone && !pool->dying)
+            replay_events(e, sub, last_id, last_id_len);
+    } else if (e->kept_lost) {
         if (!sub->gone && !pool->dying && sub->cb.on_resync)
             sub->cb.on_resync(sub->ud);
     } else {
@@ -460,35 +582,24 @@ static void catch_up(entry *e, pf_pool_sub *sub)
     end(e);
 }
 
-int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
-                      const pf_pool_sub_opts *opts, const pf_pool_sub_callbacks *cb,
-                      void *ud, pf_pool_sub **out)
+/* Adds `sub` (taken) to the entry for `url` and the socket options `wo`,
+ * or (wo NULL) the stream options `so`, opening it when there is none;
+ * else catches the joiner up. */
+static int attach(pf_pool *pool, pf_pool_sub *sub, const char *url, size_t url_len,
+                  const pf_ws_opts *wo, const pf_sse_opts *so, const char *last_id,
+                  size_t last_id_len, pf_pool_sub **out)
 {
-    entry *e;
-    pf_pool_sub *sub;
-    const pf_ws_opts *wo;
+    entry *e = find_entry(pool, url, url_len, wo, so);
     int fresh = 0, rc;
-    if (!pool || !url || !url_len || !out || pool->dying)
-        return PF_EINVAL;
-    *out = NULL;
-    sub = calloc(1, sizeof *sub);
-    if (!sub)
-        return PF_ENOMEM;
-    if (opts && opts->type && !(sub->type = pf__ws_strndup(opts->type, strlen(opts->type)))) {
-        free(sub);
-        return PF_ENOMEM;
-    }
-    sub->no_queue = opts ? opts->no_queue : 0;
-    if (cb)
-        sub->cb = *cb;
-    sub->ud = ud;
-    wo = opts && opts->ws ? opts->ws : &pool->o.ws;
-    e = find_entry(pool, url, url_len, wo);
     if (!e) {
         rc = make_room(pool);
-        if (rc == PF_OK && !(e = entry_new(pool, url, url_len, wo)))
+        if (rc == PF_OK && !(e = entry_new(pool, url, url_len, wo, so)))
             rc = PF_ENOMEM;
+        if (rc == PF_OK && e->sse && last_id_len)
+            rc = pf_sse_set_last_event_id(e->sse, last_id, last_id_len);
         if (rc != PF_OK) {
+            if (e)
+                entry_remove(pool, e);
             sub_free(sub);
             return rc;
         }
@@ -513,16 +624,63 @@ int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
     e->idle_timer = 0;
     *out = sub;
     if (fresh) {
-        rc = pf_ws_connect(e->ws);
+        rc = e->ws ? pf_ws_connect(e->ws) : pf_sse_connect(e->sse);
         if (rc != PF_OK) {
             pf_pool_unsubscribe(sub);
             *out = NULL;
             return rc;
         }
     } else {
-        catch_up(e, sub);
+        catch_up(e, sub, last_id, last_id_len);
     }
     return PF_OK;
+}
+
+int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
+                      const pf_pool_sub_opts *opts, const pf_pool_sub_callbacks *cb,
+                      void *ud, pf_pool_sub **out)
+{
+    pf_pool_sub *sub;
+    if (!pool || !url || !url_len || !out || pool->dying)
+        return PF_EINVAL;
+    *out = NULL;
+    sub = calloc(1, sizeof *sub);
+    if (!sub)
+        return PF_ENOMEM;
+    if (opts && opts->type && !(sub->type = pf__ws_strndup(opts->type, strlen(opts->type)))) {
+        free(sub);
+        return PF_ENOMEM;
+    }
+    sub->no_queue = opts ? opts->no_queue : 0;
+    if (cb)
+        sub->cb = *cb;
+    sub->ud = ud;
+    return attach(pool, sub, url, url_len, opts && opts->ws ? opts->ws : &pool->o.ws, NULL,
+                  NULL, 0, out);
+}
+
+int pf_pool_subscribe_sse(pf_pool *pool, const char *url, size_t url_len,
+                          const pf_pool_sse_opts *opts, const pf_pool_sse_callbacks *cb,
+                          void *ud, pf_pool_sub **out)
+{
+    static const pf_sse_opts defaults;
+    pf_pool_sub *sub;
+    if (!pool || !url || !url_len || !out || pool->dying ||
+        (opts && opts->last_event_id_len && !opts->last_event_id))
+        return PF_EINVAL;
+    *out = NULL;
+    sub = calloc(1, sizeof *sub);
+    if (!sub)
+        return PF_ENOMEM;
+    if (cb) {
+        sub->cb.on_state = cb->on_state;
+        sub->cb.on_resync = cb->on_resync;
+        sub->cb.on_error = cb->on_error;
+        sub->on_event = cb->on_message;
+    }
+    sub->ud = ud;
+    return attach(pool, sub, url, url_len, NULL, opts && opts->sse ? opts->sse : &defaults,
+                  opts ? opts->last_event_id : NULL, opts ? opts->last_event_id_len : 0, out);
 }
 
 void pf_pool_unsubscribe(pf_pool_sub *sub)
@@ -545,7 +703,7 @@ void pf_pool_unsubscribe(pf_pool_sub *sub)
 
 int pf_pool_send(pf_pool_sub *sub, const char *data, size_t len, unsigned flags)
 {
-    if (!sub || sub->gone)
+    if (!sub || sub->gone || !sub->e->ws)
         return PF_EINVAL;
     if (sub->no_queue)
         flags |= PF_WS_SEND_NO_QUEUE;
@@ -555,4 +713,9 @@ int pf_pool_send(pf_pool_sub *sub, const char *data, size_t len, unsigned flags)
 pf_ws *pf_pool_sub_ws(const pf_pool_sub *sub)
 {
     return sub && !sub->gone ? sub->e->ws : NULL;
+}
+
+pf_sse *pf_pool_sub_sse(const pf_pool_sub *sub)
+{
+    return sub && !sub->gone ? sub->e->sse : NULL;
 }

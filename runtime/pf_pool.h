@@ -9,6 +9,10 @@
  * socket stays open for `idle_timeout_ms` (a component that remounts on
  * navigation finds it still warm), then closes. An idle socket is closed
  * early when a new URL needs its place.
+ *
+ * Event streams are pooled the same way (pf_pool_subscribe_sse): one pf_sse
+ * per URL and options, in the same table, under the same limit and idle
+ * rule, with its last event id kept by the shared stream.
  */
 #ifndef PF_POOL_H
 #define PF_POOL_H
@@ -17,6 +21,7 @@
 #include <stdint.h>
 
 #include "pf_error.h"
+#include "pf_sse.h"
 #include "pf_ws.h"
 
 #ifdef __cplusplus
@@ -39,7 +44,9 @@ typedef struct pf_pool_opts {
                                 "history" frame) and up to this many frames
                                 after it, so that a subscriber joining a
                                 running socket is replayed what it missed
-                                (see pf_pool_subscribe) */
+                                (see pf_pool_subscribe); each event stream
+                                keeps its last this many events (see
+                                pf_pool_subscribe_sse) */
     size_t join_replay_max_bytes; /* bytes of those frames; default 1 MiB */
 } pf_pool_opts;
 
@@ -50,11 +57,15 @@ typedef struct pf_pool_callbacks {
     /* The URL of the next attempt on the socket for `url` (fresh
      * credentials); borrowed until it returns; NULL keeps `url`. */
     const char *(*get_url)(void *ud, const char *url, size_t url_len, size_t *out_len);
-    /* Token provider after a 4001 on the socket for `url`: answer with
-     * pf_pool_set_token (every socket) or pf_ws_set_token(ws). NULL: one
-     * retry with the pool's token if it has one, else the socket waits in
-     * auth_failed until pf_pool_set_token. */
+    /* Token provider after a 4001 on the socket for `url` (once: a second
+     * 4001 before the socket has stayed up stops it): answer with
+     * pf_pool_set_token (every socket and stream), now or later, or with
+     * pf_ws_set_token(ws). NULL: one retry with the pool's token if it has
+     * one, else the socket waits in auth_failed until pf_pool_set_token. */
     void (*refresh_token)(void *ud, const char *url, size_t url_len, pf_ws *ws);
+    /* The same after an HTTP 401 on the event stream for `url`: answer
+     * with pf_pool_set_token or pf_sse_set_token(sse). NULL: as above. */
+    void (*refresh_stream_token)(void *ud, const char *url, size_t url_len, pf_sse *sse);
 } pf_pool_callbacks;
 
 /* Returns a new empty pool, or NULL. `opts` and `cb` are copied and may be
@@ -66,7 +77,9 @@ pf_pool *pf_pool_new(const pf_pool_opts *opts, const pf_pool_callbacks *cb, void
  * subscriber callback (the memory goes when the callback returns). */
 void pf_pool_free(pf_pool *pool);
 
-/* Sets the token of every current and later socket (copied). */
+/* Sets the token of every current and later socket and stream (copied;
+ * it replaces a token= parameter of their URLs). A socket or stream that
+ * waits for a token after a 4001 / 401 tries again with it at once. */
 int pf_pool_set_token(pf_pool *pool, const char *token, size_t len);
 
 /* Sockets currently held (open, connecting, or idle). */
@@ -116,16 +129,60 @@ int pf_pool_subscribe(pf_pool *pool, const char *url, size_t url_len,
                       const pf_pool_sub_opts *opts, const pf_pool_sub_callbacks *cb,
                       void *ud, pf_pool_sub **out);
 
-/* Ends a subscription. Accepts NULL. The socket closes after the idle
- * timeout when this was its last subscriber. */
+/* What a subscriber of an event stream hears; members may be NULL. Same
+ * meaning and borrowing as in pf_sse_callbacks. A callback may unsubscribe
+ * any subscription, including its own. */
+typedef struct pf_pool_sse_callbacks {
+    void (*on_state)(void *ud, const pf_ws_event *ev);
+    void (*on_message)(void *ud, const pf_sse_message *m);
+    void (*on_resync)(void *ud);
+    void (*on_error)(void *ud, int err, const char *text, size_t len);
+} pf_pool_sse_callbacks;
+
+typedef struct pf_pool_sse_opts {
+    const pf_sse_opts *sse;     /* options of the stream (copied); NULL:
+                                   the defaults. Subscriptions share a
+                                   stream only when their URL and their
+                                   stream options match. */
+    const char *last_event_id;  /* what this subscriber has seen (borrowed
+                                   for the call; NULL or len 0: nothing) */
+    size_t last_event_id_len;
+} pf_pool_sse_opts;
+
+/* Subscribes to the event stream at `url`, opening it if the pool holds
+ * none (then it resumes from opts.last_event_id). The stream keeps its own
+ * last event id from then on, so its reconnects resume from the last event
+ * any subscriber got. On success *out is the new subscription (free with
+ * pf_pool_unsubscribe or pf_pool_free).
+ *
+ * Joining a stream that already exists: *out is set first, then, before
+ * this returns, on_state hears where the stream stands (cause
+ * PF_WS_CAUSE_SHARED) and, with opts.join_replay_max and a last event id,
+ * on_message gets the kept events after that id, in order: every kept
+ * event when the id is not among them (the subscriber drops what it knows
+ * by id). So a component that loaded a list up to id N and then joins
+ * misses nothing the stream brought meanwhile.
+ *
+ * Stream and socket subscriptions share the pool's limit and idle rule.
+ * Returns PF_OK, PF_EFULL, PF_EINVAL or PF_ENOMEM. */
+int pf_pool_subscribe_sse(pf_pool *pool, const char *url, size_t url_len,
+                          const pf_pool_sse_opts *opts, const pf_pool_sse_callbacks *cb,
+                          void *ud, pf_pool_sub **out);
+
+/* Ends a subscription. Accepts NULL. The socket or stream closes after the
+ * idle timeout when this was its last subscriber. */
 void pf_pool_unsubscribe(pf_pool_sub *sub);
 
 /* Sends on the subscription's socket: pf_ws_send, with PF_WS_SEND_NO_QUEUE
- * added for a no_queue subscription. */
+ * added for a no_queue subscription. PF_EINVAL for a stream's. */
 int pf_pool_send(pf_pool_sub *sub, const char *data, size_t len, unsigned flags);
 
-/* The shared socket (borrowed; valid while the subscription lives). */
+/* The shared socket (borrowed; valid while the subscription lives), NULL
+ * for a stream's subscription. */
 pf_ws *pf_pool_sub_ws(const pf_pool_sub *sub);
+
+/* The shared event stream (borrowed, as above), NULL for a socket's. */
+pf_sse *pf_pool_sub_sse(const pf_pool_sub *sub);
 
 #ifdef __cplusplus
 }

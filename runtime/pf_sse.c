@@ -402,6 +402,31 @@ static void net_changed(void *ud, int online, int visible)
 /* Public API                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* The options with their defaults filled in. */
+static pf_sse_opts resolve(const pf_sse_opts *opts)
+{
+    pf_sse_opts o;
+    if (opts)
+        o = *opts;
+    else
+        memset(&o, 0, sizeof o);
+    o.backoff = pf_backoff_opts_resolve(&o.backoff);
+    if (!(o.connect_timeout_ms > 0))
+        o.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    if (!o.max_data_bytes)
+        o.max_data_bytes = DEFAULT_MAX_DATA_BYTES;
+    return o;
+}
+
+int pf__sse_opts_same(const pf_sse_opts *a, const pf_sse_opts *b)
+{
+    pf_sse_opts x = resolve(a), y = resolve(b);
+    return pf_backoff_opts_equal(&x.backoff, &y.backoff) &&
+           x.connect_timeout_ms == y.connect_timeout_ms && x.max_retries == y.max_retries &&
+           x.max_data_bytes == y.max_data_bytes && x.no_resume == y.no_resume &&
+           x.allow_text == y.allow_text && x.idle_timeout_ms == y.idle_timeout_ms;
+}
+
 pf_sse *pf_sse_new(const char *url, size_t url_len, const pf_sse_opts *opts,
                    const pf_sse_callbacks *cb, void *ud)
 {
@@ -417,13 +442,7 @@ pf_sse *pf_sse_new(const char *url, size_t url_len, const pf_sse_opts *opts,
         return NULL;
     }
     s->url_len = url_len;
-    if (opts)
-        s->o = *opts;
-    s->o.backoff = pf_backoff_opts_resolve(&s->o.backoff);
-    if (!(s->o.connect_timeout_ms > 0))
-        s->o.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
-    if (!s->o.max_data_bytes)
-        s->o.max_data_bytes = DEFAULT_MAX_DATA_BYTES;
+    s->o = resolve(opts);
     if (cb)
         s->cb = *cb;
     s->ud = ud;

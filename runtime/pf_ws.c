@@ -273,9 +273,7 @@ static pf_ws_opts resolve(const pf_ws_opts *in)
 int pf__ws_opts_same(const pf_ws_opts *a, const pf_ws_opts *b)
 {
     pf_ws_opts x = resolve(a), y = resolve(b);
-    return x.backoff.min_ms == y.backoff.min_ms && x.backoff.base_ms == y.backoff.base_ms &&
-           x.backoff.cap_ms == y.backoff.cap_ms && x.backoff.factor == y.backoff.factor &&
-           x.backoff.reset_after_ms == y.backoff.reset_after_ms &&
+    return pf_backoff_opts_equal(&x.backoff, &y.backoff) &&
            x.connect_timeout_ms == y.connect_timeout_ms && x.max_retries == y.max_retries &&
            x.long_backoff_ms == y.long_backoff_ms &&
            x.heartbeat_interval_ms == y.heartbeat_interval_ms &&
@@ -1172,6 +1170,41 @@ static void append_param(char *out, size_t *pos, int *has_query, const char *key
     *has_query = 1;
 }
 
+/* Copies `base` to out (or only counts), leaving out its token= parameters
+ * when `drop_token` (a fresh token replaces the one in the URL). Returns the
+ * length written; *has_query says whether a parameter was kept. */
+static size_t copy_base(char *out, const char *base, size_t len, int drop_token, int *has_query)
+{
+    const char *q = memchr(base, '?', len);
+    size_t pos, i;
+    *has_query = q != NULL;
+    if (!q || !drop_token) {
+        if (out)
+            memcpy(out, base, len);
+        return len;
+    }
+    pos = (size_t)(q - base);
+    if (out)
+        memcpy(out, base, pos);
+    *has_query = 0;
+    for (i = pos + 1; i <= len;) {
+        const char *amp = memchr(base + i, '&', len - i);
+        size_t end = amp ? (size_t)(amp - base) : len, n = end - i;
+        int is_token = (n >= 6 && memcmp(base + i, "token=", 6) == 0) ||
+                       (n == 5 && memcmp(base + i, "token", 5) == 0);
+        if (n && !is_token) {
+            if (out) {
+                out[pos] = *has_query ? '&' : '?';
+                memcpy(out + pos + 1, base + i, n);
+            }
+            pos += 1 + n;
+            *has_query = 1;
+        }
+        i = end + 1;
+    }
+    return pos;
+}
+
 char *pf__ws_build_url(const char *base, size_t base_len,
                        const char *token, size_t token_len,
                        const char *key, const char *value, size_t value_len,
@@ -1179,10 +1212,8 @@ char *pf__ws_build_url(const char *base, size_t base_len,
 {
     char *out = NULL;
     for (int pass = 0; pass < 2; pass++) {
-        size_t pos = base_len;
-        int has_query = memchr(base, '?', base_len) != NULL;
-        if (out)
-            memcpy(out, base, base_len);
+        int has_query;
+        size_t pos = copy_base(out, base, base_len, token && token_len, &has_query);
         if (token && token_len)
             append_param(out, &pos, &has_query, "token", token, token_len);
         if (key)

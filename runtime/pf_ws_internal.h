@@ -16,9 +16,15 @@ struct cJSON;
  * filled in (pf_pool shares a socket only between equal options). */
 int pf__ws_opts_same(const pf_ws_opts *a, const pf_ws_opts *b);
 
+/* The same for event streams (pf_sse.c). */
+struct pf_sse_opts;
+int pf__sse_opts_same(const struct pf_sse_opts *a, const struct pf_sse_opts *b);
+
 /* Returns a new NUL-terminated URL: `base` plus "token=<token>" (when
  * token_len > 0) and "<key>=<value>" (when key != NULL), each percent-encoded
- * and joined with '?' or '&'. Free with free(); NULL when out of memory. */
+ * and joined with '?' or '&'. A token replaces any token= parameter that
+ * `base` has (a fresh token from the provider must win over the one the
+ * URL was built with). Free with free(); NULL when out of memory. */
 char *pf__ws_build_url(const char *base, size_t base_len,
                        const char *token, size_t token_len,
                        const char *key, const char *value, size_t value_len,

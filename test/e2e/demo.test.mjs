@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startServer } from '../../demo/server/main.mjs';
 import { launch, screenshot, watchErrors } from '../lib/browser.mjs';
+import { rest as restAt } from '../lib/demo_api.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -88,15 +89,8 @@ async function waitStates(u, pred, what, timeout = 15000) {
   }
 }
 
-async function rest(token, method, path, body) {
-  const res = await fetch(`${srv.url}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await res.json();
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
-  return data;
+function rest(token, method, path, body) {
+  return restAt(srv.url, token, method, path, body);
 }
 
 /** Sends a chat message through the ChatRoom's own form. */

@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import { startServer } from '../../demo/server/main.mjs';
 import { repoRoot } from '../lib/static_server.mjs';
 import { launch, screenshot, watchErrors } from '../lib/browser.mjs';
+import { login as loginAt } from '../lib/demo_api.mjs';
 
 const DOC = 'e2e-editor';
 let dir;
@@ -30,11 +31,8 @@ async function start() {
   port = server.port;
 }
 
-async function login(name) {
-  const res = await fetch(`${server.url}/api/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }),
-  });
-  return res.json();
+function login(name) {
+  return loginAt(server.url, name);
 }
 
 /** The server's text of the document, asked over a socket of its own. */

@@ -1,10 +1,18 @@
 // Chromium: two ChatRooms mounted on the same room share one WebSocket
 // (the runtime's connection pool), through the browser's own WebSocket
-// (wrapped by the page to count constructions) against a real room server.
+// (wrapped by the page to count constructions) against a real room server;
+// two NotificationSystems share one event stream against the reference
+// server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, screenshot, watchErrors } from '../lib/browser.mjs';
 import { startServer, Sequencer, sleep, until } from '../lib/transport_servers.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer as startDemoServer } from '../../demo/server/main.mjs';
+import { repoRoot } from '../lib/static_server.mjs';
+import { login, rest } from '../lib/demo_api.mjs';
 
 let browser;
 
@@ -98,4 +106,77 @@ test('two ChatRooms on one room: one WebSocket, both hear everything, unmounting
     await page.close();
     await srv.stop();
   }
+});
+
+/** Runs fn({srv, page, streamRequests, alice}) with the reference server
+ * (demo/server, a fresh database, test/e2e/pages as its public folder) and
+ * the page test/e2e/pages/pool-notifications.html loaded; fails on page
+ * errors. streamRequests: the page's requests of /events/notifications, as
+ * the browser saw them. */
+async function withNotificationPage(fn, allowedErrors = []) {
+  const dir = mkdtempSync(join(tmpdir(), 'pyframe-pool-e2e-'));
+  const srv = await startDemoServer({
+    port: 0, dbPath: join(dir, 'db.sqlite'), publicDir: join(repoRoot, 'test', 'e2e', 'pages'), log: () => {},
+  });
+  const page = await browser.newPage();
+  const errors = watchErrors(page);
+  const streamRequests = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/events/notifications') streamRequests.push(r.url()); });
+  try {
+    const alice = await login(srv.url, 'alice');
+    await page.goto(`${srv.url}/pool-notifications.html`);
+    await page.evaluate(() => window.N.ready);
+    await fn({ srv, page, streamRequests, alice });
+    assert.deepEqual(errors.filter((e) => !allowedErrors.some((re) => re.test(e))), []);
+  } finally {
+    await page.close();
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const waitTitles = (page, id, want) => page.waitForFunction(
+  ([i, w]) => JSON.stringify(window.N.titles(i)) === JSON.stringify(w), [id, want], { timeout: 5000 });
+
+// Two NotificationSystems on one page against the reference server
+// (demo/server): one event stream for both, each shows a pushed
+// notification once, unmounting one leaves the stream to the other.
+test('two NotificationSystems: one event stream, both show a pushed notification', async () => {
+  await withNotificationPage(async ({ srv, page, streamRequests, alice }) => {
+    await page.evaluate((t) => window.N.mount('a', t), alice.token);
+    await page.waitForFunction(() => window.N.state('a') === 'open');
+    await page.evaluate((t) => window.N.mount('b', t), alice.token);
+    await page.waitForFunction(() => window.N.state('b') === 'open', null, { timeout: 2000 });
+    assert.equal((await page.evaluate(() => window.streamsOpened)).length, 1);
+    assert.equal(streamRequests.length, 1);
+
+    await rest(srv.url, alice.token, 'POST', '/api/notifications', { title: 'pushed once', message: 'to both', user_id: alice.user.id });
+    await waitTitles(page, 'a', ['pushed once']);
+    await waitTitles(page, 'b', ['pushed once']);
+    await screenshot(page, 'pool-two-notification-systems');
+
+    // Unmounting one leaves the stream to the other.
+    await page.evaluate(() => window.N.unmount('a'));
+    await rest(srv.url, alice.token, 'POST', '/api/notifications', { title: 'after a left', message: '', user_id: alice.user.id });
+    await waitTitles(page, 'b', ['after a left', 'pushed once']);
+    assert.equal(await page.evaluate(() => window.N.state('b')), 'open');
+    assert.equal((await page.evaluate(() => window.streamsOpened)).length, 1);
+    assert.equal(streamRequests.length, 1);
+  });
+});
+
+// A shared stream refused with 401 asks the app's token provider
+// (rt.setTokenProvider) once and reopens with the fresh token.
+test('a shared stream refused with 401 reopens with the token provider\'s token', async () => {
+  await withNotificationPage(async ({ srv, page, streamRequests, alice }) => {
+    await page.evaluate((t) => window.N.provideToken(t), alice.token);
+    await page.evaluate(() => window.N.mount('a', 'expired'));
+    await page.waitForFunction(() => window.N.state('a') === 'open', null, { timeout: 10000 });
+    assert.equal(await page.evaluate(() => window.N.tokenAsks), 1);
+    assert.equal(streamRequests.length, 2);
+    assert.equal(new URL(streamRequests[0]).searchParams.get('token'), 'expired');
+    assert.equal(new URL(streamRequests[1]).searchParams.getAll('token').join(), alice.token);
+    await rest(srv.url, alice.token, 'POST', '/api/notifications', { title: 'after the refresh', message: '', user_id: alice.user.id });
+    await waitTitles(page, 'a', ['after the refresh']);
+  }, [/401|Unauthorized/]);
 });

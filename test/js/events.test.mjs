@@ -88,10 +88,14 @@ test('string ids: Last-Event-ID resume via ?last_event_id=, and the lastEventId 
   await srv.stop();
 });
 
-test('retry: sets the least delay before the next stream', async () => {
+// In the event's block, and alone in a block without data (as the reference
+// server sends it): the spec applies it either way.
+for (const [name, body] of [['in an event', 'retry: 250\ndata: {"n":1}\n\n'],
+                            ['in a block without data', 'retry: 250\n\ndata: {"n":1}\n\n']])
+test(`retry: ${name} sets the least delay before the next stream`, async () => {
   const sc = scripted((n, req, res) => {
     res.writeHead(200, streamHead);
-    res.write('retry: 250\ndata: {"n":1}\n\n');
+    res.write(body);
     res.end();
   });
   const srv = await startServer({ onRequest: sc.handler });

@@ -40,3 +40,16 @@ test('comments reach the comment callback (the idle timeout counts them)', () =>
   assert.equal(comments, 3);
   assert.deepEqual(events, [{ event: 'message', id: '', data: 'z', retry: -1 }]);
 });
+
+test('retry: and id: in a block without data still reach the core', () => {
+  // The reference server sends "retry: 3000" alone before the first event;
+  // per the HTML spec the reconnection time applies although nothing is
+  // dispatched. The core gets it as an event with empty data (and drops
+  // it after taking the retry and the id); event: is not passed on.
+  const ev = parse(['retry: 3000\n\nevent: resync\nid: 9\n\nretry: x\n\ndata: y\n\n']);
+  assert.deepEqual(ev, [
+    { event: 'message', id: '', data: '', retry: 3000 },
+    { event: 'message', id: '9', data: '', retry: -1 },
+    { event: 'message', id: '9', data: 'y', retry: -1 },
+  ]);
+});

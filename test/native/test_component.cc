@@ -795,3 +795,61 @@ TEST_F(Component, PoolLimitsConnectionsAndReusesIdleOnes)
 }
 
 } // namespace
+
+// ---- the app's token provider for shared connections (issue #4) ----------
+
+namespace {
+
+std::vector<std::string> g_token_asks;
+
+void record_token_ask(void *ud, const char *url, size_t len)
+{
+    (void)ud;
+    g_token_asks.emplace_back(url, len);
+}
+
+} // namespace
+
+TEST_F(Component, SharedSocketAsksTheTokenProviderOnceOn4001)
+{
+    g_token_asks.clear();
+    pf_component_set_token_provider(record_token_ask, nullptr);
+    pf_component *a = nullptr, *b = nullptr;
+    const char props[] = "{\"connect\":true,\"url\":\"/ws/posts?token=old\"}";
+    ASSERT_EQ(pf_component_mount("TestList", 1, props, sizeof props - 1, &a), PF_OK);
+    ASSERT_EQ(pf_component_mount("TestList", 2, props, sizeof props - 1, &b), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+    pf_io_opened(fake_host_last(FAKE_WS_OPEN)->handle);
+    pf_io_closed(fake_host_last(FAKE_WS_OPEN)->handle, 4001, "Authentication required", 23);
+    // Asked once for the shared socket, not once per component.
+    ASSERT_EQ(g_token_asks, std::vector<std::string>{ "/ws/posts?token=old" });
+    EXPECT_EQ(self_of(a)->last_state, PF_WS_AUTH_FAILED);
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_AUTH_FAILED);
+    fake_host_advance(60000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u); // it waits for the answer
+    // The fresh token replaces the one in the URL.
+    ASSERT_EQ(pf_component_pool_set_token("fresh", 5), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "/ws/posts?token=fresh");
+    pf_io_opened(fake_host_last(FAKE_WS_OPEN)->handle);
+    EXPECT_EQ(self_of(a)->last_state, PF_WS_OPEN);
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_OPEN);
+    // Refused again at once: no second ask, no loop.
+    pf_io_closed(fake_host_last(FAKE_WS_OPEN)->handle, 4001, "", 0);
+    EXPECT_EQ(g_token_asks.size(), 1u);
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_AUTH_FAILED);
+    fake_host_advance(120000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    pf_component_set_token_provider(nullptr, nullptr);
+}
+
+TEST_F(Component, SharedSocketWithoutATokenProviderStopsOn4001)
+{
+    pf_component *a = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    pf_io_opened(fake_host_last(FAKE_WS_OPEN)->handle);
+    pf_io_closed(fake_host_last(FAKE_WS_OPEN)->handle, 4001, "", 0);
+    EXPECT_EQ(self_of(a)->last_state, PF_WS_AUTH_FAILED);
+    fake_host_advance(120000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+}

@@ -321,3 +321,177 @@ TEST_F(Notification, IdleTimeoutZeroTurnsTheCheckOff)
 }
 
 } // namespace
+
+// ---- one shared event stream per URL (issue #4) -----------------------------
+
+namespace {
+
+class SharedStream : public Notification {
+  protected:
+    // Mounts another NotificationSystem on `root` and answers its load.
+    pf_component *mount_on(int32_t root, const std::string &body, const std::string &props = "{\"token\":\"T\"}")
+    {
+        pf_component *x = nullptr;
+        size_t loads = fake_host_count(FAKE_HTTP_REQUEST);
+        EXPECT_EQ(pf_component_mount("NotificationSystem", root, props.data(), props.size(), &x), PF_OK);
+        EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), loads + 1);
+        lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200, body);
+        lc_tick();
+        return x;
+    }
+    std::string status(pf_component *x)
+    {
+        const cJSON *v = pf_state_get(pf_component_state(x), "status");
+        return cJSON_IsString(v) ? v->valuestring : "";
+    }
+    size_t items_of(pf_component *x) { return lc_count(lc_html(x), "class=\"notification-item"); }
+    // Lets `ms` pass on an open stream that sends ": keep-alive" every 10 s
+    // (else its 45 s dead-link check would reopen it).
+    void keep_alive_for(double ms)
+    {
+        for (double t = 0; t < ms; t += 10000) {
+            fake_host_advance(ms - t < 10000 ? ms - t : 10000);
+            pf_io_sse(sse, nullptr, 0, nullptr, 0, nullptr, 0, -1);
+        }
+    }
+};
+
+const char kEmpty[] = "{\"notifications\":[],\"unread_count\":0}";
+
+}  // namespace
+
+TEST_F(SharedStream, TwoComponentsOnOneUrlShareOneStreamAndBothGetEachEventOnce)
+{
+    mount_loaded(kEmpty);
+    pf_component *b = mount_on(3, kEmpty);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);  // one EventSource for both
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    EXPECT_EQ(pf_component_sse(c), pf_component_sse(b));
+    EXPECT_EQ(status(b), "open");  // a late joiner sees where the stream stands
+    push(notif(7, "hello"), "notification", "7");
+    push(notif(7, "hello"), "notification", "7");  // a replayed duplicate
+    lc_tick();
+    EXPECT_EQ(items(), 1u);
+    EXPECT_EQ(items_of(b), 1u);
+    EXPECT_EQ(fake_host_count(FAKE_CALL), 2u);  // one browser notification each
+    EXPECT_EQ(lc_check_patches(c), "");
+    EXPECT_EQ(lc_check_patches(b), "");
+}
+
+TEST_F(SharedStream, UnmountingOneKeepsTheStreamTheLastClosesItAfterTheIdleTimeout)
+{
+    mount_loaded(kEmpty);
+    pf_component *b = mount_on(3, kEmpty);
+    ASSERT_EQ(pf_component_unmount(c), PF_OK);
+    c = nullptr;
+    keep_alive_for(60000);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+    push(notif(8, "still here"), "notification", "8");
+    lc_tick();
+    EXPECT_EQ(items_of(b), 1u);
+    EXPECT_EQ(status(b), "open");
+    ASSERT_EQ(pf_component_unmount(b), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);  // idle, still warm
+    keep_alive_for(29999);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+    fake_host_advance(1);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
+    EXPECT_EQ(pf_component_pool_connections(), 0u);
+}
+
+TEST_F(SharedStream, RemountWithinTheIdleTimeoutReusesTheStream)
+{
+    mount_loaded(kEmpty);
+    ASSERT_EQ(pf_component_unmount(c), PF_OK);
+    c = mount_on(2, kEmpty);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    EXPECT_EQ(status(c), "open");
+    keep_alive_for(60000);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
+}
+
+TEST_F(SharedStream, DifferentUrlsOrTokensGetTheirOwnStreams)
+{
+    mount_loaded(kEmpty);
+    pf_component *b = mount_on(3, kEmpty, "{\"token\":\"T\",\"url\":\"/events/other\"}");
+    pf_component *d = mount_on(4, kEmpty, "{\"token\":\"U\"}");
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 3u);
+    EXPECT_STREQ(fake_host_nth(FAKE_SSE_OPEN, 1)->text, "/events/other?token=T");
+    EXPECT_STREQ(fake_host_nth(FAKE_SSE_OPEN, 2)->text, "/events/notifications?token=U");
+    EXPECT_NE(pf_component_sse(b), pf_component_sse(c));
+    EXPECT_NE(pf_component_sse(d), pf_component_sse(c));
+    EXPECT_EQ(pf_component_pool_connections(), 3u);
+    push(notif(9, "only the first"), "notification", "9");
+    lc_tick();
+    EXPECT_EQ(items(), 1u);
+    EXPECT_EQ(items_of(b), 0u);
+    EXPECT_EQ(items_of(d), 0u);
+}
+
+TEST_F(SharedStream, TheLimitCountsStreamsAndAnIdleOneGivesWay)
+{
+    ASSERT_EQ(pf_component_pool_configure(1, 500), PF_OK);
+    mount_loaded(kEmpty);
+    pf_component *b = mount_on(3, kEmpty, "{\"token\":\"T\",\"url\":\"/events/other\"}");
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);  // full: no second stream
+    EXPECT_NE(lc_html(b).find("Live notifications are unavailable"), std::string::npos);
+    EXPECT_EQ(pf_component_sse(b), nullptr);
+    // Once the first leaves, its idle stream makes room at once.
+    ASSERT_EQ(pf_component_unmount(c), PF_OK);
+    c = nullptr;
+    pf_component *d = mount_on(4, kEmpty, "{\"token\":\"T\",\"url\":\"/events/other\"}");
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_NE(pf_component_sse(d), nullptr);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    pf_component_unmount_all();
+    EXPECT_EQ(pf_component_pool_configure(0, 0), PF_OK);
+}
+
+TEST_F(SharedStream, ALateJoinerGetsWhatCameAfterItsLoadAndResumeUsesTheStreamsId)
+{
+    mount_loaded("{\"notifications\":[],\"unread_count\":0,\"last_event_id\":4}");
+    push(notif(5, "five"), "notification", "5");
+    pf_component *b = nullptr;
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 3, "{\"token\":\"T\"}", 13, &b), PF_OK);
+    push(notif(6, "six"), "notification", "6");  // while b's list loads
+    // b's list was made before 6 came: it ends at 5.
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[" + notif(5, "five") + "],\"unread_count\":1,\"last_event_id\":5}");
+    lc_tick();
+    EXPECT_EQ(items(), 2u);
+    EXPECT_EQ(items_of(b), 2u);  // 5 from the load, 6 from the shared stream's record
+    EXPECT_NE(lc_html(b).find("<h4>six</h4>"), std::string::npos);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    // A drop: the one stream resumes from the last event any of them got.
+    pf_io_error(sse, 0);
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=T&last_event_id=6");
+}
+
+TEST_F(SharedStream, A401AsksTheAppsTokenProviderOnceAndRetriesWithTheFreshToken)
+{
+    static int asks;
+    asks = 0;
+    pf_component_set_token_provider([](void *, const char *, size_t) { asks++; }, nullptr);
+    mount_loaded(kEmpty);
+    pf_component *b = mount_on(3, kEmpty);
+    pf_io_error(sse, 401);
+    EXPECT_EQ(asks, 1);
+    EXPECT_EQ(status(c), "auth_failed");
+    EXPECT_EQ(status(b), "auth_failed");
+    ASSERT_EQ(pf_component_pool_set_token("fresh", 5), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=fresh");
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    EXPECT_EQ(status(b), "open");
+    pf_io_error(sse, 401);  // refused again before it stayed up: stop
+    EXPECT_EQ(asks, 1);
+    fake_host_advance(120000);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    pf_component_set_token_provider(nullptr, nullptr);
+}

@@ -232,11 +232,17 @@ TEST_F(PoolTest, DefaultTokenProviderReusesThePoolToken)
     make();
     Sub a;
     sub(kPosts, &a);
+    pf_pool_sub *stream = nullptr; // and an event stream's 401 the same
+    ASSERT_EQ(pf_pool_subscribe_sse(pool, "/events?token=old", 17, nullptr, nullptr, nullptr, &stream), PF_OK);
     pf_io_opened(open_of(kPosts)->handle);
+    pf_io_opened(fake_host_last(FAKE_SSE_OPEN)->handle);
     pf_pool_set_token(pool, "fresh", 5);
     pf_io_closed(open_of(kPosts)->handle, 4001, "", 0);
     EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
     EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "ws://h/ws/posts?token=fresh");
+    pf_io_error(fake_host_last(FAKE_SSE_OPEN)->handle, 401);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events?token=fresh"); // replaces the URL's
 }
 
 TEST_F(PoolTest, UnsubscribingInsideACallbackIsSafe)
@@ -282,6 +288,74 @@ TEST_F(PoolTest, BadArguments)
     EXPECT_EQ(pf_pool_send(nullptr, "x", 1, 0), PF_EINVAL);
     pf_pool_unsubscribe(nullptr);
     pf_pool_free(nullptr);
+}
+
+// ---- event streams (pf_pool_subscribe_sse) ---------------------------------
+
+struct Listener {
+    std::vector<std::string> ids;
+    std::vector<pf_ws_state> states;
+    pf_pool_sub *self = nullptr;
+};
+
+void on_sse_state(void *ud, const pf_ws_event *ev) { static_cast<Listener *>(ud)->states.push_back(ev->state); }
+void on_sse_message(void *ud, const pf_sse_message *m)
+{
+    static_cast<Listener *>(ud)->ids.emplace_back(m->id, m->id_len);
+}
+
+const pf_pool_sse_callbacks kSseCb = {on_sse_state, on_sse_message, nullptr, nullptr};
+const char kEvents[] = "/events/notifications";
+
+pf_pool_sub *listen(pf_pool *pool, Listener *l, const char *last_id = nullptr)
+{
+    pf_pool_sse_opts o = {};
+    o.last_event_id = last_id;
+    o.last_event_id_len = last_id ? strlen(last_id) : 0;
+    EXPECT_EQ(pf_pool_subscribe_sse(pool, kEvents, strlen(kEvents), &o, &kSseCb, l, &l->self), PF_OK);
+    return l->self;
+}
+
+void event(int32_t h, const std::string &id)
+{
+    std::string data = "{\"id\":" + id + "}";
+    pf_io_sse(h, "notification", 12, id.data(), id.size(), data.data(), data.size(), -1);
+}
+
+TEST_F(PoolTest, StreamsAreSharedAndJoinersAreReplayedWhatCameAfterTheirId)
+{
+    pf_pool_opts o = {};
+    o.join_replay_max = 3;
+    pool = pf_pool_new(&o, nullptr, nullptr);
+    Listener a, b, c, d;
+    listen(pool, &a, "1");
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?last_event_id=1");
+    int32_t h = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(h);
+    for (const char *id : {"2", "3", "4", "5"})
+        event(h, id);
+    listen(pool, &b, "4");  // replayed what came after its id
+    listen(pool, &c, "1");  // its id is no longer kept: every kept event
+    listen(pool, &d);       // no id: only what comes next
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    EXPECT_EQ(b.ids, std::vector<std::string>{"5"});
+    EXPECT_EQ(c.ids, (std::vector<std::string>{"3", "4", "5"}));
+    EXPECT_TRUE(d.ids.empty());
+    EXPECT_EQ(d.states, std::vector<pf_ws_state>{PF_WS_OPEN});
+    event(h, "6");
+    EXPECT_EQ(a.ids.back(), "6");
+    EXPECT_EQ(d.ids, std::vector<std::string>{"6"});
+    // A stream is no socket.
+    EXPECT_EQ(pf_pool_sub_ws(a.self), nullptr);
+    EXPECT_EQ(pf_pool_sub_sse(a.self), pf_pool_sub_sse(d.self));
+    EXPECT_EQ(pf_pool_send(a.self, "x", 1, 0), PF_EINVAL);
+    // Unsubscribing one does not disturb the others.
+    pf_pool_unsubscribe(b.self);
+    event(h, "7");
+    EXPECT_EQ(b.ids, (std::vector<std::string>{"5", "6"}));
+    EXPECT_EQ(c.ids.back(), "7");
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 0u);
 }
 
 } // namespace

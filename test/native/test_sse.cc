@@ -152,6 +152,23 @@ TEST_F(SseTest, ServerRetryIsAFloor)
     EXPECT_EQ(opens(), 2u);
 }
 
+TEST_F(SseTest, ABlockWithoutDataStillSetsRetryAndTheLastIdButIsNoEvent)
+{
+    // What the browser host passes for "retry: 2000\nid: 7\nevent: resync\n\n"
+    // (bindings/pyframe_rt.js SseParser: never the event name of a block
+    // without data, so no resync either).
+    connect_open();
+    event("message", "7", "", 2000);
+    EXPECT_EQ(rec.events.size(), 0u);
+    EXPECT_EQ(rec.resyncs, 0);
+    EXPECT_EQ(pf_sse_server_retry_ms(rec.sse), 2000);
+    size_t len = 0;
+    EXPECT_STREQ(pf_sse_last_event_id(rec.sse, &len), "7");
+    pf_io_error(handle(), 0);
+    fake_host_advance(2000);
+    EXPECT_EQ(last_url(), std::string(kUrl) + "?last_event_id=7");
+}
+
 TEST_F(SseTest, Status204StopsForGood)
 {
     connect_open();

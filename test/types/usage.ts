@@ -12,6 +12,9 @@ async function main(): Promise<void> {
   const handle = await PyFrameRT.mount('LivePostList', 'posts', { token: 'abc' });
   handle.on('change', (p) => console.log(p));
   handle.unmount();
+  rt.setTokenProvider(async () => 'fresh');
+  rt.setComponentToken('fresh');
+  rt.setTokenProvider(null);
   const sock = PyFrameRT.socket('/ws/chat', { token: 't', backoff: { min: 100, cap: 5000 } });
   sock.on('message', (msg, seq) => console.log(msg, seq));
   sock.on('reconnecting', (ev) => console.log(ev.delay));
