@@ -23,6 +23,7 @@ struct pf_component {
     pf_ws *ws;              /* a private connection, NULL if none */
     pf_pool_sub *sub;       /* a shared connection, NULL if none */
     pf_pool_sub *sse_sub;   /* a shared event stream, NULL if none */
+    pf_sse *sse;            /* a private one (the pool was full), or NULL */
     pf_pool_sse_callbacks sse_cb; /* ... and whom it calls */
     void *sse_ud;
     int in_callback;        /* depth of calls into the class */
@@ -442,7 +443,25 @@ int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
     so.last_event_id = last_event_id;
     so.last_event_id_len = last_event_id_len;
     /* As for sockets: c->sse_sub is set before a joiner is called back. */
-    return pf_pool_subscribe_sse(conn_pool, url, url_len, &so, &fwd, c, &c->sse_sub);
+    int rc = pf_pool_subscribe_sse(conn_pool, url, url_len, &so, &fwd, c, &c->sse_sub);
+    if (rc != PF_EFULL)
+        return rc;
+    /* Every shared connection is in use: a stream of its own. */
+    pf_sse_callbacks pc;
+    memset(&pc, 0, sizeof pc);
+    pc.on_state = fwd.on_state;
+    pc.on_message = fwd.on_message;
+    pc.on_resync = fwd.on_resync;
+    pc.on_error = fwd.on_error;
+    if (!(c->sse = pf_sse_new(url, url_len, opts, &pc, c)))
+        return PF_ENOMEM;
+    rc = last_event_id_len ? pf_sse_set_last_event_id(c->sse, last_event_id, last_event_id_len)
+                           : PF_OK;
+    if (rc == PF_OK)
+        rc = pf_sse_connect(c->sse);
+    if (rc != PF_OK)
+        pf_component_sse_close(c);
+    return rc;
 }
 
 void pf_component_sse_close(pf_component *c)
@@ -452,11 +471,18 @@ void pf_component_sse_close(pf_component *c)
         c->sse_sub = NULL;
         pf_pool_unsubscribe(sub);
     }
+    if (c && c->sse) {
+        pf_sse *sse = c->sse;
+        c->sse = NULL;
+        pf_sse_free(sse);
+    }
 }
 
 pf_sse *pf_component_sse(const pf_component *c)
 {
-    return c ? pf_pool_sub_sse(c->sse_sub) : NULL;
+    if (!c)
+        return NULL;
+    return c->sse_sub ? pf_pool_sub_sse(c->sse_sub) : c->sse;
 }
 
 int pf_component_ws_connect_private(pf_component *c, const char *url, size_t url_len,

@@ -291,8 +291,9 @@ int pf_component_pool_set_token(const char *token, size_t len);
  * and the events the stream brought after that id (see
  * pf_pool_subscribe_sse). `cb` (copied; members may be NULL) is called with
  * `ud` as a callback of the instance. A previous stream of the instance is
- * ended first; unmount ends it. Returns PF_OK, PF_EINVAL, PF_EFULL or
- * PF_ENOMEM. */
+ * ended first; unmount ends it. When the pool is full (max_connections in
+ * use, none idle) the instance gets a stream of its own, shared with no
+ * one. Returns PF_OK, PF_EINVAL or PF_ENOMEM. */
 int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
                              const pf_sse_opts *opts, const char *last_event_id,
                              size_t last_event_id_len, const pf_pool_sse_callbacks *cb,

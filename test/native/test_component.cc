@@ -794,6 +794,41 @@ TEST_F(Component, PoolLimitsConnectionsAndReusesIdleOnes)
     EXPECT_EQ(pf_component_pool_connections(), 0u);
 }
 
+int g_full_events;
+void count_full_event(void *ud, const pf_sse_message *m)
+{
+    (void)ud;
+    (void)m;
+    g_full_events++;
+}
+
+TEST_F(Component, FullPoolGivesAnEventStreamOfItsOwn)
+{
+    ASSERT_EQ(pf_component_pool_configure(1, 500), PF_OK);
+    pf_component *a = nullptr, *b = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    ASSERT_EQ(pf_component_mount("TestList", 2, nullptr, 0, &b), PF_OK);
+    g_full_events = 0;
+    const pf_pool_sse_callbacks cb = {nullptr, count_full_event, nullptr, nullptr};
+    ASSERT_EQ(pf_component_sse_connect(b, "/events/x", 9, nullptr, "7", 1, &cb, nullptr), PF_OK);
+    ASSERT_NE(pf_component_sse(b), nullptr);
+    EXPECT_EQ(pf_component_pool_connections(), 1u); // the socket of a only
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    const fake_effect *open = fake_host_last(FAKE_SSE_OPEN);
+    EXPECT_NE(strstr(open->text, "last_event_id=7"), nullptr) << open->text;
+    pf_io_opened(open->handle);
+    pf_io_sse(open->handle, "notification", 12, "8", 1, "{\"id\":8}", 8, -1);
+    EXPECT_EQ(g_full_events, 1);
+    // Nobody else's: closing ends it at once, and unmount frees it.
+    pf_component_sse_close(b);
+    EXPECT_EQ(pf_component_sse(b), nullptr);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
+    ASSERT_EQ(pf_component_sse_connect(b, "/events/x", 9, nullptr, nullptr, 0, &cb, nullptr), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_EQ(pf_component_unmount(b), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 2u);
+}
+
 } // namespace
 
 // ---- the app's token provider for shared connections (issue #4) ----------
