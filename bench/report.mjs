@@ -61,11 +61,9 @@ function figure(row, name) {
   return p ? p.value : undefined;
 }
 
-/** Judges a row's target: { met: true|false|null, figure: text }, null
- * when the row has no target. met is null when a figure is missing. */
-export function judge(row) {
-  const t = row.target;
-  if (!t) return null;
+/** Judges one target of a row: { met: true|false|null, figure: text }.
+ * met is null when a figure is missing. */
+export function judgeTarget(row, t) {
   const cmp = OPS[t.op];
   if (!cmp) throw new Error(`${row.measure}: unknown target operator ${t.op}`);
   let x;
@@ -81,6 +79,11 @@ export function judge(row) {
   }
   if (x === null || x === undefined || !Number.isFinite(x)) return { met: null, figure: 'not measured' };
   return { met: cmp(x, t.value), figure: shown };
+}
+
+/** The targets of a row (none, one, or an array), each judged. */
+export function judge(row) {
+  return [].concat(row.target || []).map((t) => ({ target: t, ...judgeTarget(row, t) }));
 }
 
 // ---- the machine -----------------------------------------------------------------
@@ -128,10 +131,10 @@ function table(rows) {
     const peers = (r.peers || []).length
       ? r.peers.map((p) => `${p.name} ${formatValue(p.value, r.unit)}${p.note ? ` (${p.note})` : ''}`).join('; ')
       : '-';
-    const j = judge(r);
-    const verdict = !j ? '-' : j.met === null ? 'not judged (figure not measured)' : `${j.met ? 'met' : '**MISSED**'} (${j.figure})`;
+    const js = judge(r);
+    const verdict = !js.length ? '-' : js.map((j) => (j.met === null ? 'not judged (figure not measured)' : `${j.met ? 'met' : '**MISSED**'} (${j.figure})`)).join('; ');
     const measure = r.note ? `${r.measure} (${r.note})` : r.measure;
-    out.push(`| ${[measure, r.unit, ours, peers, r.target ? r.target.text : '-', verdict].map((c) => String(c).replace(/\|/g, '/')).join(' | ')} |`);
+    out.push(`| ${[measure, r.unit, ours, peers, js.length ? js.map((j) => j.target.text).join('; ') : '-', verdict].map((c) => String(c).replace(/\|/g, '/')).join(' | ')} |`);
   }
   return out.join('\n');
 }
@@ -180,11 +183,11 @@ export function buildReport(dir, expect = BENCHES.map((b) => b.bench), facts = n
     for (const s of r.sections) {
       lines.push('', `**${s.title}** (\`${b.script}\`)${s.note ? `: ${s.note}` : ''}`, '', table(s.rows || []));
       for (const row of s.rows || []) {
-        const j = judge(row);
-        if (!j) continue;
-        if (j.met === null) tally.unjudged++;
-        else if (j.met) tally.met++;
-        else tally.missed.push(`${s.title}: ${row.measure} (${j.figure}, target ${row.target.text})`);
+        for (const j of judge(row)) {
+          if (j.met === null) tally.unjudged++;
+          else if (j.met) tally.met++;
+          else tally.missed.push(`${s.title}: ${row.measure} (${j.figure}, target ${j.target.text})`);
+        }
       }
     }
   }
