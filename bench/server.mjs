@@ -337,7 +337,7 @@ async function main() {
         unit: 'deliveries/s',
         ours: r.delivered / r.seconds,
         peers: [],
-        note: `${r.connections} connections, ${r.delivered} deliveries, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${r.complete ? '' : ', INCOMPLETE'}`,
+        note: `${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.delivered} deliveries, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${r.complete ? '' : ', INCOMPLETE'}`,
       })),
     }],
   });
