@@ -3,7 +3,8 @@
 #   make          build dist/ (wasm + JS bindings) and the native library
 #   make test     install what is missing, build, run every test suite
 #   make demo     install what is missing, build, serve the demo (PORT=8000)
-#   make bench    run the benchmarks and print their tables
+#   make bench    run the benchmarks, print their tables and one report of all
+#                 (BENCH_QUICK=1: small counts, to check the plumbing)
 #   make fuzz     run the libFuzzer targets (FUZZ_SECONDS each) and print a table
 #   make chaos    the chaos run: server killed 40 times, connections cut, a client offline
 #   make soak     1,000,000 messages through each component in wasm; heap growth <= 1 MB
@@ -74,7 +75,7 @@ WASM_LDFLAGS := $(WASM_OPT) $(WASM_ARCH) -sMODULARIZE=1 -sEXPORT_NAME=createPyFr
 	-sEXPORTED_FUNCTIONS='[$(EXPORTS)]' -sEXPORTED_RUNTIME_METHODS='[]' \
 	--js-library bindings/library_pyframe.js $(WASM_SIZE_FLAGS)
 
-.PHONY: all test demo bench build native test-native test-wasm test-js test-server test-e2e clean sizes \
+.PHONY: all test demo bench bench-run build native test-native test-wasm test-js test-server test-e2e clean sizes \
 	chaos soak test-chaos test-soak
 
 all:
@@ -105,17 +106,53 @@ demo:
 	@$(MAKE) -j$(JOBS) build
 	@node demo/server/main.mjs --port $(PORT)
 
+# make bench: every benchmark prints its own table and writes its results
+# (build/bench/<name>.json, see bench/lib/results.mjs); bench/report.mjs then
+# prints them all as one report, also kept in build/bench/report.md. A
+# benchmark that crashes does not stop the others; the report says it has no
+# results and make bench fails at the end. Timings never fail anything.
+# BENCH_QUICK=1 runs every benchmark with small counts, to check the plumbing.
+BENCH_QUICK ?=
+BENCH_OUT := $(BUILD)/bench
+BENCH_HELPERS := $(BENCH_OUT)/ot_native $(BENCH_OUT)/ot_replay.cjs $(BENCH_OUT)/ot_replay_bulk.cjs
+BENCH_RUN := ot:bench/ot.mjs transport:bench/transport.mjs dom:bench/dom.mjs editor:bench/editor.mjs \
+	e2e:bench/e2e.mjs server:bench/server.mjs
+
 bench:
 	@bash scripts/setup.sh bench
-	@$(MAKE) build
-	@$(MAKE) sizes
-	@echo "== server benchmark"
-	@node bench/server.mjs
-	@node bench/transport.mjs
-	@$(MAKE) traces && mkdir -p $(BUILD)/bench && gcc $(CSTD) -O2 $(INCLUDES) bench/ot_native.c test/host_number.c $(NATIVE_R)/libpyframe_rt.a -lm -o $(BUILD)/bench/ot_native && for v in "" _bulk; do $(EMENV) emcc $(CSTD) -O2 -Iruntime $${v:+-mbulk-memory} bench/ot_replay.c runtime/pf_ot.c runtime/pf_text.c runtime/pf_error.c runtime/pf_num.c test/host_number.c -sENVIRONMENT=node -sMODULARIZE=1 -sALLOW_MEMORY_GROWTH=1 -sEXPORTED_FUNCTIONS='["_malloc","_free","_bench_replay","_pf_text_data","_pf_text_free"]' -o $(BUILD)/bench/ot_replay$$v.cjs || exit 1; done && node bench/ot.mjs
-	@node bench/dom.mjs
-	@node bench/editor.mjs
-	@node bench/e2e.mjs
+	@$(MAKE) -j$(JOBS) build traces $(BENCH_HELPERS)
+	@$(MAKE) bench-run
+
+bench-run:
+	@mkdir -p $(BENCH_OUT) && rm -f $(BENCH_OUT)/*.json $(BENCH_OUT)/report.md
+	@export BENCH_QUICK='$(BENCH_QUICK)'; start=$$(date +%s); failed=; \
+	for b in $(BENCH_RUN); do \
+		echo "== $${b%%:*} ($${b#*:})"; \
+		node $${b#*:} || { rc=$$?; failed="$$failed $${b%%:*}"; echo "== $${b%%:*}: FAILED (exit $$rc)"; }; \
+		echo; \
+	done; \
+	echo "== size (scripts/sizes.mjs --json)"; \
+	node scripts/sizes.mjs --json $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm || failed="$$failed size"; \
+	echo; echo "== report (bench/report.mjs)"; echo; \
+	node bench/report.mjs > $(BENCH_OUT)/report.md; rc=$$?; cat $(BENCH_OUT)/report.md; \
+	echo; echo "make bench: $$(( $$(date +%s) - start )) s$${BENCH_QUICK:+ (quick mode)}; report in $(BENCH_OUT)/report.md"; \
+	[ -z "$$failed" ] && [ $$rc = 0 ] || { echo "make bench: failed:$${failed:- report}"; exit 1; }
+
+# Helpers of bench/ot.mjs: the native replay, and the replay inside wasm with
+# the flags of dist/ and with -mbulk-memory.
+$(BENCH_OUT)/ot_native: bench/ot_native.c test/host_number.c $(NATIVE_R)/libpyframe_rt.a
+	@mkdir -p $(dir $@)
+	gcc $(CSTD) -O2 $(INCLUDES) bench/ot_native.c test/host_number.c $(NATIVE_R)/libpyframe_rt.a -lm -o $@
+
+OT_REPLAY_SRC := bench/ot_replay.c runtime/pf_ot.c runtime/pf_text.c runtime/pf_error.c runtime/pf_num.c test/host_number.c
+OT_REPLAY_FLAGS := $(CSTD) -O2 -Iruntime -sENVIRONMENT=node -sMODULARIZE=1 -sALLOW_MEMORY_GROWTH=1 \
+	-sEXPORTED_FUNCTIONS='["_malloc","_free","_bench_replay","_pf_text_data","_pf_text_free"]'
+$(BENCH_OUT)/ot_replay.cjs: $(OT_REPLAY_SRC) $(C_HDR)
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc $(OT_REPLAY_FLAGS) $(OT_REPLAY_SRC) -o $@
+$(BENCH_OUT)/ot_replay_bulk.cjs: $(OT_REPLAY_SRC) $(C_HDR)
+	@mkdir -p $(dir $@)
+	$(EMENV) emcc $(OT_REPLAY_FLAGS) -mbulk-memory $(OT_REPLAY_SRC) -o $@
 
 # ---- cJSON (source from Debian, see scripts/setup.sh) -----------------------
 

@@ -16,11 +16,14 @@
 // Never fails on a timing; it prints the targets and whether they are met.
 import { serveStatic } from '../test/lib/static_server.mjs';
 import { launch } from '../test/lib/browser.mjs';
+import { writeResults, quick } from './lib/results.mjs';
 
 const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+// BENCH_QUICK=1: one run, and no message burst (innerHTML takes minutes on it).
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick() ? 1 : 7;
 const IMPLS = ['pyframe', 'innerhtml', 'vanilla'];
-const ONLY = process.env.DOM_BENCH_ONLY ? new Set(process.env.DOM_BENCH_ONLY.split(',')) : null;
+const ONLY = process.env.DOM_BENCH_ONLY ? new Set(process.env.DOM_BENCH_ONLY.split(','))
+  : quick() ? new Set(['create', 'updateEvery', 'swap', 'remove', 'append', 'clear', 'single']) : null;
 const want = (name) => !ONLY || ONLY.has(name);
 const JSFW = [
   ['create', 'create 1,000 rows'],
@@ -99,6 +102,26 @@ try {
     console.log(`  ${label}: ${ratio.toFixed(2)}x vanilla (target <= 1.5x): ${ratio <= 1.5 ? 'met' : 'MISSED'}`);
   }
   if (errors.length) console.log('\npage errors:', errors);
+  const peers = (r) => [{ name: 'innerHTML re-render (seed)', value: r.innerhtml }, { name: 'vanilla JS', value: r.vanilla }];
+  const ms = (x) => (x < 0 ? null : x); // -1: the operation failed
+  const clean = (r) => ({ pyframe: ms(r.pyframe), innerhtml: ms(r.innerhtml), vanilla: ms(r.vanilla) });
+  writeResults('dom', {
+    context: { chromium: browser.version() },
+    sections: [{
+      title: 'DOM: 1,000-row keyed list (KeyedList component)',
+      note: `Chromium, median ms of ${RUNS} runs (1 for the message burst), until the DOM is laid out`,
+      rows: [
+        ...results.slice(0, jsfw.length).map(([label, r0]) => {
+          const r = clean(r0);
+          return { measure: label, unit: 'ms', ours: r.pyframe, peers: peers(r), target: { text: '<= 1.5x vanilla', ratio: ['ours', 'vanilla JS'], op: '<=', value: 1.5 } };
+        }),
+        ...singles.map(([label, r0]) => {
+          const r = clean(r0);
+          return { measure: label, unit: 'ms', ours: r.pyframe, peers: peers(r), target: { text: '>= 10x faster than innerHTML', ratio: ['innerHTML re-render (seed)', 'ours'], op: '>=', value: 10 } };
+        }),
+      ],
+    }],
+  });
   await page.close();
 } finally {
   await browser.close();

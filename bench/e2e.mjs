@@ -29,9 +29,10 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { startServer } from '../demo/server/main.mjs';
 import { launch } from '../test/lib/browser.mjs';
+import { writeResults, quick } from './lib/results.mjs';
 
 function args() {
-  const o = { messages: 1000 };
+  const o = { messages: quick() ? 50 : 1000 };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     const k = a[i].replace(/^--/, '');
@@ -141,6 +142,7 @@ async function main() {
     console.log(`== end-to-end latency in Chromium, server broadcast → DOM (${messages} messages each, one at a time, ${elapsed.toFixed(1)} s)`);
     const head = ['path', 'n', 'median ms', 'p99 ms', 'max ms'];
     const out = [head];
+    const st = {};
     for (const [label, row, sentRow] of rows) {
       const lat = [];
       for (let i = 1; i <= messages; i++) {
@@ -148,12 +150,27 @@ async function main() {
         const e = seen.get(`bench#${row}#${i}`);
         if (s !== undefined && e !== undefined) lat.push(e - s);
       }
-      const st = stats(lat);
-      out.push([label, String(st.n), st.median.toFixed(2), st.p99.toFixed(2), st.max.toFixed(2)]);
+      st[row] = stats(lat);
+      out.push([label, String(st[row].n), st[row].median.toFixed(2), st[row].p99.toFixed(2), st[row].max.toFixed(2)]);
     }
     const w = head.map((_, c) => Math.max(...out.map((r) => r[c].length)));
     for (const r of out) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join('  '));
     console.log('(the wasm components render at the next animation frame; the peer writes the DOM in onmessage)');
+    const peer = (q) => [{ name: 'bare WebSocket + textContent (same post broadcasts)', value: st.peerpost[q] }];
+    const lost = (k) => (st[k].n < messages ? { note: `${messages - st[k].n} of ${messages} not seen` } : {});
+    writeResults('e2e', {
+      context: { chromium: browser.version() },
+      sections: [{
+        title: 'End to end: server broadcast → DOM updated',
+        note: `Chromium and the reference server on loopback, ${messages} messages each, one at a time`,
+        rows: [
+          { measure: 'LivePostList (wasm), post_updated, median', unit: 'ms', ours: st.post.median, peers: peer('median'), ...lost('post') },
+          { measure: 'LivePostList (wasm), post_updated, p99', unit: 'ms', ours: st.post.p99, peers: peer('p99') },
+          { measure: 'ChatRoom (wasm), message, median', unit: 'ms', ours: st.chat.median, peers: peer('median'), ...lost('chat') },
+          { measure: 'ChatRoom (wasm), message, p99', unit: 'ms', ours: st.chat.p99, peers: peer('p99') },
+        ],
+      }],
+    });
   } finally {
     await browser.close();
     await server.close();

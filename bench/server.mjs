@@ -20,12 +20,15 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import WebSocket from 'ws';
 import textUnicode from 'ot-text-unicode';
+import { writeResults, quick } from './lib/results.mjs';
 
 const ot = textUnicode.type;
 const MAIN = fileURLToPath(new URL('../demo/server/main.mjs', import.meta.url));
 
 function args() {
-  const o = { clients: 1000, messages: 50, sse: 500, notifications: 50, editors: 8, seconds: 3, timeout: 30 };
+  const o = quick()
+    ? { clients: 50, messages: 5, sse: 20, notifications: 5, editors: 2, seconds: 0.5, timeout: 30 }
+    : { clients: 1000, messages: 50, sse: 500, notifications: 50, editors: 8, seconds: 3, timeout: 30 };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     const k = a[i].replace(/^--/, '');
@@ -325,6 +328,19 @@ async function main() {
     agent.destroy();
   }
   table(rows);
+  writeResults('server', {
+    sections: [{
+      title: 'Reference server (demo/server), loopback',
+      note: `load generator and server in separate processes; ${o.clients} WebSocket clients, ${o.sse} SSE streams; no other server is measured, so the rows compare the server's paths with each other`,
+      rows: rows.map((r) => ({
+        measure: r.name,
+        unit: 'deliveries/s',
+        ours: r.delivered / r.seconds,
+        peers: [],
+        note: `${r.connections} connection${r.connections === 1 ? '' : 's'}, ${r.delivered} deliveries, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms${r.complete ? '' : ', INCOMPLETE'}`,
+      })),
+    }],
+  });
   console.log('\nlatency: from send to delivery at each receiver (OT: submit to ack); loopback, client and server in separate processes.');
 }
 
