@@ -434,17 +434,23 @@ TEST_F(SharedStream, TheLimitCountsStreamsAndAnIdleOneGivesWay)
     ASSERT_EQ(pf_component_pool_configure(1, 500), PF_OK);
     mount_loaded(kEmpty);
     pf_component *b = mount_on(3, kEmpty, "{\"token\":\"T\",\"url\":\"/events/other\"}");
-    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);  // full: no second stream
-    EXPECT_NE(lc_html(b).find("Live notifications are unavailable"), std::string::npos);
-    EXPECT_EQ(pf_component_sse(b), nullptr);
+    // Full: b gets a stream of its own, outside the pool, and stays live.
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_EQ(pf_component_pool_connections(), 1u);
+    EXPECT_NE(pf_component_sse(b), nullptr);
+    EXPECT_EQ(lc_html(b).find("Live notifications are unavailable"), std::string::npos);
     // Once the first leaves, its idle stream makes room at once.
     ASSERT_EQ(pf_component_unmount(c), PF_OK);
     c = nullptr;
     pf_component *d = mount_on(4, kEmpty, "{\"token\":\"T\",\"url\":\"/events/other\"}");
     EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
-    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 3u);
     EXPECT_NE(pf_component_sse(d), nullptr);
+    EXPECT_NE(pf_component_sse(d), pf_component_sse(b));
     EXPECT_EQ(pf_component_pool_connections(), 1u);
+    // b's own stream closes with b, at once.
+    ASSERT_EQ(pf_component_unmount(b), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 2u);
     pf_component_unmount_all();
     EXPECT_EQ(pf_component_pool_configure(0, 0), PF_OK);
 }
