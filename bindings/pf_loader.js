@@ -10,13 +10,14 @@
  * provides every import, and defines PF_WASM before this file:
  *   PF_WASM.module    the import module name
  *   PF_WASM.imports   minified import name -> C name (pf_host_now, ...)
- *   PF_WASM.exports   C name with "_" (_pf_flush, _malloc, ...) -> export name
  *   PF_WASM.memory, PF_WASM.ctors   export names of the memory and of
  *                                   __wasm_call_ctors
  *
  * createPyFrameCore({pfHost, wasmBinary | wasmUrl}) resolves to the object
- * bindings/pyframe_rt.js calls: core._pf_* and core.HEAPU8, renewed when the
- * heap grows (the same shape the Emscripten module had).
+ * bindings/pyframe_rt.js calls: the wasm exports under the names emcc gave
+ * them (the bundle rewrites core._pf_flush in that file to core.<export
+ * name>; BUILD_DIR/pf_exports.json maps one to the other) and core.HEAPU8,
+ * renewed when the heap grows.
  */
 /* global PF_WASM */
 
@@ -81,7 +82,7 @@ async function createPyFrameCore(options) {
   const exports = result.instance.exports;
   memory = exports[PF_WASM.memory];
   core.HEAPU8 = new Uint8Array(memory.buffer);
-  for (const [name, min] of Object.entries(PF_WASM.exports)) core[name] = exports[min];
+  Object.assign(core, exports);
   exports[PF_WASM.ctors]();
   return core;
 }

@@ -54,6 +54,26 @@ if (!PF_WASM.ctors) fail('__wasm_call_ctors');
 const exported = readFileSync(join(root, 'bindings', 'exports.txt'), 'utf8').split('\n')
   .map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
 for (const name of exported) if (!PF_WASM.exports[`_${name}`]) fail(`the export ${name}`);
+// The API calls the wasm exports by the short names emcc gave them:
+// core._pf_flush in bindings/pyframe_rt.js becomes core.<export name> here,
+// so that neither the C names nor a table of them are shipped (0.9 KB gz).
+// The table is written next to the glue (BUILD_DIR/pf_exports.json, C name
+// with "_" -> export name) for tests and benchmarks that call an export
+// directly.
+const exportNames = PF_WASM.exports;
+delete PF_WASM.exports;
+const apiCode = api.replace(/\bcore\.(_[A-Za-z0-9_]+)/g, (all, name) => {
+  if (!exportNames[name]) {
+    console.error(`bundle.mjs: bindings/pyframe_rt.js calls core.${name}, which is not in bindings/exports.txt`);
+    process.exit(1);
+  }
+  return `core.${exportNames[name]}`;
+});
+if (/_pf_[a-z]/.test(apiCode.replace(/\/\*[\s\S]*?\*\/|\/\/.*/g, ''))) {
+  console.error('bundle.mjs: bindings/pyframe_rt.js names a C function other than as core._pf_*');
+  process.exit(1);
+}
+writeFileSync(join(buildDir, 'pf_exports.json'), JSON.stringify(exportNames, null, 1) + '\n');
 const core = `var PF_WASM = ${JSON.stringify(PF_WASM)};\n${loader}`;
 
 const classic = `${banner}(function (root) {
@@ -61,7 +81,7 @@ const classic = `${banner}(function (root) {
 var PF_SCRIPT_URL = (typeof document !== 'undefined' && document.currentScript && document.currentScript.src) ||
   (typeof __filename !== 'undefined' ? 'file://' + __filename : '');
 ${core}
-${api}
+${apiCode}
 root.PyFrameRT = PyFrameRT;
 if (typeof module === 'object' && module && module.exports) module.exports = PyFrameRT;
 })(typeof globalThis !== 'undefined' ? globalThis : this);
@@ -69,7 +89,7 @@ if (typeof module === 'object' && module && module.exports) module.exports = PyF
 
 const esm = `${banner}const PF_SCRIPT_URL = import.meta.url;
 ${core}
-${api}
+${apiCode}
 export default PyFrameRT;
 export { PyFrameRT };
 `;
