@@ -52,8 +52,12 @@ WASM_R := $(BUILD)/wasm
 WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,$(C_SRC) bindings/pf_api.c) $(WASM_R)/cjson.o
 
 # -Oz: the release wasm is optimized for size first (issue #8); the hot paths
-# (OT apply, message routing) are loops that -Oz keeps.
+# (OT apply, message routing) are loops that -Oz keeps. The objects are
+# compiled (to LLVM bitcode, -flto) with -Os and linked with -Oz: the wasm
+# comes out 0.1 KB gz smaller than with -Oz for both (-O2 or -O1 objects
+# are 20 KB gz larger).
 WASM_OPT := -Oz
+WASM_CC_OPT := -Os
 EXPORTS := $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' -e 's/.*/"_&"/' bindings/exports.txt | paste -sd, -)
 # Size (issue #8, budget 60 KB gzipped for dist/pyframe_rt.js + .wasm;
 # defined before WASM_LDFLAGS, which expands it at once):
@@ -273,11 +277,11 @@ test-wasm: $(WASM_T)/pf_tests.js traces
 
 $(WASM_R)/%.o: %.c $(C_HDR) $(CJSON_DIR)/cJSON.c
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc $(CSTD) $(WARN) $(WASM_OPT) -flto $(WASM_ARCH) $(INCLUDES) -c $< -o $@
+	$(EMENV) emcc $(CSTD) $(WARN) $(WASM_CC_OPT) -flto $(WASM_ARCH) $(INCLUDES) -c $< -o $@
 
 $(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
-	$(EMENV) emcc -std=c99 $(WASM_OPT) -flto $(WASM_ARCH) $(CJSON_SHIM) -c $< -o $@
+	$(EMENV) emcc -std=c99 $(WASM_CC_OPT) -flto $(WASM_ARCH) $(CJSON_SHIM) -c $< -o $@
 
 $(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt Makefile
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"
