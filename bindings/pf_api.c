@@ -15,8 +15,6 @@
 #include "pf_host.h"
 #include "pf_state.h"
 
-const char *pf_api_version(void) { return "0.1.0"; }
-
 /* Forwards a State delivery to JS as event "change" with the changed keys as
  * a JSON array of strings. */
 static void forward_change(void *ud, pf_state *state, const char *const *keys, size_t n)
