@@ -96,10 +96,13 @@ export { PyFrameRT };
 
 // Minified for size (names of properties are kept: the loader and the API
 // use them across files). PF_BUNDLE_DEBUG=1 keeps the readable text.
+// Statements are not joined into comma sequences and if/else is not turned
+// into ?: : the text is 1% longer but gzips 0.1 KB smaller (its repeated
+// statements stay alike).
 async function shrink(code, module) {
   if (process.env.PF_BUNDLE_DEBUG) return code;
   const out = await minify(code, {
-    module, ecma: 2020, compress: { passes: 2 }, mangle: true,
+    module, ecma: 2020, compress: { passes: 2, sequences: false, conditionals: false }, mangle: true,
     format: { comments: /^!/ },
   });
   return out.code + '\n';
