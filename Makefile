@@ -47,9 +47,11 @@ NATIVE_R_OBJ := $(patsubst %.c,$(NATIVE_R)/%.o,$(C_SRC)) $(NATIVE_R)/cjson.o
 # The same tests under em++ and Node.
 WASM_T := $(BUILD)/wasm-test
 WASM_T_OBJ := $(patsubst %.c,$(WASM_T)/%.o,$(C_SRC)) $(WASM_T)/cjson.o
-# The release wasm.
+# The release wasm. The order of the objects is the order of the code in the
+# wasm: pf_api first (then components, runtime, cJSON) gzips 0.1 KB smaller
+# than pf_api after the runtime.
 WASM_R := $(BUILD)/wasm
-WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,$(C_SRC) bindings/pf_api.c) $(WASM_R)/cjson.o
+WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,bindings/pf_api.c $(C_SRC)) $(WASM_R)/cjson.o
 
 # -Oz: the release wasm is optimized for size first (issue #8); the hot paths
 # (OT apply, message routing) are loops that -Oz keeps. The objects are
