@@ -43,7 +43,9 @@ for (const [, min, fn] of importTable.matchAll(/"([^"]+)":_([A-Za-z0-9_]+)/g)) {
     console.error(`bundle.mjs: the wasm imports ${fn}, which bindings/pf_loader.js does not provide`);
     process.exit(1);
   }
-  PF_WASM.imports[min] = fn;
+  // pf_host_random_u32 -> randomU32: the Host method the loader calls.
+  PF_WASM.imports[min] = fn.startsWith('pf_host_')
+    ? fn.slice(8).replace(/_([a-z0-9])/g, (m, c) => c.toUpperCase()) : fn;
 }
 for (const [, name, min] of glue.matchAll(/Module\["(_[A-Za-z0-9_]+)"\]=Module\["asm"\]\["([^"]+)"\]\)/g)) {
   if (name === '___wasm_call_ctors') PF_WASM.ctors = min;
