@@ -5,7 +5,7 @@
 // on a 1 KB and a 1 MB document, which should be close since neither path
 // touches the whole text; and keystroke-to-ack latency. Prints a table;
 // never fails on a timing.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -25,6 +25,9 @@ const server = await startServer({
   maxDocLength: 3_000_000, maxPayload: 16 * 1024 * 1024, log: () => {},
 });
 const browser = await launch();
+// The bundle calls the wasm's exports by their short names; scripts/bundle.mjs
+// writes which is which.
+const EXPORTS = JSON.parse(readFileSync(join(repoRoot, 'build', 'wasm', 'pf_exports.json'), 'utf8'));
 
 function makeText(bytes) {
   // Lines of ASCII with an emoji now and then (the astral index is used).
@@ -88,7 +91,7 @@ async function run(label, bytes, token, user) {
       window.E.handle.editors[0].samples = null;
       return xs[xs.length >> 1] / 2; // beforeinput + input: median per handler, two per key
     }) };
-  }).then(async (first) => page.evaluate(async ({ REMOTE, first }) => {
+  }).then(async (first) => page.evaluate(async ({ REMOTE, first, EXPORTS }) => {
     const E = window.E;
     const h = E.handle;
     const mid = first.mid;
@@ -114,12 +117,12 @@ async function run(label, bytes, token, user) {
     // The wasm side alone: a splice straight into C, and a remote
     // operation through C with the textarea call stubbed out.
     const core = h.rt.core;
-    const ptr = core._malloc(1);
+    const ptr = core[EXPORTS._malloc](1);
     core.HEAPU8[ptr] = 120;
     let w0 = performance.now();
-    for (let i = 0; i < 2000; i++) core._pf_api_editor_splice(h.root, mid + i, 0, ptr, 1);
+    for (let i = 0; i < 2000; i++) core[EXPORTS._pf_api_editor_splice](h.root, mid + i, 0, ptr, 1);
     const wasmSplice = (performance.now() - w0) / 2000;
-    core._free(ptr);
+    core[EXPORTS._free](ptr);
     const ed = h.editors[0];
     const realRemote = ed.remote;
     ed.remote = () => 0;
@@ -131,7 +134,7 @@ async function run(label, bytes, token, user) {
     s1 = h.editorStats();
     h.unmount();
     return { ...first, remote: med(own), remoteDom: med(dom), wasmSplice, wasmRemote, splices: s1.splices, fallbacks: s1.fallbacks };
-  }, { REMOTE, first })).then(async (r) => {
+  }, { REMOTE, first, EXPORTS })).then(async (r) => {
     // Keystroke-to-ack on a fresh mount (the deliveries above moved the
     // client's revision past the server's).
     await page.evaluate((p) => window.E.mount(p), { doc, token, user });

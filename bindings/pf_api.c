@@ -15,8 +15,6 @@
 #include "pf_host.h"
 #include "pf_state.h"
 
-const char *pf_api_version(void) { return "0.1.0"; }
-
 /* Forwards a State delivery to JS as event "change" with the changed keys as
  * a JSON array of strings. */
 static void forward_change(void *ud, pf_state *state, const char *const *keys, size_t n)
@@ -236,6 +234,14 @@ static void fwd_t_ws_token(void *ud, pf_ws *ws)
 }
 
 /* ---- options --------------------------------------------------------- */
+/*
+ * The options text is what bindings/pyframe_rt.js writes from the options
+ * of PyFrameRT.socket / .events: a JSON object with the JS option names
+ * (connectTimeout, heartbeat: false, ...; docs/transports.md maps them to
+ * the pf_ws_opts / pf_sse_opts fields) and "backoff": {min, base, cap,
+ * factor, resetAfter}, so that neither side holds a table of C key names.
+ * Keys that are absent or of the wrong type leave the C default.
+ */
 
 static double opt_num(const cJSON *o, const char *key)
 {
@@ -247,6 +253,13 @@ static int opt_flag(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsTrue(v) || (cJSON_IsNumber(v) && v->valuedouble != 0);
+}
+
+/* 1 when `key` is false (heartbeat: false sets no_heartbeat). */
+static int opt_off(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsFalse(v);
 }
 
 static size_t opt_size(const cJSON *o, const char *key)
@@ -270,36 +283,37 @@ static cJSON *parse_opts(const char *json, size_t len)
 static pf_backoff_opts backoff_opts(const cJSON *o)
 {
     pf_backoff_opts b;
-    b.min_ms = opt_num(o, "backoff_min_ms");
-    b.base_ms = opt_num(o, "backoff_base_ms");
-    b.cap_ms = opt_num(o, "backoff_cap_ms");
-    b.factor = opt_num(o, "backoff_factor");
-    b.reset_after_ms = opt_num(o, "backoff_reset_after_ms");
+    o = cJSON_GetObjectItemCaseSensitive(o, "backoff");
+    b.min_ms = opt_num(o, "min");
+    b.base_ms = opt_num(o, "base");
+    b.cap_ms = opt_num(o, "cap");
+    b.factor = opt_num(o, "factor");
+    b.reset_after_ms = opt_num(o, "resetAfter");
     return b;
 }
 
 static pf_ws_opts ws_opts(const cJSON *o)
 {
     pf_ws_opts w;
-    const cJSON *policy = cJSON_GetObjectItemCaseSensitive(o, "full_policy");
+    const cJSON *policy = cJSON_GetObjectItemCaseSensitive(o, "fullPolicy");
     memset(&w, 0, sizeof w);
     w.backoff = backoff_opts(o);
-    w.connect_timeout_ms = opt_num(o, "connect_timeout_ms");
-    w.max_retries = (unsigned)opt_size(o, "max_retries");
-    w.long_backoff_ms = opt_num(o, "long_backoff_ms");
-    w.heartbeat_interval_ms = opt_num(o, "heartbeat_interval_ms");
-    w.heartbeat_timeout_ms = opt_num(o, "heartbeat_timeout_ms");
-    w.no_heartbeat = opt_flag(o, "no_heartbeat");
-    w.outbox_max = opt_size(o, "outbox_max");
-    w.outbox_max_bytes = opt_size(o, "outbox_max_bytes");
-    w.full_policy = cJSON_IsString(policy) && strcmp(policy->valuestring, "drop_oldest") == 0
+    w.connect_timeout_ms = opt_num(o, "connectTimeout");
+    w.max_retries = (unsigned)opt_size(o, "maxRetries");
+    w.long_backoff_ms = opt_num(o, "longBackoff");
+    w.heartbeat_interval_ms = opt_num(o, "heartbeatInterval");
+    w.heartbeat_timeout_ms = opt_num(o, "heartbeatTimeout");
+    w.no_heartbeat = opt_off(o, "heartbeat");
+    w.outbox_max = opt_size(o, "outboxMax");
+    w.outbox_max_bytes = opt_size(o, "outboxMaxBytes");
+    w.full_policy = cJSON_IsString(policy) && strcmp(policy->valuestring, "dropOldest") == 0
                         ? PF_WS_FULL_DROP_OLDEST
                         : PF_WS_FULL_REJECT;
-    w.no_outbox = opt_flag(o, "no_outbox");
-    w.max_frame_bytes = opt_size(o, "max_frame_bytes");
-    w.no_resume = opt_flag(o, "no_resume");
+    w.no_outbox = opt_off(o, "outbox");
+    w.max_frame_bytes = opt_size(o, "maxFrameBytes");
+    w.no_resume = opt_off(o, "resume");
     w.no_seq = opt_flag(o, "no_seq");
-    w.resend_window = opt_size(o, "resend_window");
+    w.resend_window = opt_size(o, "resendWindow");
     w.no_tree = 1; /* JS parses the text itself: no cJSON tree per frame */
     return w;
 }
@@ -367,7 +381,7 @@ static void fwd_pool_token(void *ud, const char *url, size_t url_len, pf_ws *ws)
 }
 
 /* Returns a new pool whose sockets use the options text `opts` (pf_ws_opts
- * keys plus max_connections, idle_timeout_ms); `target` hears "attempt" and
+ * keys plus maxConnections, idleTimeout); `target` hears "attempt" and
  * "token" (answer with pf_pool_set_token). NULL on bad options or no
  * memory. Free with pf_pool_free(). */
 pf_pool *pf_api_pool_new(const char *opts, size_t opts_len, int32_t target)
@@ -380,8 +394,8 @@ pf_pool *pf_api_pool_new(const char *opts, size_t opts_len, int32_t target)
         return NULL;
     }
     memset(&p, 0, sizeof p);
-    p.max_connections = opt_size(o, "max_connections");
-    p.idle_timeout_ms = opt_num(o, "idle_timeout_ms");
+    p.max_connections = opt_size(o, "maxConnections");
+    p.idle_timeout_ms = opt_num(o, "idleTimeout");
     p.ws = ws_opts(o);
     cJSON_Delete(o);
     return pf_pool_new(&p, &cb, (void *)(intptr_t)target);
@@ -449,9 +463,8 @@ static void fwd_sse_token(void *ud, pf_sse *sse)
 }
 
 /* Returns a new idle event source whose events go to `target`, or NULL.
- * Options: the backoff keys, connect_timeout_ms, max_retries,
- * max_data_bytes, no_resume, allow_text, idle_timeout_ms. Free with
- * pf_sse_free(). */
+ * Options: backoff, connectTimeout, maxRetries, maxDataBytes, resume,
+ * allowText, idleTimeout. Free with pf_sse_free(). */
 pf_sse *pf_api_sse_new(const char *url, size_t url_len, const char *opts, size_t opts_len,
                        int32_t target)
 {
@@ -465,12 +478,12 @@ pf_sse *pf_api_sse_new(const char *url, size_t url_len, const char *opts, size_t
     }
     memset(&s, 0, sizeof s);
     s.backoff = backoff_opts(o);
-    s.connect_timeout_ms = opt_num(o, "connect_timeout_ms");
-    s.max_retries = (unsigned)opt_size(o, "max_retries");
-    s.max_data_bytes = opt_size(o, "max_data_bytes");
-    s.no_resume = opt_flag(o, "no_resume");
-    s.allow_text = opt_flag(o, "allow_text");
-    s.idle_timeout_ms = opt_num(o, "idle_timeout_ms");
+    s.connect_timeout_ms = opt_num(o, "connectTimeout");
+    s.max_retries = (unsigned)opt_size(o, "maxRetries");
+    s.max_data_bytes = opt_size(o, "maxDataBytes");
+    s.no_resume = opt_off(o, "resume");
+    s.allow_text = opt_flag(o, "allowText");
+    s.idle_timeout_ms = opt_num(o, "idleTimeout");
     cJSON_Delete(o);
     return pf_sse_new(url, url_len, &s, &cb, (void *)(intptr_t)target);
 }

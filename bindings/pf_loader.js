@@ -9,14 +9,17 @@
  * import and export names emcc chose from the glue, checks that this file
  * provides every import, and defines PF_WASM before this file:
  *   PF_WASM.module    the import module name
- *   PF_WASM.imports   minified import name -> C name (pf_host_now, ...)
- *   PF_WASM.exports   C name with "_" (_pf_flush, _malloc, ...) -> export name
+ *   PF_WASM.imports   minified import name -> the host method a pf_host_*
+ *                     import calls (pf_host_random_u32 -> randomU32), or
+ *                     emscripten_memcpy_big / emscripten_resize_heap
  *   PF_WASM.memory, PF_WASM.ctors   export names of the memory and of
  *                                   __wasm_call_ctors
  *
  * createPyFrameCore({pfHost, wasmBinary | wasmUrl}) resolves to the object
- * bindings/pyframe_rt.js calls: core._pf_* and core.HEAPU8, renewed when the
- * heap grows (the same shape the Emscripten module had).
+ * bindings/pyframe_rt.js calls: the wasm exports under the names emcc gave
+ * them (the bundle rewrites core._pf_flush in that file to core.<export
+ * name>; BUILD_DIR/pf_exports.json maps one to the other) and core.HEAPU8,
+ * renewed when the heap grows.
  */
 /* global PF_WASM */
 
@@ -50,11 +53,10 @@ async function createPyFrameCore(options) {
     } else if (name === 'emscripten_resize_heap') {
       env[min] = resizeHeap;
     } else {
-      // pf_host_random_u32 -> host.randomU32 (bundle.mjs checked the
-      // prefix), looked up at each call as the glue did: tests replace host
-      // methods on the fly (host.online = () => 0).
-      const method = name.slice(8).replace(/_([a-z0-9])/g, (m, c) => c.toUpperCase());
-      env[min] = (...args) => host[method](...args);
+      // A pf_host_* import, which bundle.mjs names by the host method
+      // (pf_host_random_u32 -> randomU32), looked up at each call as the
+      // glue did: tests replace host methods on the fly (host.online = () => 0).
+      env[min] = (...args) => host[name](...args);
     }
   }
   const imports = { [PF_WASM.module]: env };
@@ -81,7 +83,7 @@ async function createPyFrameCore(options) {
   const exports = result.instance.exports;
   memory = exports[PF_WASM.memory];
   core.HEAPU8 = new Uint8Array(memory.buffer);
-  for (const [name, min] of Object.entries(PF_WASM.exports)) core[name] = exports[min];
+  Object.assign(core, exports);
   exports[PF_WASM.ctors]();
   return core;
 }

@@ -1005,34 +1005,20 @@ const PyFrameRT = (() => {
   const PF_EFULL = -10;
   const PF_EHOST = -11;
 
-  /** JS option -> [C key of pf_ws_opts / pf_sse_opts / pf_pool_opts, kind].
-   * 'not' flags are written as the C "no_*" field. */
+  /** The transport options by kind: a number (ms or count) or a boolean.
+   * The C glue reads them under these names (bindings/pf_api.c, "options";
+   * docs/transports.md maps them to the pf_ws_opts / pf_sse_opts fields). */
   const WS_OPTIONS = {
-    connectTimeout: ['connect_timeout_ms', 'ms'],
-    maxRetries: ['max_retries', 'count'],
-    longBackoff: ['long_backoff_ms', 'ms'],
-    heartbeatInterval: ['heartbeat_interval_ms', 'ms'],
-    heartbeatTimeout: ['heartbeat_timeout_ms', 'ms'],
-    heartbeat: ['no_heartbeat', 'not'],
-    outboxMax: ['outbox_max', 'count'],
-    outboxMaxBytes: ['outbox_max_bytes', 'count'],
-    outbox: ['no_outbox', 'not'],
-    maxFrameBytes: ['max_frame_bytes', 'count'],
-    resume: ['no_resume', 'not'],
-    resendWindow: ['resend_window', 'count'],
-    maxConnections: ['max_connections', 'count'],
-    idleTimeout: ['idle_timeout_ms', 'ms'],
+    connectTimeout: 'ms', maxRetries: 'count', longBackoff: 'ms', heartbeatInterval: 'ms',
+    heartbeatTimeout: 'ms', heartbeat: 'flag', outboxMax: 'count', outboxMaxBytes: 'count',
+    outbox: 'flag', maxFrameBytes: 'count', resume: 'flag', resendWindow: 'count',
+    maxConnections: 'count', idleTimeout: 'ms',
   };
   const SSE_OPTIONS = {
-    connectTimeout: ['connect_timeout_ms', 'ms'],
-    maxRetries: ['max_retries', 'count'],
-    maxDataBytes: ['max_data_bytes', 'count'],
-    resume: ['no_resume', 'not'],
-    allowText: ['allow_text', 'flag'],
-    idleTimeout: ['idle_timeout_ms', 'ms'],
+    connectTimeout: 'ms', maxRetries: 'count', maxDataBytes: 'count', resume: 'flag',
+    allowText: 'flag', idleTimeout: 'ms',
   };
-  const BACKOFF_OPTIONS = { min: 'backoff_min_ms', base: 'backoff_base_ms', cap: 'backoff_cap_ms',
-    factor: 'backoff_factor', resetAfter: 'backoff_reset_after_ms' };
+  const BACKOFF_OPTIONS = ['min', 'base', 'cap', 'factor', 'resetAfter'];
 
   /** Turns the transport options into the JSON text the C glue reads;
    * throws a PyFrameError (PF_EINVAL) naming a bad option. */
@@ -1043,26 +1029,29 @@ const PyFrameRT = (() => {
         throw new PyFrameError(`option ${name}: expected a non-negative number, got ${String(v)}`, PF_EINVAL);
       return v;
     };
-    for (const [name, [key, kind]] of Object.entries(table)) {
+    for (const [name, kind] of Object.entries(table)) {
       const v = options[name];
       if (v === undefined) continue;
-      if (kind === 'not' || kind === 'flag') {
+      if (kind === 'flag') {
         if (typeof v !== 'boolean') throw new PyFrameError(`option ${name}: expected true or false`, PF_EINVAL);
-        out[key] = kind === 'not' ? !v : v;
+        out[name] = v;
       } else {
-        out[key] = number(name, v);
+        out[name] = number(name, v);
       }
     }
     if (options.backoff !== undefined) {
       if (!options.backoff || typeof options.backoff !== 'object')
         throw new PyFrameError('option backoff: expected {min, base, cap, factor, resetAfter}', PF_EINVAL);
-      for (const [name, key] of Object.entries(BACKOFF_OPTIONS))
-        if (options.backoff[name] !== undefined) out[key] = number(`backoff.${name}`, options.backoff[name]);
+      const backoff = {};
+      for (const name of BACKOFF_OPTIONS)
+        if (options.backoff[name] !== undefined) backoff[name] = number(`backoff.${name}`, options.backoff[name]);
+      // Only when set: the text is also the key of a shared connection.
+      if (Object.keys(backoff).length) out.backoff = backoff;
     }
     if (options.fullPolicy !== undefined) {
       if (options.fullPolicy !== 'reject' && options.fullPolicy !== 'dropOldest')
         throw new PyFrameError("option fullPolicy: expected 'reject' or 'dropOldest'", PF_EINVAL);
-      out.full_policy = options.fullPolicy === 'dropOldest' ? 'drop_oldest' : 'reject';
+      out.fullPolicy = options.fullPolicy;
     }
     return JSON.stringify(out);
   }
@@ -1256,7 +1245,7 @@ const PyFrameRT = (() => {
       this.shared = options.shared !== false;
       if (options.type !== undefined && (typeof options.type !== 'string' || !options.type))
         throw new PyFrameError('option type: expected a message type string', PF_EINVAL);
-      const extra = this.shared ? { idle_timeout_ms: 1000, max_connections: 32 } : {};
+      const extra = this.shared ? { idleTimeout: 1000, maxConnections: 32 } : {};
       this.optionsJSON = transportOptionsJSON(options, WS_OPTIONS, extra);
       this.ws = 0;       // pf_ws * (private, or the pooled socket)
       this.sub = 0;      // pf_pool_sub * when shared

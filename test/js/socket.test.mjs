@@ -6,12 +6,17 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
+import { readFileSync } from 'node:fs';
 import PyFrameRT from '../../dist/pyframe_rt.mjs';
 import { startServer, sequencedSocket, Sequencer, sleep, until } from '../lib/transport_servers.mjs';
 
 const FAST = { min: 1, base: 4, cap: 16 };
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 let rt;
+// The wasm's export names by C name, written by scripts/bundle.mjs: the
+// bundle calls the exports by their short names only.
+const EXPORTS = JSON.parse(readFileSync(new URL('../../build/wasm/pf_exports.json', import.meta.url), 'utf8'));
+const netChanged = (online, visible) => rt.core[EXPORTS._pf_net_changed](online, visible);
 
 before(async () => { rt = await PyFrameRT.load(); });
 
@@ -332,10 +337,10 @@ test('offline pauses attempts; online retries at once', async () => {
     host.online = () => 0;
     srv.dropAll();
     await until(() => s.state === 'offline', 'offline');
-    rt.core._pf_net_changed(0, 1);
+    netChanged(0, 1);
     const t0 = Date.now();
     host.online = online;
-    rt.core._pf_net_changed(1, 1);
+    netChanged(1, 1);
     await until(() => s.state === 'open', 'open again');
     assert.ok(Date.now() - t0 < 1000, 'no backoff wait after coming back online');
   } finally {
