@@ -344,7 +344,7 @@ $(SOAK)/soak.o: test/soak/soak.cc test/native/live_component_util.h test/native/
 	@mkdir -p $(dir $@)
 	$(EMENV) em++ -std=c++17 -Wall -O2 $(TEST_INCLUDES) -c $< -o $@
 
-$(SOAK)/soak.js: $(SOAK)/soak.o $(WASM_T)/fake_host.o $(WASM_T_OBJ)
+$(SOAK)/soak.js: $(SOAK)/soak.o $(WASM_T)/fake_host.o $(WASM_T)/host_number.o $(WASM_T_OBJ)
 	$(EMENV) em++ -O2 $^ -o $@ -sENVIRONMENT=node -sEXIT_RUNTIME=1 -sALLOW_MEMORY_GROWTH=1 -sMALLOC=$(SOAK_MALLOC)
 	@echo '{"type": "commonjs"}' > $(SOAK)/package.json
 
