@@ -25,7 +25,8 @@
  * between; or after STREAM_FALLBACK_MS if the load hangs). The stream is
  * shared (pf_component_sse_connect): every NotificationSystem on the page
  * with the same URL and token uses one event stream; one that joins a
- * running stream is handed the events after its load's last id. Each
+ * running stream is handed the events after its load's last id; unmount
+ * leaves the stream to the others (pf_component does it). Each
  * `notification` event goes to the top (a known id is a duplicate and is
  * dropped), the list keeps the newest MAX_ITEMS, and an unread one asks the
  * browser for a Notification through pf_component_call("notify"): the
@@ -692,13 +693,6 @@ static int ns_render(pf_component *c, void *self, pf_html *h)
     return pf_html_status(h);
 }
 
-static void ns_will_unmount(pf_component *c, void *self)
-{
-    notif_system *s = self;
-    (void)s;
-    pf_component_sse_close(c); /* the stream stays for the others */
-}
-
 static void ns_destroy(void *self)
 {
     notif_system *s = self;
@@ -727,6 +721,5 @@ const pf_component_class pf_notification_system_class = {
     .did_mount = ns_did_mount,
     .on_event = ns_on_event,
     .render = ns_render,
-    .will_unmount = ns_will_unmount,
     .destroy = ns_destroy,
 };

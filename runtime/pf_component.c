@@ -428,6 +428,9 @@ int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
 {
     static const pf_pool_sse_callbacks fwd = { sse_on_state, sse_on_message, sse_on_resync,
                                                sse_on_error };
+    /* The same forwarders, for a stream of the instance's own. */
+    static const pf_sse_callbacks own = { sse_on_state, sse_on_message, sse_on_resync,
+                                          sse_on_error, NULL, NULL };
     pf_pool_sse_opts so;
     if (!c || !url || url_len == 0 || (last_event_id_len && !last_event_id))
         return PF_EINVAL;
@@ -447,13 +450,7 @@ int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
     if (rc != PF_EFULL)
         return rc;
     /* Every shared connection is in use: a stream of its own. */
-    pf_sse_callbacks pc;
-    memset(&pc, 0, sizeof pc);
-    pc.on_state = fwd.on_state;
-    pc.on_message = fwd.on_message;
-    pc.on_resync = fwd.on_resync;
-    pc.on_error = fwd.on_error;
-    if (!(c->sse = pf_sse_new(url, url_len, opts, &pc, c)))
+    if (!(c->sse = pf_sse_new(url, url_len, opts, &own, c)))
         return PF_ENOMEM;
     rc = last_event_id_len ? pf_sse_set_last_event_id(c->sse, last_event_id, last_event_id_len)
                            : PF_OK;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cJSON.h"
+#include "pf_json.h"
 #include "pf_loop.h"
 #include "pf_ws_internal.h"
 
@@ -525,7 +526,11 @@ static void replay_events(entry *e, pf_pool_sub *sub, const char *last_id, size_
     for (size_t i = from; i < n && i < e->nkept && !sub->gone && !e->pool->dying; i++) {
         const kept *k = &e->kept[i];
         pf_sse_message m;
-        cJSON *msg = k->len ? cJSON_ParseWithLength(KEPT_DATA(k), k->len) : NULL;
+        cJSON *msg = NULL;
+        /* Parsed as pf_sse parsed it live (strict), so a joiner sees the
+         * same tree, or the same text, as the others did. */
+        if (k->len)
+            pf_json_parse(KEPT_DATA(k), k->len, k->len, &msg, NULL);
         if (msg && !cJSON_IsObject(msg)) {
             cJSON_Delete(msg);
             msg = NULL; /* text data (opts.sse->allow_text) */
