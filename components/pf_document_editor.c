@@ -429,7 +429,7 @@ static void ot_error(void *ud, int err, const char *msg)
 {
     (void)ud;
     char line[200];
-    pf_fmt(line, sizeof line, "DocumentEditor: %s (%s); resyncing", msg ? msg : "error",
+    pf_fmt(line, sizeof line, "DocumentEditor: %s (%s)", msg ? msg : "error",
              pf_strerror(err));
     pf_host_log(PF_LOG_WARN, line, strlen(line));
 }

@@ -836,9 +836,20 @@ static int handle_snapshot(pf_ot_client *c, const cJSON *msg)
 static int handle_error(pf_ot_client *c, const cJSON *msg)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(msg, "code");
+    const char *text = cJSON_IsString(m) ? m->valuestring : "operation rejected";
     uint64_t seq;
-    if (get_count(msg, "seq", &seq) && !(c->outstanding && c->has_seq && seq == c->seq))
+    int has_seq = get_count(msg, "seq", &seq);
+    if (has_seq && !(c->outstanding && c->has_seq && seq == c->seq))
         return PF_OK;       /* about an operation that is no longer in flight */
+    if (!has_seq && c->live && !(c->outstanding && c->outstanding_sent) &&
+        !(cJSON_IsString(code) && strcmp(code->valuestring, "not_joined") == 0)) {
+        /* About no operation of ours, with none in flight: the text is as
+         * the server has it, so report and stay. Rejoining here would let a
+         * server that answers every join with an error loop the client. */
+        report_error(c, PF_EPROTO, text);
+        return PF_OK;
+    }
     if (c->need_snapshot && !c->live)
         return PF_OK;       /* already resyncing */
     if (++c->resyncs > MAX_RESYNCS) {
@@ -851,7 +862,7 @@ static int handle_error(pf_ot_client *c, const cJSON *msg)
         c->resyncs = 0;
         report_error(c, PF_EPROTO, "pending edits dropped after repeated rejection");
     }
-    resync(c, PF_EPROTO, cJSON_IsString(m) ? m->valuestring : "operation rejected");
+    resync(c, PF_EPROTO, text);
     return PF_OK;
 }
 

@@ -74,8 +74,10 @@ typedef struct pf_ot_client_events {
     /* A remote cursor moved to `position` (code points in the current
      * text), or its user left (position SIZE_MAX). */
     void (*cursor)(void *ud, const char *user_id, size_t user_len, size_t position);
-    /* The server rejected an operation or the stream was inconsistent; the
-     * client is already resyncing. `msg` is a constant or server text. */
+    /* The server rejected an operation or the stream was inconsistent (the
+     * client is already resyncing), or the server reported an error about
+     * none of this client's operations (nothing to resync). `msg` is a
+     * constant or server text. */
     void (*error)(void *ud, int err, const char *msg);
     void *ud;
 } pf_ot_client_events;

@@ -118,6 +118,7 @@ function startTestServer() {
     res.writeHead(404).end('not found');
   });
   const wss = new WebSocketServer({ server });
+  let docJoins = 0;
   wss.on('connection', (ws, req) => {
     const url = new URL(req.url, 'http://x');
     const send = (m) => ws.send(JSON.stringify(m));
@@ -140,6 +141,7 @@ function startTestServer() {
         const m = JSON.parse(String(data));
         if (m.type === 'ping') return send({ type: 'pong' });
         if (m.type !== 'join') return;
+        docJoins++;
         send({ type: 'snapshot', rev: 0, content: docContent, users: docUsers });
         docUsers.forEach((u, i) => send({ type: 'cursor_update', user_id: u.id, position: i }));
         send({ type: 'user_joined', user: { id: 999, name: HOSTILE[0], avatar: HOSTILE_URLS[3] } });
@@ -156,6 +158,7 @@ function startTestServer() {
       resolve({
         base, requests,
         sseClients: () => sse.size,
+        docJoins: () => docJoins,
         pushNotes(list) {
           for (const n of list) for (const res of sse) res.write(`event: notification\nid: ${n.id}\ndata: ${JSON.stringify(n)}\n\n`);
         },
@@ -391,6 +394,9 @@ test('the hostile corpus in every field of every component shows as typed and ne
     }
     const cursorTitles = new Map(doc.cursors);
     for (const u of docUsers) assert.equal(cursorTitles.get(String(u.id)), u.name);
+    // The errors after the join are about nothing the editor sent: it
+    // reports them and stays joined (it once rejoined on each, for ever).
+    assert.equal(srv.docJoins(), 1, 'the editor rejoined');
 
     // Bidi controls stay inside their field.
     const fields = ['#posts h3', '#posts article p', '#posts .author', '#chat .user', '#chat .text', '#chat .time',

@@ -288,6 +288,34 @@ TEST_F(OtClient, ErrorResyncsAndKeepsTypedText) {
     EXPECT_EQ(changes.back(), "1[\"Oh, \"]");
 }
 
+TEST_F(OtClient, ErrorAboutNoOperationOfOursDoesNotRejoin) {
+    /* A server that follows every join with such an error must not keep
+     * the client rejoining: nothing of ours is in question. */
+    join("abc", 0);
+    sent.clear();
+    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"unknown_type\",\"message\":\"<b>no</b>\"}"), PF_OK);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_TRUE(sent.empty());
+    EXPECT_EQ(pf_ot_client_state(c), PF_OT_SYNCED);
+    type(3, "d");                                           /* still live */
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(field(sent[0], "operations"), "[3,\"d\"]");
+    /* With an operation in flight, an error without seq could be about it. */
+    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"internal_error\",\"message\":\"x\"}"), PF_OK);
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(field(sent[1], "type"), "join");
+    EXPECT_EQ(pf_ot_client_state(c), PF_OT_JOINING);
+    ASSERT_EQ(msg("{\"type\":\"snapshot\",\"rev\":1,\"content\":\"abc\"}"), PF_OK);
+    EXPECT_EQ(text(), "abcd");
+    /* "not_joined" asks for the rejoin. */
+    ASSERT_EQ(msg(ack(1, 2)), PF_OK);
+    EXPECT_EQ(pf_ot_client_state(c), PF_OT_SYNCED);
+    sent.clear();
+    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"not_joined\",\"message\":\"join first\"}"), PF_OK);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(field(sent[0], "type"), "join");
+}
+
 TEST_F(OtClient, StaleErrorIgnoredSnapshotWithSeqDropsAppliedOp) {
     join("abc", 0);
     type(0, "x");
