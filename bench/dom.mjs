@@ -41,7 +41,10 @@ const median = (xs) => {
 const fmt = (x) => (x < 0 ? 'FAIL' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(3));
 
 const server = await serveStatic();
-const browser = await launch();
+// --expose-gc: the page collects garbage before each timed operation (as
+// js-framework-benchmark's runner does), so one implementation's garbage is
+// not collected inside another's timing.
+const browser = await launch({ extraArgs: ['--js-flags=--expose-gc'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const errors = [];

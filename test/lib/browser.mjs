@@ -6,12 +6,14 @@ import { repoRoot } from './static_server.mjs';
 
 export const outputDir = join(repoRoot, 'test', 'output');
 
-export async function launch() {
+/** `extraArgs`: more Chromium flags (the DOM benchmark adds
+ * --js-flags=--expose-gc). */
+export async function launch({ extraArgs = [] } = {}) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
 }
 
