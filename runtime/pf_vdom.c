@@ -35,7 +35,15 @@ struct pf_vdom {
 
 static uint32_t last_serial;
 
+static void *arena_take(pf_vdom *t, size_t size, int zero);
+
 static void *arena_alloc(pf_vdom *t, size_t size)
+{
+    return arena_take(t, size, 1);
+}
+
+/* Bump-allocates `size` bytes, zeroed when `zero`. */
+static void *arena_take(pf_vdom *t, size_t size, int zero)
 {
     size = (size + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
     if (size == 0)
@@ -61,7 +69,8 @@ static void *arena_alloc(pf_vdom *t, size_t size)
     }
     void *p = (char *)b->data + b->used;
     b->used += size;
-    memset(p, 0, size);
+    if (zero)
+        memset(p, 0, size);
     return p;
 }
 
@@ -461,14 +470,6 @@ void pf__vdom_set_memo_from(pf_vdom *tree, uint32_t serial)
 pf_vmemo *pf__vdom_memos(const pf_vdom *tree) { return tree ? tree->memos : NULL; }
 size_t pf__vdom_memo_count(const pf_vdom *tree) { return tree ? tree->memo_count : 0; }
 
-static const char *copy_bytes(pf_vdom *t, const char *s, uint32_t len)
-{
-    char *d = arena_alloc(t, (size_t)len + 1);
-    if (d && len)
-        memcpy(d, s, len);
-    return d;
-}
-
 int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t len,
                       uint32_t hash, const pf_vnode *src)
 {
@@ -489,67 +490,132 @@ int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t le
     return PF_OK;
 }
 
-static int copy_node(pf_vdom *t, pf_vnode *parent, const pf_vnode *s, int depth_left,
-                     pf_vnode **out)
+/* A copied subtree (pf_html_memo) is made in one arena allocation, not
+ * one per node, attribute and string: its structures first, then its
+ * strings packed after them. A render copies every unchanged row of a long
+ * list, so this is the cost of re-rendering a list that barely changed. */
+#define ALIGN_UP(n) (((n) + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN)
+
+typedef struct copy_plan {
+    size_t structs, strings;
+    int height;
+} copy_plan;
+
+/* Adds the bytes a copy of `s` (`level` deep in the copy) needs to `p`.
+ * The height counts elements, as the depth limit of pf_html_open does. */
+static int copy_measure(const pf_vnode *s, int level, copy_plan *p)
 {
-    if (depth_left <= 0)
-        return PF_ETOOBIG;
-    pf_vnode *n = arena_alloc(t, sizeof *n);
-    if (!n)
+    if (s->kind != PF_VNODE_TEXT) {
+        if (level > PF_HTML_MAX_DEPTH)
+            return PF_ETOOBIG;
+        if (level > p->height)
+            p->height = level;
+    }
+    p->structs += ALIGN_UP(sizeof(pf_vnode));
+    if (s->tag_len)
+        p->strings += (size_t)s->tag_len + 1;
+    if (s->text)
+        p->strings += (size_t)s->text_len + 1;
+    if (s->has_value)
+        p->strings += (size_t)s->value_len + 1;
+    int key_in_attrs = 0;
+    for (const pf_vattr *a = s->attrs; a; a = a->next) {
+        p->structs += ALIGN_UP(sizeof(pf_vattr));
+        p->strings += (size_t)a->name_len + 1 + a->value_len + 1;
+        key_in_attrs |= s->key == a->value;
+    }
+    if (s->key && !key_in_attrs)
+        p->strings += (size_t)s->key_len + 1;
+    if (s->memo) {
+        p->structs += ALIGN_UP(sizeof(pf_vmemo));
+        p->strings += (size_t)s->memo->deps_len + 1;
+    }
+    if (p->structs > MAX_TEXT || p->strings > MAX_TEXT)
         return PF_ENOMEM;
+    for (const pf_vnode *ch = s->first_child; ch; ch = ch->next) {
+        int rc = copy_measure(ch, level + 1, p);
+        if (rc != PF_OK)
+            return rc;
+    }
+    return PF_OK;
+}
+
+typedef struct copy_cursor {
+    char *structs, *strings;
+} copy_cursor;
+
+static void *copy_struct(copy_cursor *c, size_t size)
+{
+    void *p = c->structs;
+    memset(p, 0, size);
+    c->structs += ALIGN_UP(size);
+    return p;
+}
+
+static const char *copy_str(copy_cursor *c, const char *s, uint32_t len)
+{
+    char *d = c->strings;
+    if (len)
+        memcpy(d, s, len);
+    d[len] = '\0';
+    c->strings += (size_t)len + 1;
+    return d;
+}
+
+/* Fills the copy of `s` under `parent` from the space copy_measure sized. */
+static void copy_fill(pf_vdom *t, pf_vnode *parent, const pf_vnode *s, copy_cursor *c)
+{
+    pf_vnode *n = copy_struct(c, sizeof *n);
     n->kind = s->kind;
     n->has_value = s->has_value;
     n->has_html = s->has_html;
     n->is_void = s->is_void;
     n->id = s->id;
-    n->tag = s->tag_len ? copy_bytes(t, s->tag, s->tag_len) : "";
+    n->tag = s->tag_len ? copy_str(c, s->tag, s->tag_len) : "";
     n->tag_len = s->tag_len;
-    n->text = s->text ? copy_bytes(t, s->text, s->text_len) : NULL;
+    n->text = s->text ? copy_str(c, s->text, s->text_len) : NULL;
     n->text_len = s->text_len;
-    n->value = s->has_value ? copy_bytes(t, s->value, s->value_len) : NULL;
+    n->value = s->has_value ? copy_str(c, s->value, s->value_len) : NULL;
     n->value_len = s->value_len;
-    if (!n->tag || (s->text && !n->text) || (s->has_value && !n->value))
-        return PF_ENOMEM;
     pf_vattr *last = NULL;
     for (const pf_vattr *a = s->attrs; a; a = a->next) {
-        pf_vattr *c = arena_alloc(t, sizeof *c);
-        if (!c || !(c->name = copy_bytes(t, a->name, a->name_len)) ||
-            !(c->value = copy_bytes(t, a->value, a->value_len)))
-            return PF_ENOMEM;
-        c->name_len = a->name_len;
-        c->value_len = a->value_len;
+        pf_vattr *x = copy_struct(c, sizeof *x);
+        x->name = copy_str(c, a->name, a->name_len);
+        x->name_len = a->name_len;
+        x->value = copy_str(c, a->value, a->value_len);
+        x->value_len = a->value_len;
         if (last)
-            last->next = c;
+            last->next = x;
         else
-            n->attrs = c;
-        last = c;
+            n->attrs = x;
+        last = x;
         /* The key is the value of data-id (or id): point at the copy. */
         if (s->key == a->value) {
-            n->key = c->value;
-            n->key_len = c->value_len;
+            n->key = x->value;
+            n->key_len = x->value_len;
         }
     }
     n->attr_count = s->attr_count;
     if (s->key && !n->key) {
-        if (!(n->key = copy_bytes(t, s->key, s->key_len)))
-            return PF_ENOMEM;
+        n->key = copy_str(c, s->key, s->key_len);
         n->key_len = s->key_len;
     }
     if (s->memo) {
-        const char *deps = copy_bytes(t, s->memo->deps, s->memo->deps_len);
-        if (!deps || pf__vdom_add_memo(t, n, deps, s->memo->deps_len, s->memo->hash, s) != PF_OK)
-            return PF_ENOMEM;
+        pf_vmemo *m = copy_struct(c, sizeof *m);
+        m->deps = copy_str(c, s->memo->deps, s->memo->deps_len);
+        m->deps_len = s->memo->deps_len;
+        m->hash = s->memo->hash;
+        m->src = s;
+        m->node = n;
+        m->next = t->memos;
+        t->memos = m;
+        t->memo_count++;
+        n->memo = m;
     }
-    for (const pf_vnode *ch = s->first_child; ch; ch = ch->next) {
-        pf_vnode *cc;
-        int rc = copy_node(t, n, ch, depth_left - 1, &cc);
-        if (rc != PF_OK)
-            return rc;
-    }
+    for (const pf_vnode *ch = s->first_child; ch; ch = ch->next)
+        copy_fill(t, n, ch, c);
     pf__vnode_append(parent, n);
     t->node_count++;
-    *out = n;
-    return PF_OK;
 }
 
 int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max_depth,
@@ -557,18 +623,37 @@ int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max
 {
     if (!tree || !parent || !src || !out)
         return PF_EINVAL;
-    /* Memo records of a failed copy may already be on the tree's list:
-     * restore it, so the list only holds attached nodes. */
-    pf_vmemo *memos = tree->memos;
-    size_t memo_count = tree->memo_count, node_count = tree->node_count;
-    int rc = copy_node(tree, parent, src, max_depth, out);
-    if (rc != PF_OK) {
-        tree->memos = memos;
-        tree->memo_count = memo_count;
-        tree->node_count = node_count;
-        *out = NULL;
+    *out = NULL;
+    /* A memoized row is copied render after render: its sizes are kept in
+     * its memo record after the first copy. */
+    copy_plan plan = { 0, 0, 0 };
+    const pf_vmemo *m = src->memo;
+    if (m && m->copy_height) {
+        plan.structs = m->copy_structs;
+        plan.strings = m->copy_strings;
+        plan.height = (int)m->copy_height;
+    } else {
+        int rc = copy_measure(src, 1, &plan);
+        if (rc != PF_OK)
+            return rc;
     }
-    return rc;
+    if (plan.height > max_depth)
+        return PF_ETOOBIG;
+    /* Nothing is linked into the tree before this, the only step that can
+     * fail. */
+    char *block = arena_take(tree, plan.structs + plan.strings, 0);
+    if (!block)
+        return PF_ENOMEM;
+    copy_cursor c = { block, block + plan.structs };
+    copy_fill(tree, parent, src, &c);
+    pf_vnode *n = parent->last_child;
+    if (n->memo) {
+        n->memo->copy_structs = (uint32_t)plan.structs;
+        n->memo->copy_strings = (uint32_t)plan.strings;
+        n->memo->copy_height = (uint32_t)plan.height;
+    }
+    *out = n;
+    return PF_OK;
 }
 
 void pf__vnode_memo_stale(pf_vnode *node)

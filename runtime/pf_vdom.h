@@ -63,6 +63,9 @@ typedef struct pf_vmemo {
     const struct pf_vnode *src;
     struct pf_vnode *node;
     struct pf_vmemo *next;  /* the tree's memos, newest first */
+    /* What a copy of `node` needs (bytes of structures, of strings, and
+     * its height), known once it has been copied; 0 until then. */
+    uint32_t copy_structs, copy_strings, copy_height;
 } pf_vmemo;
 
 typedef struct pf_vnode {
@@ -174,10 +177,11 @@ int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t le
 /* Copies the subtree of `src` (from another tree) as the last child of
  * `parent` in `tree`: every node, attribute and string, ids and memo
  * records included (the copy's memos point at the nodes they were copied
- * from). Fails with PF_ETOOBIG rather than nest deeper than `max_depth`
- * levels below `parent`. On PF_OK *out is the copy; on error the tree may
- * hold unreachable garbage in its arena (freed with it) and nothing is
- * attached. */
+ * from). Fails with PF_ETOOBIG rather than nest elements deeper than
+ * `max_depth` levels below `parent` (text nodes do not count, as in
+ * pf_html_open). The copy is one arena allocation; a memo record keeps the
+ * sizes of its subtree once copied, so copying it again skips measuring.
+ * On PF_OK *out is the copy; on error nothing is allocated or attached. */
 int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max_depth,
                    pf_vnode **out);
 

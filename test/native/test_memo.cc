@@ -328,6 +328,55 @@ TEST(Memo, CopiesAreOnlyTrustedAgainstTheTreeTheyCameFrom)
     pf_html_free(h);
 }
 
+TEST(Memo, ACopyPlacedDeeperThanTheDepthLimitIsAnError)
+{
+    // A memoized chain of 10 elements, first at the top, then (copied from
+    // the last render, whose copy sizes are known from then on) under more
+    // and more wrappers: the copy fits where its elements reach exactly
+    // PF_HTML_MAX_DEPTH, as building it would, and is refused one level
+    // deeper.
+    const int chain = 10;
+    const std::string deps = "chain";
+    auto render = [&](int wrappers, const pf_vdom *prev, pf_vdom **out) -> int {
+        pf_html *h = pf_html_new();
+        pf_html_set_previous(h, prev);
+        for (int i = 0; i < wrappers; i++)
+            pf_html_open(h, "div");
+        if (pf_html_memo(h, deps.data(), deps.size()) == 0) {
+            for (int i = 0; i < chain; i++)
+                pf_html_open(h, "span");
+            pf_html_text(h, "deep", 4);
+            for (int i = 0; i < chain; i++)
+                pf_html_close(h);
+        }
+        for (int i = 0; i < wrappers; i++)
+            pf_html_close(h);
+        int rc = pf_html_finish(h, out);
+        pf_html_free(h);
+        return rc;
+    };
+    pf_vdom *a = nullptr, *b = nullptr, *c = nullptr, *d = nullptr;
+    ASSERT_EQ(render(0, nullptr, &a), PF_OK);             // built
+    ASSERT_EQ(render(1, a, &b), PF_OK);                   // first copy: measured
+    ASSERT_EQ(render(PF_HTML_MAX_DEPTH - chain, b, &c), PF_OK); // copy of a copy: sizes kept
+    std::string html_b, html_c;
+    char *s = nullptr;
+    size_t n = 0;
+    ASSERT_EQ(pf_vdom_to_html(b, &s, &n), PF_OK);
+    html_b.assign(s, n);
+    free(s);
+    ASSERT_EQ(pf_vdom_to_html(c, &s, &n), PF_OK);
+    html_c.assign(s, n);
+    free(s);
+    EXPECT_NE(html_b.find("<span><span>"), std::string::npos);
+    EXPECT_NE(html_c.find(">deep<"), std::string::npos);
+    EXPECT_EQ(render(PF_HTML_MAX_DEPTH - chain + 1, c, &d), PF_ETOOBIG);
+    EXPECT_EQ(d, nullptr);
+    pf_vdom_free(a);
+    pf_vdom_free(b);
+    pf_vdom_free(c);
+}
+
 TEST(Memo, StaleSubtreeIsRebuilt)
 {
     std::vector<std::string> labels = { "x", "y" };
