@@ -21,9 +21,11 @@ struct pf_component {
     pf_dom_patch *patch;    /* reused by every render */
     int render_scheduled;   /* a frame task is queued */
     pf_ws *ws;              /* a private connection, NULL if none */
+    int ws_fallback;        /* ws is there because the pool was full */
     pf_pool_sub *sub;       /* a shared connection, NULL if none */
     pf_pool_sub *sse_sub;   /* a shared event stream, NULL if none */
-    pf_sse *sse;            /* a private one (the pool was full), or NULL */
+    pf_sse *sse;            /* a private one (the pool was full), or NULL:
+                             * it follows the shared token as ws_fallback */
     pf_pool_sse_callbacks sse_cb; /* ... and whom it calls */
     void *sse_ud;
     int in_callback;        /* depth of calls into the class */
@@ -327,6 +329,28 @@ static void pool_refresh_stream_token(void *ud, const char *url, size_t url_len,
     pool_refresh_token(ud, url, url_len, NULL);
 }
 
+/* A component that found every shared connection in use has one of its
+ * own (ws_fallback, or sse): it follows the shared connections' token as
+ * if it were one of them. It starts with the pool's token, asks the app's
+ * provider after a 4001 / 401 (with the callbacks below, pf_ws / pf_sse
+ * wait in auth_failed for the answer, once, as a shared one does), and
+ * takes what pf_component_pool_set_token sets. */
+static void own_refresh_token(void *ud, pf_ws *ws)
+{
+    size_t len = 0;
+    const char *url = pf_ws_url(ws, &len);
+    (void)ud;
+    pool_refresh_token(NULL, url, len, ws);
+}
+
+static void own_refresh_stream_token(void *ud, pf_sse *sse)
+{
+    size_t len = 0;
+    const char *url = pf_sse_url(sse, &len);
+    (void)ud;
+    pool_refresh_token(NULL, url, len, NULL);
+}
+
 /* The shared pool, made on first use. NULL when out of memory. */
 static pf_pool *shared_pool(void)
 {
@@ -354,7 +378,44 @@ int pf_component_pool_set_token(const char *token, size_t len)
         return PF_EINVAL;
     if (!shared_pool())
         return PF_ENOMEM;
-    return pf_pool_set_token(conn_pool, token, len);
+    int rc = pf_pool_set_token(conn_pool, token, len);
+    /* And the components' own connections that stand in for shared ones
+     * (a restarted one calls its component back: marked as a callback, it
+     * cannot unmount itself from there). */
+    for (pf_component *c = mounted; rc == PF_OK && c; c = c->next) {
+        c->in_callback++;
+        if (c->ws && c->ws_fallback)
+            rc = pf_ws_set_token(c->ws, token, len);
+        if (c->sse && rc == PF_OK)
+            rc = pf_sse_set_token(c->sse, token, len);
+        c->in_callback--;
+    }
+    return rc;
+}
+
+/* A socket of the component's own; `fallback`: in place of a shared one
+ * (see own_refresh_token). */
+static int connect_own(pf_component *c, const char *url, size_t url_len,
+                       const pf_ws_opts *opts, int fallback)
+{
+    static const pf_ws_callbacks plain = { ws_on_state, ws_on_message, ws_on_resync,
+                                           ws_on_error, NULL, NULL };
+    static const pf_ws_callbacks follows = { ws_on_state, ws_on_message, ws_on_resync,
+                                             ws_on_error, NULL, own_refresh_token };
+    pf_component_ws_close(c);
+    pf_ws *ws = pf_ws_new(url, url_len, opts, fallback ? &follows : &plain, c);
+    if (!ws)
+        return PF_ENOMEM;
+    c->ws = ws;
+    c->ws_fallback = fallback;
+    size_t len = 0;
+    const char *token = fallback ? pf_pool_token(conn_pool, &len) : NULL;
+    int rc = token ? pf_ws_set_token(ws, token, len) : PF_OK;
+    if (rc == PF_OK)
+        rc = pf_ws_connect(ws);
+    if (rc != PF_OK)
+        pf_component_ws_close(c);
+    return rc;
 }
 
 int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
@@ -375,7 +436,7 @@ int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
      * callbacks may read pf_component_ws(c): c->sub is set first. */
     int rc = pf_pool_subscribe(conn_pool, url, url_len, &so, &cb, c, &c->sub);
     if (rc == PF_EFULL) /* every shared socket is in use: one of its own */
-        rc = pf_component_ws_connect_private(c, url, url_len, opts);
+        rc = connect_own(c, url, url_len, opts, 1);
     return rc;
 }
 
@@ -430,7 +491,7 @@ int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
                                                sse_on_error };
     /* The same forwarders, for a stream of the instance's own. */
     static const pf_sse_callbacks own = { sse_on_state, sse_on_message, sse_on_resync,
-                                          sse_on_error, NULL, NULL };
+                                          sse_on_error, NULL, own_refresh_stream_token };
     pf_pool_sse_opts so;
     if (!c || !url || url_len == 0 || (last_event_id_len && !last_event_id))
         return PF_EINVAL;
@@ -454,6 +515,10 @@ int pf_component_sse_connect(pf_component *c, const char *url, size_t url_len,
         return PF_ENOMEM;
     rc = last_event_id_len ? pf_sse_set_last_event_id(c->sse, last_event_id, last_event_id_len)
                            : PF_OK;
+    size_t token_len = 0;
+    const char *token = pf_pool_token(conn_pool, &token_len);
+    if (rc == PF_OK && token)
+        rc = pf_sse_set_token(c->sse, token, token_len);
     if (rc == PF_OK)
         rc = pf_sse_connect(c->sse);
     if (rc != PF_OK)
@@ -487,21 +552,7 @@ int pf_component_ws_connect_private(pf_component *c, const char *url, size_t url
 {
     if (!c || !url || url_len == 0)
         return PF_EINVAL;
-    pf_component_ws_close(c);
-    pf_ws_callbacks cb;
-    memset(&cb, 0, sizeof cb);
-    cb.on_state = ws_on_state;
-    cb.on_message = ws_on_message;
-    cb.on_resync = ws_on_resync;
-    cb.on_error = ws_on_error;
-    pf_ws *ws = pf_ws_new(url, url_len, opts, &cb, c);
-    if (!ws)
-        return PF_ENOMEM;
-    c->ws = ws;
-    int rc = pf_ws_connect(ws);
-    if (rc != PF_OK)
-        pf_component_ws_close(c);
-    return rc;
+    return connect_own(c, url, url_len, opts, 0);
 }
 
 pf_ws *pf_component_ws(const pf_component *c)

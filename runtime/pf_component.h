@@ -241,7 +241,8 @@ int pf_component_flush(pf_component *c);
  * (pf_component_pool_configure). The pool shares at most its max
  * connections (distinct URLs); an instance whose URL finds it full of
  * sockets in use gets a socket of its own, as pf_component_ws_connect_private,
- * so a page with many rooms still connects every one. Returns PF_OK,
+ * so a page with many rooms still connects every one; for tokens (the
+ * provider, pf_component_pool_set_token) it counts as shared. Returns PF_OK,
  * PF_EINVAL or PF_ENOMEM. */
 int pf_component_ws_connect(pf_component *c, const char *url, size_t url_len,
                             const pf_ws_opts *opts);
@@ -275,7 +276,8 @@ typedef void (*pf_component_token_provider)(void *ud, const char *url, size_t ur
 void pf_component_set_token_provider(pf_component_token_provider fn, void *ud);
 
 /* Sets the token of every shared socket and stream, now and later
- * (copied; NULL removes it). It replaces the token= parameter of their URLs
+ * (copied; NULL removes it), and of those instances got in their place
+ * when the pool was full. It replaces the token= parameter of their URLs
  * (the one a component built from its "token" prop). A connection waiting
  * for a token tries again at once. Returns PF_OK, PF_EINVAL or PF_ENOMEM.
  * Forgotten by pf_component_pool_configure and pf_component_unmount_all

@@ -414,6 +414,12 @@ void pf_pool_free(pf_pool *pool)
     pool_destroy(pool);
 }
 
+const char *pf_pool_token(const pf_pool *pool, size_t *len)
+{
+    *len = pool && pool->token ? pool->token_len : 0;
+    return pool ? pool->token : NULL;
+}
+
 int pf_pool_set_token(pf_pool *pool, const char *token, size_t len)
 {
     char *copy = NULL;

@@ -82,6 +82,10 @@ void pf_pool_free(pf_pool *pool);
  * waits for a token after a 4001 / 401 tries again with it at once. */
 int pf_pool_set_token(pf_pool *pool, const char *token, size_t len);
 
+/* The token pf_pool_set_token set last (borrowed, until the next call),
+ * or NULL with *len = 0 when none was set. */
+const char *pf_pool_token(const pf_pool *pool, size_t *len);
+
 /* Sockets currently held (open, connecting, or idle). */
 size_t pf_pool_connections(const pf_pool *pool);
 

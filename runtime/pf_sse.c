@@ -523,6 +523,12 @@ void pf_sse_close(pf_sse *s)
     leave(s);
 }
 
+const char *pf_sse_url(const pf_sse *s, size_t *len)
+{
+    *len = s ? s->url_len : 0;
+    return s ? s->url : NULL;
+}
+
 int pf_sse_set_token(pf_sse *s, const char *token, size_t len)
 {
     char *copy = NULL;

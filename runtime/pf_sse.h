@@ -121,6 +121,8 @@ int pf_sse_set_token(pf_sse *sse, const char *token, size_t len);
 /* ------------------------------------------------------------------------ */
 
 pf_ws_state pf_sse_get_state(const pf_sse *sse);
+/* The URL the stream was made with (borrowed; its length in *len). */
+const char *pf_sse_url(const pf_sse *sse, size_t *len);
 
 /* The last event id seen (borrowed; valid until the next event or call on
  * the object), or NULL with *len 0. */

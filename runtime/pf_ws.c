@@ -1096,6 +1096,12 @@ int pf_ws_set_token(pf_ws *ws, const char *token, size_t len)
 }
 
 pf_ws_state pf_ws_get_state(const pf_ws *ws) { return ws ? ws->state : PF_WS_CLOSED; }
+
+const char *pf_ws_url(const pf_ws *ws, size_t *len)
+{
+    *len = ws ? ws->url_len : 0;
+    return ws ? ws->url : NULL;
+}
 size_t pf_ws_outbox_len(const pf_ws *ws) { return ws ? ws->outbox.count : 0; }
 int64_t pf_ws_last_seq(const pf_ws *ws) { return ws ? ws->last_seq : -1; }
 

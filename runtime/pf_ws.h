@@ -240,6 +240,8 @@ int pf_ws_set_token(pf_ws *ws, const char *token, size_t len);
 /* ------------------------------------------------------------------------ */
 
 pf_ws_state pf_ws_get_state(const pf_ws *ws);
+/* The URL the socket was made with (borrowed; its length in *len). */
+const char *pf_ws_url(const pf_ws *ws, size_t *len);
 size_t pf_ws_outbox_len(const pf_ws *ws);
 
 /* The last seq handled, or -1. pf_ws_set_last_seq seeds it (a component

@@ -878,6 +878,76 @@ TEST_F(Component, SharedSocketAsksTheTokenProviderOnceOn4001)
     pf_component_set_token_provider(nullptr, nullptr);
 }
 
+TEST_F(Component, OwnSocketOfAFullPoolFollowsTheSharedToken)
+{
+    // A component that found the pool full has a socket of its own, which
+    // takes the shared token, asks the provider after a 4001 and takes the
+    // fresh token as the shared sockets do. (a's shared socket never opens
+    // here and retries on its own: the opens counted are those of b's URL.)
+    auto opens_of = [](const char *prefix) {
+        size_t n = 0;
+        for (size_t i = 0; i < fake_host_count(FAKE_WS_OPEN); i++)
+            n += strncmp(fake_host_nth(FAKE_WS_OPEN, i)->text, prefix, strlen(prefix)) == 0;
+        return n;
+    };
+    g_token_asks.clear();
+    pf_component_set_token_provider(record_token_ask, nullptr);
+    ASSERT_EQ(pf_component_pool_configure(1, 500), PF_OK);
+    pf_component *a = nullptr, *b = nullptr, *c = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    ASSERT_EQ(pf_component_pool_set_token("t1", 2), PF_OK);
+    ASSERT_EQ(pf_component_mount("TestList", 2, nullptr, 0, &b), PF_OK);
+    ASSERT_EQ(pf_component_ws_connect(b, "/ws/room/2?token=old", 20, nullptr), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "/ws/room/2?token=t1");
+    int32_t hb = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(hb);
+    pf_io_closed(hb, 4001, "", 0);
+    ASSERT_EQ(g_token_asks, std::vector<std::string>{ "/ws/room/2?token=old" });
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_AUTH_FAILED);
+    fake_host_advance(60000);
+    EXPECT_EQ(opens_of("/ws/room/2"), 1u); // it waits for the answer
+    ASSERT_EQ(pf_component_pool_set_token("fresh", 5), PF_OK);
+    ASSERT_EQ(opens_of("/ws/room/2"), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "/ws/room/2?token=fresh");
+    pf_io_opened(fake_host_last(FAKE_WS_OPEN)->handle);
+    EXPECT_EQ(self_of(b)->last_state, PF_WS_OPEN);
+    // A socket the component asked to be private keeps its own credentials.
+    ASSERT_EQ(pf_component_mount("TestList", 3, nullptr, 0, &c), PF_OK);
+    ASSERT_EQ(pf_component_ws_connect_private(c, "/ws/room/3?token=mine", 21, nullptr), PF_OK);
+    EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "/ws/room/3?token=mine");
+    pf_io_opened(fake_host_last(FAKE_WS_OPEN)->handle);
+    pf_io_closed(fake_host_last(FAKE_WS_OPEN)->handle, 4001, "", 0);
+    EXPECT_EQ(g_token_asks.size(), 1u);
+    EXPECT_EQ(self_of(c)->last_state, PF_WS_AUTH_FAILED);
+    ASSERT_EQ(pf_component_pool_set_token("fresh", 5), PF_OK);
+    EXPECT_EQ(opens_of("/ws/room/3"), 1u);
+    pf_component_set_token_provider(nullptr, nullptr);
+}
+
+TEST_F(Component, OwnEventStreamOfAFullPoolFollowsTheSharedToken)
+{
+    g_token_asks.clear();
+    pf_component_set_token_provider(record_token_ask, nullptr);
+    ASSERT_EQ(pf_component_pool_configure(1, 500), PF_OK);
+    pf_component *a = nullptr, *b = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    ASSERT_EQ(pf_component_pool_set_token("t1", 2), PF_OK);
+    ASSERT_EQ(pf_component_mount("TestList", 2, nullptr, 0, &b), PF_OK);
+    const pf_pool_sse_callbacks cb = {nullptr, count_full_event, nullptr, nullptr};
+    ASSERT_EQ(pf_component_sse_connect(b, "/events/x?token=old", 19, nullptr, nullptr, 0, &cb, nullptr), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/x?token=t1");
+    pf_io_error(fake_host_last(FAKE_SSE_OPEN)->handle, 401);
+    ASSERT_EQ(g_token_asks, std::vector<std::string>{ "/events/x?token=old" });
+    fake_host_advance(60000);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    ASSERT_EQ(pf_component_pool_set_token("fresh", 5), PF_OK);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/x?token=fresh");
+    pf_component_set_token_provider(nullptr, nullptr);
+}
+
 TEST_F(Component, SharedSocketWithoutATokenProviderStopsOn4001)
 {
     pf_component *a = nullptr;
