@@ -20,7 +20,13 @@ import { writeResults, quick } from './lib/results.mjs';
 
 const runsArg = process.argv.indexOf('--runs');
 // BENCH_QUICK=1: one run, and no message burst (innerHTML takes minutes on it).
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick() ? 1 : 7;
+// 15 runs of each js-framework operation: one operation takes 5-150 ms and
+// this machine's timings of the same code swing by half from run to run, so
+// a median of 7 moved a ratio by more than 0.5 between two runs of the same
+// code (append 1,000 rows: 1.74x, then 1.16x vanilla). The
+// single-update case is already a median of 200 updates per run: 7 runs.
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : quick() ? 1 : 15;
+const SINGLE_RUNS = Math.min(RUNS, 7);
 const IMPLS = ['pyframe', 'innerhtml', 'vanilla'];
 const ONLY = process.env.DOM_BENCH_ONLY ? new Set(process.env.DOM_BENCH_ONLY.split(','))
   : quick() ? new Set(['create', 'updateEvery', 'swap', 'remove', 'append', 'clear', 'single']) : null;
@@ -68,13 +74,13 @@ try {
     process.stderr.write(`  ${label}: ${IMPLS.map((i) => `${i} ${fmt(row[i])}`).join(', ')}\n`);
   };
 
-  console.log(`== DOM benchmark (Chromium ${browser.version()}, median of ${RUNS} runs, 1 for the message burst; ms)`);
+  console.log(`== DOM benchmark (Chromium ${browser.version()}, median of ${RUNS} runs, ${SINGLE_RUNS} for 1 update, 1 for the message burst; ms)`);
   const jsfw = JSFW.filter(([op]) => want(op));
   for (const [op, label] of jsfw)
     await measure(label, (impl) => page.evaluate(([i, o]) => window.B.jsfw(i, o), [impl, op]));
   const singles = [];
   if (want('single')) {
-    await measure('1 update (median of 200, each rendered at once)', (impl) => page.evaluate((i) => window.B.singleSync(i), impl));
+    await measure('1 update (median of 200, each rendered at once)', (impl) => page.evaluate((i) => window.B.singleSync(i), impl), SINGLE_RUNS);
     singles.push(results[results.length - 1]);
   }
   // The innerHTML version re-renders 1,000 times: minutes per run on a
@@ -112,7 +118,7 @@ try {
     context: { chromium: browser.version() },
     sections: [{
       title: 'DOM: 1,000-row keyed list (KeyedList component)',
-      note: `Chromium, median ms of ${RUNS} runs (1 for the message burst), until the DOM is laid out`,
+      note: `Chromium, median ms of ${RUNS} runs (${SINGLE_RUNS} for 1 update, 1 for the message burst), until the DOM is laid out`,
       rows: [
         ...results.slice(0, jsfw.length).map(([label, r0]) => {
           const r = clean(r0);
