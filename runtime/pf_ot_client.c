@@ -45,6 +45,7 @@ struct pf_ot_client {
     int rejoin_pending;
     int need_snapshot;        /* a resync is due: join without rev */
     int resyncs;
+    int server_acked;         /* the server has acked an operation of ours */
     size_t my_cursor;         /* this client's cursor, for content_change */
 
     /* Pending local edits, invertible (deletes carry their text). */
@@ -726,6 +727,7 @@ static int handle_ack(pf_ot_client *c, const cJSON *msg)
         return PF_EPROTO;
     if (!c->outstanding || !c->has_seq || seq != c->seq || !c->live)
         return PF_OK;                    /* stale or duplicate */
+    c->server_acked = 1;
     if (rev == c->rev)
         acknowledged(c, (size_t)rev);
     else if (rev > c->rev)
@@ -838,15 +840,22 @@ static int handle_error(pf_ot_client *c, const cJSON *msg)
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(msg, "message");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(msg, "code");
     const char *text = cJSON_IsString(m) ? m->valuestring : "operation rejected";
+    const char *cs = cJSON_IsString(code) ? code->valuestring : "";
     uint64_t seq;
     int has_seq = get_count(msg, "seq", &seq);
     if (has_seq && !(c->outstanding && c->has_seq && seq == c->seq))
         return PF_OK;       /* about an operation that is no longer in flight */
-    if (!has_seq && c->live && !(c->outstanding && c->outstanding_sent) &&
-        !(cJSON_IsString(code) && strcmp(code->valuestring, "not_joined") == 0)) {
-        /* About no operation of ours, with none in flight: the text is as
-         * the server has it, so report and stay. Rejoining here would let a
-         * server that answers every join with an error loop the client. */
+    /* Any error without seq may be about the operation in flight, except
+     * invalid_frame (a binary frame: operations are text) and, from a
+     * server that has acked an operation of ours (so it knows
+     * content_change), unknown_type: a message type it does not know, say
+     * a cursor_update. */
+    int in_flight = c->outstanding && c->outstanding_sent && strcmp(cs, "invalid_frame") != 0 &&
+                    !(c->server_acked && strcmp(cs, "unknown_type") == 0);
+    if (!has_seq && c->live && !in_flight && strcmp(cs, "not_joined") != 0) {
+        /* About no operation of ours: the text is as the server has it, so
+         * report and stay. Rejoining here would let a server that answers
+         * every join with an error loop the client. */
         report_error(c, PF_EPROTO, text);
         return PF_OK;
     }

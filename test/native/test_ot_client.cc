@@ -300,16 +300,40 @@ TEST_F(OtClient, ErrorAboutNoOperationOfOursDoesNotRejoin) {
     type(3, "d");                                           /* still live */
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(field(sent[0], "operations"), "[3,\"d\"]");
-    /* With an operation in flight, an error without seq could be about it. */
-    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"internal_error\",\"message\":\"x\"}"), PF_OK);
+    /* Not even with an operation in flight when the code cannot be about
+     * it: a binary frame (operations are text). */
+    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"invalid_frame\",\"message\":\"binary\"}"), PF_OK);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(pf_ot_client_state(c), PF_OT_AWAITING);
+    EXPECT_EQ(errors.size(), 2u);
+    /* Before any ack, unknown_type may answer the operation itself (a
+     * server that does not know content_change): resync. */
+    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"unknown_type\",\"message\":\"content_change?\"}"), PF_OK);
     ASSERT_EQ(sent.size(), 2u);
     EXPECT_EQ(field(sent[1], "type"), "join");
     EXPECT_EQ(pf_ot_client_state(c), PF_OT_JOINING);
     ASSERT_EQ(msg("{\"type\":\"snapshot\",\"rev\":1,\"content\":\"abc\"}"), PF_OK);
     EXPECT_EQ(text(), "abcd");
-    /* "not_joined" asks for the rejoin. */
     ASSERT_EQ(msg(ack(1, 2)), PF_OK);
     EXPECT_EQ(pf_ot_client_state(c), PF_OT_SYNCED);
+    /* Once the server has acked an operation it knows content_change: its
+     * unknown_type is about something else (a cursor_update, say). */
+    sent.clear();
+    type(4, "e");
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"unknown_type\",\"message\":\"cursor_update?\"}"), PF_OK);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(pf_ot_client_state(c), PF_OT_AWAITING);
+    /* Any other error without seq could be about the one in flight. */
+    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"internal_error\",\"message\":\"x\"}"), PF_OK);
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(field(sent[1], "type"), "join");
+    EXPECT_EQ(pf_ot_client_state(c), PF_OT_JOINING);
+    ASSERT_EQ(msg("{\"type\":\"snapshot\",\"rev\":2,\"content\":\"abcd\"}"), PF_OK);
+    EXPECT_EQ(text(), "abcde");
+    ASSERT_EQ(msg(ack(2, 4)), PF_OK);
+    EXPECT_EQ(pf_ot_client_state(c), PF_OT_SYNCED);
+    /* "not_joined" asks for the rejoin. */
     sent.clear();
     ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"not_joined\",\"message\":\"join first\"}"), PF_OK);
     ASSERT_EQ(sent.size(), 1u);
