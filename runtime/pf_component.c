@@ -335,20 +335,25 @@ static void pool_refresh_stream_token(void *ud, const char *url, size_t url_len,
  * provider after a 4001 / 401 (with the callbacks below, pf_ws / pf_sse
  * wait in auth_failed for the answer, once, as a shared one does), and
  * takes what pf_component_pool_set_token sets. */
+static void ask_token_for(pf_component *c, const char *url, size_t len)
+{
+    c->in_callback++; /* the provider is app code: it may not unmount c here */
+    pool_refresh_token(NULL, url, len, NULL);
+    c->in_callback--;
+}
+
 static void own_refresh_token(void *ud, pf_ws *ws)
 {
     size_t len = 0;
     const char *url = pf_ws_url(ws, &len);
-    (void)ud;
-    pool_refresh_token(NULL, url, len, ws);
+    ask_token_for(ud, url, len);
 }
 
 static void own_refresh_stream_token(void *ud, pf_sse *sse)
 {
     size_t len = 0;
     const char *url = pf_sse_url(sse, &len);
-    (void)ud;
-    pool_refresh_token(NULL, url, len, NULL);
+    ask_token_for(ud, url, len);
 }
 
 /* The shared pool, made on first use. NULL when out of memory. */
@@ -381,14 +386,18 @@ int pf_component_pool_set_token(const char *token, size_t len)
     int rc = pf_pool_set_token(conn_pool, token, len);
     /* And the components' own connections that stand in for shared ones
      * (a restarted one calls its component back: marked as a callback, it
-     * cannot unmount itself from there). */
-    for (pf_component *c = mounted; rc == PF_OK && c; c = c->next) {
+     * cannot unmount itself from there). Out of memory for one does not
+     * keep the token from the others; the first error is returned. */
+    for (pf_component *c = mounted; c; c = c->next) {
+        int r = PF_OK, s = PF_OK;
         c->in_callback++;
         if (c->ws && c->ws_fallback)
-            rc = pf_ws_set_token(c->ws, token, len);
-        if (c->sse && rc == PF_OK)
-            rc = pf_sse_set_token(c->sse, token, len);
+            r = pf_ws_set_token(c->ws, token, len);
+        if (c->sse)
+            s = pf_sse_set_token(c->sse, token, len);
         c->in_callback--;
+        if (rc == PF_OK)
+            rc = r != PF_OK ? r : s;
     }
     return rc;
 }

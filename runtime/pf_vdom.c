@@ -470,14 +470,10 @@ void pf__vdom_set_memo_from(pf_vdom *tree, uint32_t serial)
 pf_vmemo *pf__vdom_memos(const pf_vdom *tree) { return tree ? tree->memos : NULL; }
 size_t pf__vdom_memo_count(const pf_vdom *tree) { return tree ? tree->memo_count : 0; }
 
-int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t len,
+/* Fills memo record `m` (zeroed) of `node` and puts it on the tree's list. */
+static void memo_link(pf_vdom *tree, pf_vmemo *m, pf_vnode *node, const char *deps, size_t len,
                       uint32_t hash, const pf_vnode *src)
 {
-    if (len > MAX_TEXT)
-        return PF_ETOOBIG;
-    pf_vmemo *m = arena_alloc(tree, sizeof *m);
-    if (!m)
-        return PF_ENOMEM;
     m->deps = deps;
     m->deps_len = (uint32_t)len;
     m->hash = hash;
@@ -487,6 +483,17 @@ int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t le
     tree->memos = m;
     tree->memo_count++;
     node->memo = m;
+}
+
+int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t len,
+                      uint32_t hash, const pf_vnode *src)
+{
+    if (len > MAX_TEXT)
+        return PF_ETOOBIG;
+    pf_vmemo *m = arena_alloc(tree, sizeof *m);
+    if (!m)
+        return PF_ENOMEM;
+    memo_link(tree, m, node, deps, len, hash, src);
     return PF_OK;
 }
 
@@ -600,18 +607,10 @@ static void copy_fill(pf_vdom *t, pf_vnode *parent, const pf_vnode *s, copy_curs
         n->key = copy_str(c, s->key, s->key_len);
         n->key_len = s->key_len;
     }
-    if (s->memo) {
-        pf_vmemo *m = copy_struct(c, sizeof *m);
-        m->deps = copy_str(c, s->memo->deps, s->memo->deps_len);
-        m->deps_len = s->memo->deps_len;
-        m->hash = s->memo->hash;
-        m->src = s;
-        m->node = n;
-        m->next = t->memos;
-        t->memos = m;
-        t->memo_count++;
-        n->memo = m;
-    }
+    if (s->memo)
+        memo_link(t, copy_struct(c, sizeof(pf_vmemo)), n,
+                  copy_str(c, s->memo->deps, s->memo->deps_len), s->memo->deps_len,
+                  s->memo->hash, s);
     for (const pf_vnode *ch = s->first_child; ch; ch = ch->next)
         copy_fill(t, n, ch, c);
     pf__vnode_append(parent, n);

@@ -925,6 +925,39 @@ TEST_F(Component, OwnSocketOfAFullPoolFollowsTheSharedToken)
     pf_component_set_token_provider(nullptr, nullptr);
 }
 
+namespace {
+pf_component *g_unmount_target;
+int g_unmount_rc = 1;
+void unmount_from_provider(void *ud, const char *url, size_t len)
+{
+    (void)ud;
+    (void)url;
+    (void)len;
+    g_unmount_rc = pf_component_unmount(g_unmount_target);
+}
+} // namespace
+
+TEST_F(Component, TokenProviderCannotUnmountTheComponentItIsAskedFor)
+{
+    // The provider is app code called from the component's own socket: it
+    // may not free the component under that socket's callback.
+    ASSERT_EQ(pf_component_pool_configure(1, 500), PF_OK);
+    pf_component *a = nullptr, *b = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, "{\"connect\":true}", 16, &a), PF_OK);
+    ASSERT_EQ(pf_component_mount("TestList", 2, nullptr, 0, &b), PF_OK);
+    ASSERT_EQ(pf_component_ws_connect(b, "/ws/room/2", 10, nullptr), PF_OK);
+    g_unmount_target = b;
+    g_unmount_rc = 1;
+    pf_component_set_token_provider(unmount_from_provider, nullptr);
+    int32_t hb = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(hb);
+    pf_io_closed(hb, 4001, "", 0);
+    EXPECT_EQ(g_unmount_rc, PF_ESTATE);
+    EXPECT_EQ(pf_component_find(2), b);
+    pf_component_set_token_provider(nullptr, nullptr);
+    EXPECT_EQ(pf_component_unmount(b), PF_OK);
+}
+
 TEST_F(Component, OwnEventStreamOfAFullPoolFollowsTheSharedToken)
 {
     g_token_asks.clear();
