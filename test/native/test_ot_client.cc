@@ -306,16 +306,25 @@ TEST_F(OtClient, ErrorAboutNoOperationOfOursDoesNotRejoin) {
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(pf_ot_client_state(c), PF_OT_AWAITING);
     EXPECT_EQ(errors.size(), 2u);
+    /* `error` (one op in flight, one message sent) makes the client rejoin;
+     * the snapshot at `rev` with `content` gives `expect`, and the re-sent
+     * edit (seq `seq`) is acked. */
+    auto resyncs = [&](const char *error, int rev, const char *content, const char *expect, int seq) {
+        ASSERT_EQ(msg(error), PF_OK);
+        ASSERT_EQ(sent.size(), 2u);
+        EXPECT_EQ(field(sent[1], "type"), "join");
+        EXPECT_EQ(pf_ot_client_state(c), PF_OT_JOINING);
+        std::string snap = std::string("{\"type\":\"snapshot\",\"rev\":") + std::to_string(rev) +
+                           ",\"content\":\"" + content + "\"}";
+        ASSERT_EQ(msg(snap), PF_OK);
+        EXPECT_EQ(text(), expect);
+        ASSERT_EQ(msg(ack(rev, seq)), PF_OK);
+        EXPECT_EQ(pf_ot_client_state(c), PF_OT_SYNCED);
+    };
     /* Before any ack, unknown_type may answer the operation itself (a
      * server that does not know content_change): resync. */
-    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"unknown_type\",\"message\":\"content_change?\"}"), PF_OK);
-    ASSERT_EQ(sent.size(), 2u);
-    EXPECT_EQ(field(sent[1], "type"), "join");
-    EXPECT_EQ(pf_ot_client_state(c), PF_OT_JOINING);
-    ASSERT_EQ(msg("{\"type\":\"snapshot\",\"rev\":1,\"content\":\"abc\"}"), PF_OK);
-    EXPECT_EQ(text(), "abcd");
-    ASSERT_EQ(msg(ack(1, 2)), PF_OK);
-    EXPECT_EQ(pf_ot_client_state(c), PF_OT_SYNCED);
+    resyncs("{\"type\":\"error\",\"code\":\"unknown_type\",\"message\":\"content_change?\"}", 1, "abc",
+            "abcd", 2);
     /* Once the server has acked an operation it knows content_change: its
      * unknown_type is about something else (a cursor_update, say). */
     sent.clear();
@@ -325,14 +334,7 @@ TEST_F(OtClient, ErrorAboutNoOperationOfOursDoesNotRejoin) {
     ASSERT_EQ(sent.size(), 1u);
     EXPECT_EQ(pf_ot_client_state(c), PF_OT_AWAITING);
     /* Any other error without seq could be about the one in flight. */
-    ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"internal_error\",\"message\":\"x\"}"), PF_OK);
-    ASSERT_EQ(sent.size(), 2u);
-    EXPECT_EQ(field(sent[1], "type"), "join");
-    EXPECT_EQ(pf_ot_client_state(c), PF_OT_JOINING);
-    ASSERT_EQ(msg("{\"type\":\"snapshot\",\"rev\":2,\"content\":\"abcd\"}"), PF_OK);
-    EXPECT_EQ(text(), "abcde");
-    ASSERT_EQ(msg(ack(2, 4)), PF_OK);
-    EXPECT_EQ(pf_ot_client_state(c), PF_OT_SYNCED);
+    resyncs("{\"type\":\"error\",\"code\":\"internal_error\",\"message\":\"x\"}", 2, "abcd", "abcde", 4);
     /* "not_joined" asks for the rejoin. */
     sent.clear();
     ASSERT_EQ(msg("{\"type\":\"error\",\"code\":\"not_joined\",\"message\":\"join first\"}"), PF_OK);
