@@ -751,7 +751,8 @@ int pf_component_dispatch(int32_t root, uint32_t node_id,
     pf_component *c = pf_component_find(root);
     if (!c || !c->tree || !c->cls->on_event)
         return PF_ENOTFOUND;
-    const pf_vnode *n = pf_vdom_find(c->tree, node_id);
+    const pf_vnode *k = NULL;
+    const pf_vnode *n = pf__vdom_locate(c->tree, node_id, &k, 0);
     if (!n || n->kind != PF_VNODE_ELEMENT || node_id == 0)
         return PF_ENOTFOUND;
     char attr[8 + 32 + 1];
@@ -770,18 +771,16 @@ int pf_component_dispatch(int32_t root, uint32_t node_id,
      * unchanged ("" -> "x" -> ""), yet the DOM must be cleared. */
     if (value && n->has_value &&
         (n->value_len != value_len || memcmp(n->value, value, value_len) != 0)) {
-        pf_vnode *m = pf_vdom_find(c->tree, node_id);
         uint32_t copy_len = 0;
         const char *copy = pf__vdom_text(c->tree, value, value_len, &copy_len);
-        if (m && copy) {
-            m->value = copy;
-            m->value_len = copy_len;
+        if (copy) {
             /* The DOM under a memoized row no longer matches what it was
              * built from: build it again next time. */
-            pf__vnode_memo_stale(m);
+            pf_vnode *m = pf__vdom_locate(c->tree, node_id, NULL, 1);
+            m->value = copy;
+            m->value_len = copy_len;
         }
     }
-    const pf_vnode *k = pf_vnode_keyed_ancestor(n);
     pf_component_event ev;
     ev.type = type;
     ev.type_len = type_len;

@@ -246,6 +246,7 @@ typedef struct diff_ctx {
     pf_dom_patch *out;
     uint32_t *next_id;
     pf_vdom *scratch;  /* arena for per-list tables, freed after the diff */
+    pf_vdom *tree;     /* next: where shared subtrees get their own copies */
     int err;
     int memo_ok;       /* next's memo copies came from prev: trust memo->src */
 } diff_ctx;
@@ -291,6 +292,16 @@ static void emit_insert(diff_ctx *c, int code, uint32_t parent, uint32_t id, uin
 
 static void diff_attrs(diff_ctx *c, const pf_vnode *o, const pf_vnode *n);
 
+/* Ids are about to be written into the subtree of `n`: if its children
+ * are shared with an older tree (pf__vnode_share), they become its own
+ * first. Returns nonzero on error. */
+static int own_children(diff_ctx *c, pf_vnode *n)
+{
+    if (n->memo && n->memo->home && pf__vnode_unshare(c->tree, n) != PF_OK)
+        c->err = PF_ENOMEM;
+    return c->err;
+}
+
 /* Smallest subtree worth a CLONE rather than creating node by node. */
 #define CLONE_MIN_NODES 3
 
@@ -329,7 +340,7 @@ static int same_shape(const pf_vnode *p, const pf_vnode *n, uint32_t *count)
  * consecutive) and emits what differs from `p`. */
 static void clone_fill(diff_ctx *c, const pf_vnode *p, pf_vnode *n)
 {
-    if (c->err || fresh_id(c, &n->id))
+    if (c->err || own_children(c, n) || fresh_id(c, &n->id))
         return;
     if (n->kind == PF_VNODE_TEXT) {
         if (!bytes_eq(p->text, p->text_len, n->text, n->text_len)) {
@@ -366,7 +377,7 @@ static int emit_clone(diff_ctx *c, const pf_vnode *tmpl, pf_vnode *n)
  * when the caller inserts its top. */
 static void emit_create(diff_ctx *c, pf_vnode *n)
 {
-    if (c->err || fresh_id(c, &n->id))
+    if (c->err || own_children(c, n) || fresh_id(c, &n->id))
         return;
     if (n->kind == PF_VNODE_TEXT) {
         put_op(c->out, PF_DOM_CREATE_TEXT, n->id);
@@ -657,6 +668,8 @@ static void diff_node(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
      * content, and the copy already carries o's ids. Nothing to compare. */
     if (c->memo_ok && n->memo && n->memo->src == o && o->memo && !o->memo->stale)
         return;
+    if (own_children(c, n))
+        return;
     n->id = o->id;
     if (n->kind == PF_VNODE_TEXT) {
         if (!bytes_eq(o->text, o->text_len, n->text, n->text_len)) {
@@ -700,7 +713,7 @@ int pf_dom_diff(const pf_vdom *prev, pf_vdom *next, uint32_t *next_id, pf_dom_pa
         return PF_EINVAL;
     if (out->err)
         return out->err;
-    diff_ctx c = { out, next_id, pf_vdom_new(), PF_OK, 0 };
+    diff_ctx c = { out, next_id, pf_vdom_new(), next, PF_OK, 0 };
     pf_vdom *empty = NULL;
     if (!c.scratch)
         return PF_ENOMEM;

@@ -22,10 +22,13 @@ struct pf_html {
     pf_vmemo **index;     /* open-addressing table of prev's memos, or NULL */
     size_t index_cap;     /* power of two, or 0 before the first lookup */
     int pending;          /* pf_html_memo returned 0: the next open is memoized */
+    int memo_depth;       /* memoized elements open */
     const char *pending_deps; /* copied into the tree being built */
     uint32_t pending_len, pending_hash;
     size_t hits, misses, last_hits, last_misses;
 };
+
+static void mark_inner(pf_html *h);
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers                                                            */
@@ -416,6 +419,7 @@ static void builder_start(pf_html *h)
     h->index_cap = 0;
     h->prev = NULL;
     h->pending = 0;
+    h->memo_depth = 0;
     h->pending_deps = NULL;
     h->last_hits = h->hits;
     h->last_misses = h->misses;
@@ -536,8 +540,11 @@ int pf_html_open(pf_html *h, const char *tag)
     n->is_void = (uint8_t)pf_html_is_void_tag(t, len);
     if (h->pending) {
         h->pending = 0;
-        if (pf__vdom_add_memo(h->tree, n, h->pending_deps, h->pending_len, h->pending_hash, NULL) != PF_OK)
+        if (pf__vdom_add_memo(h->tree, n, h->pending_deps, h->pending_len, h->pending_hash, NULL,
+                              h->memo_depth) != PF_OK)
             return fail(h, PF_ENOMEM, "out of memory");
+        mark_inner(h);
+        h->memo_depth++;
     }
     pf__vnode_append(h->cur, n);
     pf__vdom_count_node(h->tree);
@@ -556,6 +563,8 @@ int pf_html_close(pf_html *h)
         return fail(h, PF_ESTATE, "close without a matching open");
     if (h->pending)
         return fail(h, PF_ESTATE, "pf_html_memo returned 0 but no element was opened");
+    if (h->cur->memo)
+        h->memo_depth--;
     h->cur = h->cur->parent;
     h->depth--;
     return PF_OK;
@@ -905,6 +914,15 @@ static uint32_t memo_hash(const unsigned char *p, size_t n)
     return h;
 }
 
+/* The memoized elements open (around what is being added) have one
+ * inside them. */
+static void mark_inner(pf_html *h)
+{
+    for (pf_vnode *n = h->memo_depth ? h->cur : NULL; n; n = n->parent)
+        if (n->memo)
+            n->memo->has_inner = 1;
+}
+
 void pf_html_set_previous(pf_html *h, const pf_vdom *prev)
 {
     if (!h)
@@ -971,8 +989,16 @@ int pf_html_memo(pf_html *h, const void *deps, size_t len)
             if (m->hash != hash || m->deps_len != len || m->stale ||
                 (len && memcmp(m->deps, deps, len) != 0))
                 continue;
+            /* Shared when it can be, copied otherwise (pf_vdom.h). */
             pf_vnode *copy = NULL;
-            int rc = pf__vnode_copy(h->tree, h->cur, m->node, PF_HTML_MAX_DEPTH - h->depth, &copy);
+            int max_depth = PF_HTML_MAX_DEPTH - h->depth;
+            int rc = h->memo_depth ? 0 : pf__vnode_share(h->tree, h->cur, h->prev, m, max_depth, &copy);
+            if (rc == 0) {
+                rc = pf__vnode_copy(h->tree, h->cur, m->node, max_depth, h->memo_depth, &copy);
+                mark_inner(h);
+            }
+            if (rc == 1)
+                rc = PF_OK;
             if (rc == PF_ETOOBIG)
                 return fail(h, rc, "elements nested too deeply");
             if (rc != PF_OK)

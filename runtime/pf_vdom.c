@@ -13,8 +13,10 @@
 typedef struct arena_block {
     struct arena_block *next;
     size_t size, used;
-    /* Aligned for any node or attribute type. */
-    union { long double ld; void *p; uint64_t u; } data[1];
+    /* Aligned for any node, attribute or table type (8 bytes: nothing in
+     * a tree needs the 16 of long double, and small strings, rounded up to
+     * it, took twice the room). */
+    union { void *p; uint64_t u; double d; } data[1];
 } arena_block;
 
 #define ARENA_FIRST ((size_t)2048)
@@ -24,13 +26,21 @@ typedef struct arena_block {
 
 struct pf_vdom {
     arena_block *blocks;   /* newest first; only the newest is bumped */
-    size_t reserved;
+    size_t reserved, used;
     size_t node_count;
     pf_vnode *root;
     uint32_t serial;       /* unique among live trees, never 0 */
     uint32_t memo_from;    /* serial of the tree memoized subtrees came from */
     pf_vmemo *memos;       /* newest first */
     size_t memo_count;
+    /* Sharing (pf__vnode_share). A tree's arena outlives the tree while a
+     * later render shares subtrees that live in it: `refs` counts the tree
+     * itself until pf_vdom_free, plus each tree holding it in `homes`. */
+    uint32_t refs;
+    uint32_t mark;         /* serial of the last tree that put it in its homes */
+    size_t shared;         /* bytes of the subtrees that tree shares from here */
+    pf_vdom **homes;       /* the trees this one shares subtrees from */
+    size_t nhomes, homes_cap;
 };
 
 static uint32_t last_serial;
@@ -69,6 +79,7 @@ static void *arena_take(pf_vdom *t, size_t size, int zero)
     }
     void *p = (char *)b->data + b->used;
     b->used += size;
+    t->used += size;
     if (zero)
         memset(p, 0, size);
     return p;
@@ -201,20 +212,43 @@ pf_vdom *pf_vdom_new(void)
     if (++last_serial == 0)
         ++last_serial;
     t->serial = last_serial;
+    t->refs = 1;
     return t;
+}
+
+static void vdom_release(pf_vdom *t)
+{
+    if (--t->refs > 0)
+        return;
+    arena_block *b = t->blocks;
+    while (b) {
+        arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    free(t);
 }
 
 void pf_vdom_free(pf_vdom *tree)
 {
     if (!tree)
         return;
-    arena_block *b = tree->blocks;
-    while (b) {
-        arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
-    free(tree);
+    for (size_t i = 0; i < tree->nhomes; i++)
+        vdom_release(tree->homes[i]);
+    free(tree->homes);
+    tree->homes = NULL;
+    tree->nhomes = 0;
+    vdom_release(tree);
+}
+
+size_t pf__vdom_held_bytes(const pf_vdom *tree)
+{
+    if (!tree)
+        return 0;
+    size_t n = tree->reserved;
+    for (size_t i = 0; i < tree->nhomes; i++)
+        n += tree->homes[i]->reserved;
+    return n;
 }
 
 pf_vnode *pf_vdom_root(const pf_vdom *tree)
@@ -233,27 +267,61 @@ size_t pf_vdom_arena_bytes(const pf_vdom *tree)
 }
 
 /* Pre-order walk without recursion, so deep trees cannot exhaust the small
- * wasm stack. */
-static const pf_vnode *walk_next(const pf_vnode *n, const pf_vnode *top)
+ * wasm stack. The way back up is a stack of the ancestors, not the parent
+ * pointers: a shared subtree's children point at the newest tree sharing
+ * them, and an older tree is walked too (the diff, tests). Trees are at
+ * most PF_HTML_MAX_DEPTH elements deep, plus a text node; nodes deeper
+ * than that would be skipped. */
+#define WALK_MAX (PF_HTML_MAX_DEPTH + 4)
+
+typedef struct walker {
+    const pf_vnode *top;
+    int sp;
+    const pf_vnode *up[WALK_MAX];
+} walker;
+
+static const pf_vnode *walk_next(walker *w, const pf_vnode *n)
 {
-    if (n->first_child)
+    if (n->first_child && w->sp < WALK_MAX) {
+        w->up[w->sp++] = n;
         return n->first_child;
-    while (n && n != top) {
+    }
+    while (n != w->top) {
         if (n->next)
             return n->next;
-        n = n->parent;
+        if (w->sp == 0)
+            return NULL;
+        n = w->up[--w->sp];
     }
     return NULL;
 }
 
-pf_vnode *pf_vdom_find(const pf_vdom *tree, uint32_t id)
+pf_vnode *pf__vdom_locate(const pf_vdom *tree, uint32_t id, const pf_vnode **keyed, int stale)
 {
+    if (keyed)
+        *keyed = NULL;
     if (!tree)
         return NULL;
-    for (const pf_vnode *n = tree->root; n; n = walk_next(n, tree->root))
-        if (n->id == id)
-            return (pf_vnode *)n;
-    return NULL;
+    walker w;
+    w.top = tree->root;
+    w.sp = 0;
+    const pf_vnode *n = tree->root;
+    while (n && n->id != id)
+        n = walk_next(&w, n);
+    /* The ancestors are on the walk's stack, nearest last. */
+    for (int i = w.sp; n && i >= 0; i--) {
+        const pf_vnode *a = i == w.sp ? n : w.up[i];
+        if (keyed && !*keyed && a->key)
+            *keyed = a;
+        if (stale && a->memo)
+            a->memo->stale = 1;
+    }
+    return (pf_vnode *)n;
+}
+
+pf_vnode *pf_vdom_find(const pf_vdom *tree, uint32_t id)
+{
+    return pf__vdom_locate(tree, id, NULL, 0);
 }
 
 const pf_vattr *pf_vnode_attr(const pf_vnode *node, const char *name)
@@ -317,11 +385,15 @@ int pf_vnode_equal(const pf_vnode *a, const pf_vnode *b)
     /* Walk both trees in lockstep; shapes match as long as every pair has
      * the same child count. */
     const pf_vnode *x = a, *y = b;
+    walker wa, wb;
+    wa.top = a;
+    wb.top = b;
+    wa.sp = wb.sp = 0;
     while (x && y) {
         if (!node_shallow_equal(x, y))
             return 0;
-        x = walk_next(x, a);
-        y = walk_next(y, b);
+        x = walk_next(&wa, x);
+        y = walk_next(&wb, y);
     }
     return x == NULL && y == NULL;
 }
@@ -425,7 +497,10 @@ int pf_vdom_to_html(const pf_vdom *tree, char **out, size_t *out_len)
     const pf_vnode *root = tree->root;
     if (root->has_html)
         sbuf_put(&b, root->text, root->text_len);
-    /* Iterative walk: open on the way down, close on the way up. */
+    /* Iterative walk: open on the way down, close on the way up (the
+     * elements open are kept on a stack, see walk_next). */
+    const pf_vnode *up[WALK_MAX];
+    int sp = 0;
     const pf_vnode *n = root->has_html ? NULL : root->first_child;
     while (n && !b.err) {
         if (n->kind == PF_VNODE_TEXT) {
@@ -434,17 +509,22 @@ int pf_vdom_to_html(const pf_vdom *tree, char **out, size_t *out_len)
             open_tag(&b, n);
             inner_special(&b, n);
             if (n->first_child && !n->has_html) {
+                if (sp == WALK_MAX) {
+                    b.err = PF_ETOOBIG;
+                    break;
+                }
+                up[sp++] = n;
                 n = n->first_child;
                 continue;
             }
             close_tag(&b, n);
         }
-        while (n && n != root && !n->next) {
-            n = n->parent;
-            if (n != root)
+        while (n && !n->next) {
+            n = sp ? up[--sp] : NULL;
+            if (n)
                 close_tag(&b, n);
         }
-        n = (n && n != root) ? n->next : NULL;
+        n = n ? n->next : NULL;
     }
     if (b.err) {
         free(b.p);
@@ -486,7 +566,7 @@ static void memo_link(pf_vdom *tree, pf_vmemo *m, pf_vnode *node, const char *de
 }
 
 int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t len,
-                      uint32_t hash, const pf_vnode *src)
+                      uint32_t hash, const pf_vnode *src, int nested)
 {
     if (len > MAX_TEXT)
         return PF_ETOOBIG;
@@ -494,6 +574,7 @@ int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t le
     if (!m)
         return PF_ENOMEM;
     memo_link(tree, m, node, deps, len, hash, src);
+    m->nested = (uint8_t)(nested != 0);
     return PF_OK;
 }
 
@@ -506,19 +587,18 @@ int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t le
 typedef struct copy_plan {
     size_t structs, strings;
     int height;
+    uint32_t nodes;
 } copy_plan;
 
 /* Adds the bytes a copy of `s` (`level` deep in the copy) needs to `p`.
  * The height counts elements, as the depth limit of pf_html_open does. */
-static int copy_measure(const pf_vnode *s, int level, copy_plan *p)
+static int copy_measure(const pf_vnode *s, int level, copy_plan *p);
+
+/* The part of copy_measure for `s` alone. */
+static void measure_node(const pf_vnode *s, copy_plan *p)
 {
-    if (s->kind != PF_VNODE_TEXT) {
-        if (level > PF_HTML_MAX_DEPTH)
-            return PF_ETOOBIG;
-        if (level > p->height)
-            p->height = level;
-    }
     p->structs += ALIGN_UP(sizeof(pf_vnode));
+    p->nodes++;
     if (s->tag_len)
         p->strings += (size_t)s->tag_len + 1;
     if (s->text)
@@ -537,6 +617,17 @@ static int copy_measure(const pf_vnode *s, int level, copy_plan *p)
         p->structs += ALIGN_UP(sizeof(pf_vmemo));
         p->strings += (size_t)s->memo->deps_len + 1;
     }
+}
+
+static int copy_measure(const pf_vnode *s, int level, copy_plan *p)
+{
+    if (s->kind != PF_VNODE_TEXT) {
+        if (level > PF_HTML_MAX_DEPTH)
+            return PF_ETOOBIG;
+        if (level > p->height)
+            p->height = level;
+    }
+    measure_node(s, p);
     if (p->structs > MAX_TEXT || p->strings > MAX_TEXT)
         return PF_ENOMEM;
     for (const pf_vnode *ch = s->first_child; ch; ch = ch->next) {
@@ -569,10 +660,10 @@ static const char *copy_str(copy_cursor *c, const char *s, uint32_t len)
     return d;
 }
 
-/* Fills the copy of `s` under `parent` from the space copy_measure sized. */
-static void copy_fill(pf_vdom *t, pf_vnode *parent, const pf_vnode *s, copy_cursor *c)
+/* Fills the fields of `n` (zeroed) that make it a copy of `s`, memo record
+ * and links apart. */
+static void fill_node(pf_vnode *n, const pf_vnode *s, copy_cursor *c)
 {
-    pf_vnode *n = copy_struct(c, sizeof *n);
     n->kind = s->kind;
     n->has_value = s->has_value;
     n->has_html = s->has_html;
@@ -607,35 +698,61 @@ static void copy_fill(pf_vdom *t, pf_vnode *parent, const pf_vnode *s, copy_curs
         n->key = copy_str(c, s->key, s->key_len);
         n->key_len = s->key_len;
     }
-    if (s->memo)
-        memo_link(t, copy_struct(c, sizeof(pf_vmemo)), n,
-                  copy_str(c, s->memo->deps, s->memo->deps_len), s->memo->deps_len,
+}
+
+/* Fills the copy of `s` under `parent` from the space copy_measure sized. */
+static void copy_fill(pf_vdom *t, pf_vnode *parent, const pf_vnode *s, copy_cursor *c)
+{
+    pf_vnode *n = copy_struct(c, sizeof *n);
+    fill_node(n, s, c);
+    if (s->memo) {
+        pf_vmemo *m = copy_struct(c, sizeof(pf_vmemo));
+        memo_link(t, m, n, copy_str(c, s->memo->deps, s->memo->deps_len), s->memo->deps_len,
                   s->memo->hash, s);
+        m->nested = s->memo->nested;
+        m->has_inner = s->memo->has_inner;
+    }
     for (const pf_vnode *ch = s->first_child; ch; ch = ch->next)
         copy_fill(t, n, ch, c);
     pf__vnode_append(parent, n);
     t->node_count++;
 }
 
+/* The sizes of a copy of memoized element `src`: kept in its memo record
+ * once known. */
+static int reuse_plan(const pf_vnode *src, copy_plan *plan)
+{
+    const pf_vmemo *m = src->memo;
+    if (m && m->copy_height) {
+        plan->structs = m->copy_structs;
+        plan->strings = m->copy_strings;
+        plan->height = (int)m->copy_height;
+        plan->nodes = m->copy_nodes;
+        return PF_OK;
+    }
+    return copy_measure(src, 1, plan);
+}
+
+static void keep_plan(pf_vmemo *m, const copy_plan *plan)
+{
+    m->copy_structs = (uint32_t)plan->structs;
+    m->copy_strings = (uint32_t)plan->strings;
+    m->copy_height = (uint32_t)plan->height;
+    m->copy_nodes = plan->nodes;
+}
+
 int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max_depth,
-                   pf_vnode **out)
+                   int nested, pf_vnode **out)
 {
     if (!tree || !parent || !src || !out)
         return PF_EINVAL;
     *out = NULL;
-    /* A memoized row is copied render after render: its sizes are kept in
-     * its memo record after the first copy. */
-    copy_plan plan = { 0, 0, 0 };
-    const pf_vmemo *m = src->memo;
-    if (m && m->copy_height) {
-        plan.structs = m->copy_structs;
-        plan.strings = m->copy_strings;
-        plan.height = (int)m->copy_height;
-    } else {
-        int rc = copy_measure(src, 1, &plan);
-        if (rc != PF_OK)
-            return rc;
-    }
+    /* A memoized row is reused render after render: its sizes are kept in
+     * its memo record after the first time. */
+    copy_plan plan = { 0, 0, 0, 0 };
+    int rc = reuse_plan(src, &plan);
+    if (rc != PF_OK)
+        return rc;
     if (plan.height > max_depth)
         return PF_ETOOBIG;
     /* Nothing is linked into the tree before this, the only step that can
@@ -647,11 +764,109 @@ int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max
     copy_fill(tree, parent, src, &c);
     pf_vnode *n = parent->last_child;
     if (n->memo) {
-        n->memo->copy_structs = (uint32_t)plan.structs;
-        n->memo->copy_strings = (uint32_t)plan.strings;
-        n->memo->copy_height = (uint32_t)plan.height;
+        keep_plan(n->memo, &plan);
+        n->memo->nested = (uint8_t)(nested != 0);
     }
     *out = n;
+    return PF_OK;
+}
+
+/* Puts `home` on the list of trees `t` shares from (once), keeping it
+ * alive. PF_OK or PF_ENOMEM. */
+static int hold_home(pf_vdom *t, pf_vdom *home)
+{
+    if (home->mark == t->serial)
+        return PF_OK;
+    if (t->nhomes == t->homes_cap) {
+        size_t cap = t->homes_cap ? t->homes_cap * 2 : 4;
+        pf_vdom **h = realloc(t->homes, cap * sizeof *h);
+        if (!h)
+            return PF_ENOMEM;
+        t->homes = h;
+        t->homes_cap = cap;
+    }
+    t->homes[t->nhomes++] = home;
+    home->refs++;
+    home->mark = t->serial;
+    home->shared = 0;
+    return PF_OK;
+}
+
+int pf__vnode_share(pf_vdom *tree, pf_vnode *parent, const pf_vdom *prev, const pf_vmemo *m,
+                    int max_depth, pf_vnode **out)
+{
+    if (!tree || !parent || !prev || !m || !out)
+        return PF_EINVAL;
+    *out = NULL;
+    /* A memoized element inside or around this one has its own record in
+     * the tree's list, which a shared subtree would not carry along; one
+     * subtree's children have one parent per render. */
+    if (m->nested || m->has_inner || m->taken == tree->serial || m->node->kind != PF_VNODE_ELEMENT)
+        return 0;
+    pf_vdom *home = m->home ? m->home : (pf_vdom *)prev;
+    const pf_vnode *base = m->home ? m->base : m->node;
+    copy_plan plan = { 0, 0, 0, 0 };
+    int rc = reuse_plan(m->node, &plan);
+    if (rc != PF_OK)
+        return rc;
+    /* Memory stays bounded: an older tree is held only while at least half
+     * of what its arena holds is subtrees the last render shared from it
+     * (so at most a quarter of what it reserved is garbage); otherwise
+     * what is left is copied, and the tree goes with the last render. The
+     * tree just before is always held: its new subtrees are shared once. */
+    if (home != prev && home->mark != tree->serial && home->shared * 2 < home->used)
+        return 0;
+    if (plan.height > max_depth)
+        return PF_ETOOBIG;
+    pf_vnode *n = arena_take(tree, ALIGN_UP(sizeof *n) + ALIGN_UP(sizeof(pf_vmemo)), 0);
+    if (!n || hold_home(tree, home) != PF_OK)
+        return PF_ENOMEM;
+    *n = *base;
+    n->id = m->node->id;
+    pf_vmemo *nm = (pf_vmemo *)((char *)n + ALIGN_UP(sizeof *n));
+    memset(nm, 0, sizeof *nm);
+    memo_link(tree, nm, n, m->deps, m->deps_len, m->hash, m->node);
+    nm->home = home;
+    nm->base = base;
+    keep_plan(nm, &plan);
+    keep_plan((pf_vmemo *)m, &plan);
+    ((pf_vmemo *)m)->taken = tree->serial;
+    home->shared += plan.structs + plan.strings;
+    pf__vnode_append(parent, n);
+    tree->node_count += plan.nodes;
+    *out = n;
+    return 1;
+}
+
+int pf__vnode_unshare(pf_vdom *tree, pf_vnode *n)
+{
+    pf_vmemo *m = n ? n->memo : NULL;
+    if (!tree || !m || !m->home)
+        return PF_OK;
+    /* The element's own strings live in the tree it was shared from too:
+     * it is copied with its children, so that nothing of this tree
+     * depends on that one any more. */
+    copy_plan plan = { 0, 0, 0, 0 };
+    measure_node(n, &plan);
+    for (const pf_vnode *ch = n->first_child; ch; ch = ch->next)
+        if (copy_measure(ch, 2, &plan) != PF_OK)
+            return PF_ENOMEM;
+    char *block = arena_take(tree, plan.structs + plan.strings, 0);
+    if (!block)
+        return PF_ENOMEM;
+    copy_cursor c = { block, block + plan.structs };
+    const pf_vnode shared = *n;
+    memset(n, 0, sizeof *n);
+    fill_node(n, &shared, &c);
+    n->memo = m;
+    n->parent = shared.parent;
+    n->next = shared.next;
+    m->deps = copy_str(&c, m->deps, m->deps_len);
+    for (const pf_vnode *ch = shared.first_child; ch; ch = ch->next)
+        copy_fill(tree, n, ch, &c);
+    tree->node_count -= plan.nodes - 1; /* counted when shared */
+    m->home = NULL;
+    m->base = NULL;
     return PF_OK;
 }
 

@@ -51,21 +51,32 @@ struct pf_vnode;
 
 /* What a memoized element (pf_html_memo) was made from. `deps` are the bytes
  * the component declared its subtree a pure function of; `src` is the node
- * of the previous render the subtree was copied from, NULL when it was
+ * of the previous render the subtree was reused from, NULL when it was
  * built. `stale` is set when the DOM under it changed behind the render's
  * back (a control's value typed by the user): a stale subtree is never
- * reused, so the next render writes the component's intent again. */
+ * reused, so the next render writes the component's intent again.
+ *
+ * A reused subtree is shared when it can be (pf__vnode_share): `node` is
+ * then this tree's own element, but its children are those of `base`, an
+ * element of tree `home`, which this tree keeps alive. Only subtrees with
+ * no memoized element inside and none around them are shared. */
 typedef struct pf_vmemo {
     const char *deps;
     uint32_t deps_len;
     uint32_t hash;
     uint8_t stale;
+    uint8_t nested;         /* inside another memoized element */
+    uint8_t has_inner;      /* has memoized elements inside */
     const struct pf_vnode *src;
     struct pf_vnode *node;
     struct pf_vmemo *next;  /* the tree's memos, newest first */
-    /* What a copy of `node` needs (bytes of structures, of strings, and
-     * its height), known once it has been copied; 0 until then. */
-    uint32_t copy_structs, copy_strings, copy_height;
+    struct pf_vdom *home;   /* set while node's children are shared */
+    const struct pf_vnode *base;
+    uint32_t taken;         /* serial of the last tree that shared it */
+    /* What a copy of `node` needs (bytes of structures, of strings, its
+     * height and its node count), known once it has been reused; 0 until
+     * then. */
+    uint32_t copy_structs, copy_strings, copy_height, copy_nodes;
 } pf_vmemo;
 
 typedef struct pf_vnode {
@@ -121,7 +132,10 @@ pf_vnode *pf_vdom_find(const pf_vdom *tree, uint32_t id);
  * Borrowed from the node's tree. */
 const pf_vattr *pf_vnode_attr(const pf_vnode *node, const char *name);
 
-/* The nearest node at or above `node` that has a key, or NULL. */
+/* The nearest node at or above `node` that has a key, or NULL. It climbs
+ * parent pointers, which inside a subtree a tree shares from an older
+ * render (pf__vnode_share) lead into that render: events find their keyed
+ * node with pf__vdom_locate. */
 const pf_vnode *pf_vnode_keyed_ancestor(const pf_vnode *node);
 
 /* Whether two subtrees are equal in everything the DOM can see: kinds, tags,
@@ -169,24 +183,53 @@ pf_vmemo *pf__vdom_memos(const pf_vdom *tree);
 size_t pf__vdom_memo_count(const pf_vdom *tree);
 
 /* Attaches a memo record to element `node` of `tree`: `deps` (len bytes)
- * must already live in the tree's arena; `src` as in pf_vmemo. PF_OK,
- * PF_ETOOBIG or PF_ENOMEM. */
+ * must already live in the tree's arena; `src` as in pf_vmemo; `nested`
+ * when an ancestor of `node` is memoized. PF_OK, PF_ETOOBIG or PF_ENOMEM. */
 int pf__vdom_add_memo(pf_vdom *tree, pf_vnode *node, const char *deps, size_t len,
-                      uint32_t hash, const pf_vnode *src);
+                      uint32_t hash, const pf_vnode *src, int nested);
 
 /* Copies the subtree of `src` (from another tree) as the last child of
  * `parent` in `tree`: every node, attribute and string, ids and memo
  * records included (the copy's memos point at the nodes they were copied
- * from). Fails with PF_ETOOBIG rather than nest elements deeper than
- * `max_depth` levels below `parent` (text nodes do not count, as in
- * pf_html_open). The copy is one arena allocation; a memo record keeps the
- * sizes of its subtree once copied, so copying it again skips measuring.
- * On PF_OK *out is the copy; on error nothing is allocated or attached. */
+ * from; the top one is marked `nested` as given). Fails with PF_ETOOBIG
+ * rather than nest elements deeper than `max_depth` levels below `parent`
+ * (text nodes do not count, as in pf_html_open). The copy is one arena
+ * allocation; a memo record keeps the sizes of its subtree once reused, so
+ * copying it again skips measuring. On PF_OK *out is the copy; on error
+ * nothing is allocated or attached. */
 int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max_depth,
-                   pf_vnode **out);
+                   int nested, pf_vnode **out);
+
+/* Reuses the subtree of memo record `m` of tree `prev` (the render `tree`
+ * is built after) without copying it: appends to `parent` a new element
+ * equal to m's, whose children are the shared ones, and keeps the tree
+ * that holds them alive until `tree` is freed. The shared children keep
+ * their parent pointers (walks use a stack instead, see pf__vdom_locate).
+ * Returns 1 when shared (*out is the element), 0 when this
+ * subtree is not shared (the caller copies it: a memoized element around
+ * or inside it, already shared once in this render, or most of the tree
+ * holding it is garbage), PF_ETOOBIG as pf__vnode_copy, PF_ENOMEM. */
+int pf__vnode_share(pf_vdom *tree, pf_vnode *parent, const pf_vdom *prev, const pf_vmemo *m,
+                    int max_depth, pf_vnode **out);
+
+/* Gives element `n` of `tree` private copies of its shared children (no-op
+ * when they are its own): done before anything writes into them, as
+ * pf_dom_diff does when it cannot skip the subtree. PF_OK or PF_ENOMEM. */
+int pf__vnode_unshare(pf_vdom *tree, pf_vnode *n);
+
+/* Bytes reserved by the tree's arena and by the arenas it shares from;
+ * for tests of the memory bound. */
+size_t pf__vdom_held_bytes(const pf_vdom *tree);
 
 /* Marks the memo records of `node` and of its ancestors stale. */
 void pf__vnode_memo_stale(pf_vnode *node);
+
+/* The node with DOM id `id` (as pf_vdom_find), with the nearest keyed node
+ * at or above it in *keyed (NULL if none; `keyed` may be NULL), both found
+ * by walking down from the root, not through parent pointers. When
+ * `stale`, the memo records of the node and of its ancestors are marked
+ * stale. Borrowed; NULL when no node has that id. */
+pf_vnode *pf__vdom_locate(const pf_vdom *tree, uint32_t id, const pf_vnode **keyed, int stale);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 // diff and a live component, and in-place state edits (pf_state_edit).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -318,14 +319,243 @@ TEST(Memo, CopiesAreOnlyTrustedAgainstTheTreeTheyCameFrom)
     labels[1] = "Y";
     pf_vdom *b = build(h, rows(labels), a, true);
     EXPECT_EQ(pf_html_memo_hits(h), 2u);
+    // b's unchanged rows share their children with a's until the diff
+    // has to number them: then they get their own.
+    const pf_vnode *a_row = pf_vdom_root(a)->first_child;
+    const pf_vnode *b_row = pf_vdom_root(b)->first_child;
+    EXPECT_EQ(b_row->first_child, a_row->first_child);
     RefStats st;
     ASSERT_EQ(diff_apply(dom, a2, b, &next_id, &st), "");
     ASSERT_EQ(dom.compare(b), "");
     EXPECT_EQ(st.total, 1u);
+    EXPECT_NE(b_row->first_child, a_row->first_child);
+    EXPECT_EQ(b_row->first_child->parent, b_row);
+    EXPECT_EQ(b_row->memo->home, nullptr);
+    EXPECT_EQ(pf_vdom_node_count(b), pf_vdom_node_count(a));
+    // a was not touched: it still numbers as it did.
+    EXPECT_EQ(scratch.compare(a), "");
     pf_vdom_free(a);
     pf_vdom_free(a2);
     pf_vdom_free(b);
     pf_html_free(h);
+}
+
+TEST(Memo, UnchangedRowsAreSharedAndOutliveTheTreeTheyCameFrom)
+{
+    std::vector<std::string> labels(50, "row");
+    for (size_t i = 0; i < labels.size(); i++)
+        labels[i] += std::to_string(i);
+    pf_html *h = pf_html_new();
+    RefDom dom;
+    uint32_t next_id = 1;
+    pf_vdom *a = build(h, rows(labels), nullptr, true);
+    ASSERT_EQ(diff_apply(dom, nullptr, a, &next_id), "");
+    std::swap(labels[3], labels[40]);
+    pf_vdom *b = build(h, rows(labels), a, true);
+    ASSERT_EQ(pf_html_memo_hits(h), 48u);
+    // Row 5 of b is a new element whose children are row 5's of a.
+    const pf_vnode *a5 = pf_vdom_root(a)->first_child, *b5 = pf_vdom_root(b)->first_child;
+    for (int i = 0; i < 5; i++) {
+        a5 = a5->next;
+        b5 = b5->next;
+    }
+    EXPECT_NE(a5, b5);
+    EXPECT_EQ(b5->first_child, a5->first_child);
+    EXPECT_EQ(b5->memo->home, a);
+    EXPECT_EQ(pf_vdom_node_count(b), pf_vdom_node_count(a));
+    // Walks of the older tree do not climb into the newer one.
+    EXPECT_TRUE(pf_vnode_equal(pf_vdom_root(a), pf_vdom_root(a)));
+    char *html_a = nullptr, *html_b = nullptr;
+    size_t na = 0, nb = 0;
+    ASSERT_EQ(pf_vdom_to_html(a, &html_a, &na), PF_OK);
+    EXPECT_NE(std::string(html_a, na).find("<p data-id=\"49\">row49</p>"), std::string::npos);
+    RefStats st;
+    ASSERT_EQ(diff_apply(dom, a, b, &next_id, &st), "");
+    ASSERT_EQ(dom.compare(b), "");
+    EXPECT_EQ(st.ops[PF_DOM_SET_TEXT], 2u); // rows 3 and 40 got the other label
+    EXPECT_EQ(st.total, 2u);
+    // a goes (as a component frees the last render); b still holds its rows.
+    pf_vdom_free(a);
+    ASSERT_EQ(pf_vdom_to_html(b, &html_b, &nb), PF_OK);
+    EXPECT_NE(std::string(html_b, nb).find("<p data-id=\"3\">row40</p>"), std::string::npos);
+    EXPECT_NE(std::string(html_b, nb).find("<p data-id=\"5\">row5</p>"), std::string::npos);
+    // Events find the row of a node by walking b, not through the shared
+    // node's parent pointer (which leads into a).
+    const pf_vnode *keyed = nullptr;
+    EXPECT_EQ(pf__vdom_locate(b, b5->first_child->id, &keyed, 0), b5->first_child);
+    EXPECT_EQ(keyed, b5);
+    // A render after b shares the same children again, from where they live.
+    pf_vdom *c = build(h, rows(labels), b, true);
+    EXPECT_EQ(pf_html_memo_hits(h), 50u);
+    const pf_vnode *c5 = pf_vdom_root(c)->first_child;
+    for (int i = 0; i < 5; i++)
+        c5 = c5->next;
+    EXPECT_EQ(c5->first_child, b5->first_child);
+    EXPECT_EQ(c5->memo->home, b5->memo->home);
+    RefStats st2;
+    ASSERT_EQ(diff_apply(dom, b, c, &next_id, &st2), "");
+    EXPECT_EQ(st2.total, 0u);
+    ASSERT_EQ(dom.compare(c), "");
+    free(html_a);
+    free(html_b);
+    pf_vdom_free(b);
+    pf_vdom_free(c);
+    pf_html_free(h);
+}
+
+TEST(Memo, ATypedValueInASharedRowMarksThatRowStale)
+{
+    // Rows 0 and 1 are shared from a into b; typing into row 1 (an event
+    // routed in b) marks b's record of row 1 stale, so c builds it again
+    // and shares row 0 only.
+    std::vector<std::string> labels = { "x", "y" };
+    pf_html *h = pf_html_new();
+    RefDom dom;
+    uint32_t next_id = 1;
+    pf_vdom *a = build(h, rows(labels), nullptr, true);
+    ASSERT_EQ(diff_apply(dom, nullptr, a, &next_id), "");
+    pf_vdom *b = build(h, rows(labels), a, true);
+    ASSERT_EQ(diff_apply(dom, a, b, &next_id), "");
+    const pf_vnode *b1 = pf_vdom_root(b)->first_child->next;
+    ASSERT_NE(b1->memo->home, nullptr);
+    const pf_vnode *keyed = nullptr;
+    ASSERT_EQ(pf__vdom_locate(b, b1->first_child->id, &keyed, 1), b1->first_child);
+    EXPECT_EQ(keyed, b1);
+    EXPECT_TRUE(b1->memo->stale);
+    EXPECT_FALSE(pf_vdom_root(a)->first_child->next->memo->stale);
+    EXPECT_FALSE(pf_vdom_root(b)->first_child->memo->stale);
+    pf_vdom_free(a);
+    pf_vdom *c = build(h, rows(labels), b, true);
+    EXPECT_EQ(pf_html_memo_hits(h), 1u);
+    EXPECT_EQ(pf_html_memo_misses(h), 1u);
+    EXPECT_EQ(pf__vdom_locate(c, 12345, &keyed, 0), nullptr);
+    EXPECT_EQ(keyed, nullptr);
+    pf_vdom_free(b);
+    pf_vdom_free(c);
+    pf_html_free(h);
+}
+
+TEST(Memo, MemoryStaysBoundedWhileRowsChurn)
+{
+    // 1,000 rows, 300 renders that each change 5% of them at random: rows
+    // are shared from older trees, but a tree whose rows were mostly
+    // replaced is let go, so what the newest tree holds stays within a
+    // small multiple of a fresh render.
+    std::vector<std::string> labels(1000);
+    for (size_t i = 0; i < labels.size(); i++)
+        labels[i] = "label " + std::to_string(i);
+    pf_html *h = pf_html_new();
+    RefDom dom;
+    uint32_t next_id = 1;
+    pf_vdom *prev = build(h, rows(labels), nullptr, true);
+    const size_t fresh = pf__vdom_held_bytes(prev);
+    ASSERT_EQ(diff_apply(dom, nullptr, prev, &next_id), "");
+    std::mt19937 rng(5);
+    size_t most = 0, shared_renders = 0;
+    for (int r = 0; r < 300; r++) {
+        for (int k = 0; k < 50; k++)
+            labels[rng() % labels.size()] += "!";
+        pf_vdom *next = build(h, rows(labels), prev, true);
+        ASSERT_NE(next, nullptr);
+        RefStats st;
+        ASSERT_EQ(diff_apply(dom, prev, next, &next_id, &st), "") << r;
+        ASSERT_LE(st.total, 50u);
+        pf_vdom_free(prev);
+        prev = next;
+        most = std::max(most, pf__vdom_held_bytes(prev));
+        shared_renders += pf__vdom_held_bytes(prev) > pf_vdom_arena_bytes(prev);
+    }
+    ASSERT_EQ(dom.compare(prev), "");
+    EXPECT_GT(shared_renders, 250u);
+    EXPECT_LT(most, 4 * fresh) << "fresh render " << fresh;
+    pf_vdom_free(prev);
+    pf_html_free(h);
+}
+
+// Rows only (no memoized element inside another, so every reused row can
+// be shared), random keys with duplicates, random moves, and now and then
+// a diff against a tree the rows did not come from.
+TEST(Memo, PropertySharedRowsChainedRenders)
+{
+    std::mt19937 rng(99);
+    auto pick = [&](int n) { return (int)(rng() % (uint32_t)n); };
+    pf_html *h = pf_html_new();
+    size_t hits = 0;
+    for (int iter = 0; iter < 300; iter++) {
+        std::vector<MDesc> v;
+        auto row = [&]() {
+            MDesc tr;
+            tr.tag = pick(2) ? "li" : "p";
+            tr.memo = pick(10) < 8;
+            if (pick(10) < 8)
+                tr.key = "k" + std::to_string(pick(12));
+            MDesc t;
+            t.is_text = true;
+            t.text = "t" + std::to_string(pick(4));
+            tr.kids.push_back(t);
+            if (pick(2)) {
+                MDesc b;
+                b.tag = "b";
+                b.attrs.push_back({ "class", std::to_string(pick(3)) });
+                b.kids.push_back(t);
+                tr.kids.push_back(b);
+            }
+            return tr;
+        };
+        int n = pick(12);
+        for (int i = 0; i < n; i++)
+            v.push_back(row());
+        RefDom dom;
+        uint32_t next_id = 1;
+        pf_vdom *prev = build(h, v, nullptr, true);
+        ASSERT_EQ(diff_apply(dom, nullptr, prev, &next_id), "");
+        for (int step = 0; step < 6; step++) {
+            if (v.size() > 1 && pick(2))
+                std::swap(v[pick((int)v.size())], v[pick((int)v.size())]);
+            if (!v.empty() && pick(4) == 0)
+                v.erase(v.begin() + pick((int)v.size()));
+            if (pick(3) == 0)
+                v.insert(v.begin() + pick((int)v.size() + 1), row());
+            if (!v.empty() && pick(3) == 0)
+                v[pick((int)v.size())].kids[0].text += "x";
+            if (!v.empty() && pick(4) == 0)
+                v.push_back(v[pick((int)v.size())]); // equal deps twice
+            if (pick(5) == 0) {
+                // A tree built after prev, diffed against an equal tree built
+                // apart: nothing can be skipped, every shared row gets its
+                // own children, and prev is left as it was.
+                RefDom other;
+                uint32_t other_id = 1;
+                pf_vdom *twin = build(h, v, nullptr, true);
+                ASSERT_EQ(diff_apply(other, nullptr, twin, &other_id), "");
+                pf_vdom *again = build(h, v, prev, true);
+                ASSERT_EQ(diff_apply(other, twin, again, &other_id), "") << iter << "/" << step;
+                ASSERT_EQ(other.compare(again), "") << iter << "/" << step;
+                pf_vdom_free(twin);
+                pf_vdom_free(again);
+                ASSERT_EQ(dom.compare(prev), "") << iter << "/" << step; // prev untouched
+            }
+            pf_vdom *next = build(h, v, prev, true);
+            hits += pf_html_memo_hits(h);
+            pf_vdom *plain = build(h, v, nullptr, false);
+            ASSERT_TRUE(pf_vnode_equal(pf_vdom_root(next), pf_vdom_root(plain))) << iter << "/" << step;
+            ASSERT_EQ(diff_apply(dom, prev, next, &next_id), "") << iter << "/" << step;
+            ASSERT_EQ(dom.compare(next), "") << iter << "/" << step;
+            // Every node is found with its row as its keyed ancestor.
+            for (const pf_vnode *r = pf_vdom_root(next)->first_child; r; r = r->next)
+                for (const pf_vnode *k = r->first_child; k; k = k->next) {
+                    const pf_vnode *keyed = nullptr;
+                    ASSERT_EQ(pf__vdom_locate(next, k->id, &keyed, 0), k);
+                    ASSERT_EQ(keyed, r->key ? r : nullptr);
+                }
+            pf_vdom_free(prev);
+            pf_vdom_free(plain);
+            prev = next;
+        }
+        pf_vdom_free(prev);
+    }
+    pf_html_free(h);
+    EXPECT_GT(hits, 1000u);
 }
 
 TEST(Memo, ACopyPlacedDeeperThanTheDepthLimitIsAnError)
