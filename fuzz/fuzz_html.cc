@@ -1,14 +1,21 @@
 // fuzz_html.cc: the markup builder (pf_html) with hostile names and values,
-// and the diff (pf_dom) between two trees built from the input. Lines build
-// the first tree until a line "=", then the second:
+// and the diff (pf_dom) between trees built from the input. Lines build the
+// first tree until a line "=", then the second; the second lines build a
+// third tree too:
 //
 //   <tag   open        >   close          @name=value  attribute
 //   vtext  value       oevent=handler     mmarkup      trusted markup
+//   #deps  memo: the next element is reused from the tree before when deps
+//          match (its lines up to the matching close are then skipped)
 //   anything else      text (also checked as a URL and a style value)
 //
-// Checked: pf_html refuses what it must without crashing; both trees print
-// as HTML; the patch from nothing to tree 1 and from tree 1 to tree 2,
-// applied to the reference DOM (test/native/dom_ref_applier.h), gives tree 2.
+// Checked: pf_html refuses what it must without crashing; the trees print
+// as HTML; the patches from nothing to tree 1, from tree 1 to tree 2 and
+// from tree 2 to tree 3, applied to the reference DOM
+// (test/native/dom_ref_applier.h), give tree 2, then tree 3. Each tree is
+// built after the one before was diffed (as a component renders), and
+// tree 1 is freed before tree 3 is built: subtrees tree 2 shares from it
+// must outlive it.
 #include <cstdlib>
 #include <string>
 
@@ -23,10 +30,25 @@ extern "C" {
 
 namespace {
 
-void build_line(pf_html *h, const std::string &line)
+// Builds one line; returns how many lines to skip after it (a reused
+// memoized element's own lines).
+size_t build_line(pf_html *h, const std::vector<std::string> &lines, size_t i, size_t to)
 {
+    const std::string &line = lines[i];
     if (line.empty())
-        return;
+        return 0;
+    if (line[0] == '#') {
+        if (pf_html_memo(h, line.data() + 1, line.size() - 1) != 1)
+            return 0;
+        size_t j = i + 1, depth = 0;
+        for (; j < to; j++) {
+            if (!lines[j].empty() && lines[j][0] == '<')
+                depth++;
+            else if (!lines[j].empty() && lines[j][0] == '>' && depth && --depth == 0)
+                break;
+        }
+        return j < to ? j - i : to - i - 1;
+    }
     std::string rest = line.substr(1);
     size_t eq = rest.find('=');
     std::string name = rest.substr(0, eq);
@@ -45,16 +67,18 @@ void build_line(pf_html *h, const std::string &line)
         pf_html_text(h, line.data(), line.size());
         break;
     }
+    return 0;
 }
 
-// The tree built by `lines` (NULL when the builder refused it).
-pf_vdom *build(const std::vector<std::string> &lines, size_t from, size_t to)
+// The tree built by `lines` after `prev` (NULL when the builder refused it).
+pf_vdom *build(const std::vector<std::string> &lines, size_t from, size_t to, const pf_vdom *prev)
 {
     pf_html *h = pf_html_new();
     if (!h)
         return nullptr;
+    pf_html_set_previous(h, prev);
     for (size_t i = from; i < to; i++)
-        build_line(h, lines[i]);
+        i += build_line(h, lines, i, to);
     pf_vdom *tree = nullptr;
     if (pf_html_finish(h, &tree) != PF_OK)
         tree = nullptr;
@@ -80,8 +104,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             split = i;
             break;
         }
-    pf_vdom *a = build(l, 0, split);
-    pf_vdom *b = build(l, split < l.size() ? split + 1 : split, l.size());
+    size_t second = split < l.size() ? split + 1 : split;
+    pf_vdom *a = build(l, 0, split, nullptr);
+    pf_vdom *b = nullptr, *c = nullptr;
     pf_dom_patch *p = pf_dom_patch_new();
     uint32_t next_id = 1;
     RefDom dom;
@@ -93,6 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!err.empty())
             fuzz::fail("the first patch does not apply", err);
         pf_dom_patch_reset(p);
+        b = build(l, second, l.size(), a);
         if (pf_dom_diff(a, b, &next_id, p) == PF_OK) {
             bytes = pf_dom_patch_bytes(p, &len);
             err = dom.apply(bytes, len);
@@ -102,11 +128,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 err = dom.compare(b);
                 if (!err.empty())
                     fuzz::fail("the patched DOM differs from the second tree", err);
+                pf_vdom_free(a);
+                a = nullptr;
+                c = build(l, second, l.size(), b);
+                pf_dom_patch_reset(p);
+                if (pf_dom_diff(b, c, &next_id, p) == PF_OK) {
+                    bytes = pf_dom_patch_bytes(p, &len);
+                    err = dom.apply(bytes, len);
+                    if (!err.empty())
+                        fuzz::fail("the third patch does not apply", err);
+                    if (c && !(err = dom.compare(c)).empty())
+                        fuzz::fail("the patched DOM differs from the third tree", err);
+                }
             }
         }
     }
     pf_dom_patch_free(p);
     pf_vdom_free(a);
     pf_vdom_free(b);
+    pf_vdom_free(c);
     return 0;
 }

@@ -80,7 +80,10 @@ seeds["sse"] = [
 seeds["html"] = ["<div\n@class=a b\nhello\n<input\nvhi\n>\n<ul\n<li\n@data-id=1\none\n>\n<li\n@data-id=2\ntwo\n>\n>\n>\n=\n<div\n@class=b\n<ul\n<li\n@data-id=2\ntwo!\n>\n<li\n@data-id=1\none\n>\n>\n>",
                  "<a\n@href=javascript:alert(1)\n@onclick=x\n<script\n=\n<a\n@href=/ok\n@style=color: red; background: url(x)",
                  "<div\noclick=toggle\nminner <b>x</b>\n>\n<p\n" + HOSTILE[0] + "\n=\n<p\n" + HOSTILE[3],
-                 "<img\n<x\n>\n>\n>\n=\n" + "<div\n" * 40, "<textarea\nvabc\n=\n<textarea\nvabd"]
+                 "<img\n<x\n>\n>\n>\n=\n" + "<div\n" * 40, "<textarea\nvabc\n=\n<textarea\nvabd",
+                 # memoized rows: reused (shared) from the tree before, moved, one changed, one nested
+                 "<ul\n#1one\n<li\n@data-id=1\none\n>\n#2two\n<li\n@data-id=2\n<b\ntwo\n>\n>\n#3\n<li\n#in\n<i\nx\n>\n>\n>\n=\n"
+                 "<ul\n#2two\n<li\n@data-id=2\n<b\ntwo\n>\n>\n#1one!\n<li\n@data-id=1\none!\n>\n#3\n<li\n#in\n<i\nx\n>\n>\n#2two\n<li\n@data-id=2\ntwo\n>\n>"]
 
 def components():
     lpl = [J({"type": "snapshot", "posts": [post(1, "old"), post(3, "new"), post(2, "mid")], "seq": 7}),
@@ -148,7 +151,7 @@ FIELDS = ["type", "seq", "since", "error", "retry_after", "code", "message", "sn
 CMDS = {"ws": ["!o", "!c", "!t", "!n", "!s", "!k", "!C", "!R", "1006", "4001", "4003", "4029", "1013", "1000"],
         "sse": ["!o", "!x", "!t", "!n", "!k", "!C", "!O", "!e", "\t", "204", "401", "notification", "connected"],
         "ot_client": ["!s", "!T", "!u", "!r", "!k", "!d", "!o", "!t"],
-        "html": ["<", ">", "@", "v", "o", "m", "=", "data-id", "href", "style", "class", "javascript:", "url(",
+        "html": ["<", ">", "@", "v", "o", "m", "#", "=", "data-id", "href", "style", "class", "javascript:", "url(",
                  "input", "textarea", "script", "data-on-click"]}
 COMPONENT_CMDS = ["!o", "!c", "!t", "!h200 ", "!x", "!e", "!n", "!d0 click", "!d0 input ", "!d1 submit", "4001", "1006"]
 for target in seeds:

@@ -137,16 +137,20 @@ int pf_html_trusted_markup(pf_html *h, const char *markup, size_t len);
  *
  *     if (pf_html_memo(h, deps, deps_len) == 0) {   // not in the last render
  *         pf_html_open(h, "tr"); ...; pf_html_close(h);
- *     }                                              // 1: copied, skip it
+ *     }                                              // 1: reused, skip it
  *
  * `deps` are bytes of the component's choosing that determine the whole
  * subtree of the next element opened (say "row", the id, the label and
  * whether it is selected): equal deps must always produce an equal
  * subtree, wherever they are used in this component's render. When the
  * previous render (pf_html_set_previous) had an element made from equal
- * deps, it is copied into the new tree, ids included, and pf_html_memo
- * returns 1: the caller skips building it, and pf_dom_diff, seeing the copy
- * matched with the very node it came from, skips comparing it. Otherwise it
+ * deps, it is reused in the new tree, ids included (its children shared
+ * with the tree they were built in, or copied, see pf__vnode_share), and
+ * pf_html_memo returns 1: the caller skips building it, and pf_dom_diff,
+ * seeing it matched with the very node it came from, skips comparing it.
+ * The ids are those the previous render had when this one was built, so
+ * diff the previous render (as a component does) before building the next
+ * one after it. Otherwise it
  * returns 0 and the next pf_html_open starts the memoized element, which
  * the caller builds and closes as usual.
  *
