@@ -752,7 +752,7 @@ int pf_component_dispatch(int32_t root, uint32_t node_id,
     if (!c || !c->tree || !c->cls->on_event)
         return PF_ENOTFOUND;
     const pf_vnode *k = NULL;
-    const pf_vnode *n = pf__vdom_locate(c->tree, node_id, &k, 0);
+    const pf_vnode *n = pf__vdom_locate(c->tree, node_id, &k);
     if (!n || n->kind != PF_VNODE_ELEMENT || node_id == 0)
         return PF_ENOTFOUND;
     char attr[8 + 32 + 1];
@@ -771,12 +771,12 @@ int pf_component_dispatch(int32_t root, uint32_t node_id,
      * unchanged ("" -> "x" -> ""), yet the DOM must be cleared. */
     if (value && n->has_value &&
         (n->value_len != value_len || memcmp(n->value, value, value_len) != 0)) {
+        /* The DOM under a memoized row no longer matches what it was
+         * built from: build it again next time. */
+        pf_vnode *m = pf__vdom_touch(c->tree, node_id);
         uint32_t copy_len = 0;
-        const char *copy = pf__vdom_text(c->tree, value, value_len, &copy_len);
+        const char *copy = m ? pf__vdom_text(c->tree, value, value_len, &copy_len) : NULL;
         if (copy) {
-            /* The DOM under a memoized row no longer matches what it was
-             * built from: build it again next time. */
-            pf_vnode *m = pf__vdom_locate(c->tree, node_id, NULL, 1);
             m->value = copy;
             m->value_len = copy_len;
         }

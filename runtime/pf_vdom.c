@@ -24,6 +24,12 @@ typedef struct arena_block {
 #define ARENA_ALIGN (sizeof(((arena_block *)0)->data[0]))
 #define MAX_TEXT ((size_t)1 << 30)
 
+/* A tree this one shares subtrees from, and how many bytes of them. */
+typedef struct home_ref {
+    pf_vdom *tree;
+    size_t shared;
+} home_ref;
+
 struct pf_vdom {
     arena_block *blocks;   /* newest first; only the newest is bumped */
     size_t reserved, used;
@@ -37,9 +43,10 @@ struct pf_vdom {
      * later render shares subtrees that live in it: `refs` counts the tree
      * itself until pf_vdom_free, plus each tree holding it in `homes`. */
     uint32_t refs;
-    uint32_t mark;         /* serial of the last tree that put it in its homes */
-    size_t shared;         /* bytes of the subtrees that tree shares from here */
-    pf_vdom **homes;       /* the trees this one shares subtrees from */
+    uint32_t mark;         /* serial of the last tree that decided to share from it or not */
+    uint8_t hold;          /* what it decided */
+    size_t slot;           /* if so, where it is in that tree's homes */
+    home_ref *homes;       /* the trees this one shares subtrees from */
     size_t nhomes, homes_cap;
 };
 
@@ -234,7 +241,7 @@ void pf_vdom_free(pf_vdom *tree)
     if (!tree)
         return;
     for (size_t i = 0; i < tree->nhomes; i++)
-        vdom_release(tree->homes[i]);
+        vdom_release(tree->homes[i].tree);
     free(tree->homes);
     tree->homes = NULL;
     tree->nhomes = 0;
@@ -247,7 +254,7 @@ size_t pf__vdom_held_bytes(const pf_vdom *tree)
         return 0;
     size_t n = tree->reserved;
     for (size_t i = 0; i < tree->nhomes; i++)
-        n += tree->homes[i]->reserved;
+        n += tree->homes[i].tree->reserved;
     return n;
 }
 
@@ -268,10 +275,10 @@ size_t pf_vdom_arena_bytes(const pf_vdom *tree)
 
 /* Pre-order walk without recursion, so deep trees cannot exhaust the small
  * wasm stack. The way back up is a stack of the ancestors, not the parent
- * pointers: a shared subtree's children point at the newest tree sharing
- * them, and an older tree is walked too (the diff, tests). Trees are at
- * most PF_HTML_MAX_DEPTH elements deep, plus a text node; nodes deeper
- * than that would be skipped. */
+ * pointers: a shared subtree's children point at their element in the tree
+ * they were built in (pf__vnode_share). Trees are at most PF_HTML_MAX_DEPTH
+ * elements deep, plus a text node; nodes deeper than that would be
+ * skipped. */
 #define WALK_MAX (PF_HTML_MAX_DEPTH + 4)
 
 typedef struct walker {
@@ -296,32 +303,60 @@ static const pf_vnode *walk_next(walker *w, const pf_vnode *n)
     return NULL;
 }
 
-pf_vnode *pf__vdom_locate(const pf_vdom *tree, uint32_t id, const pf_vnode **keyed, int stale)
+/* Walks `tree` to the node with DOM id `id`; its ancestors are left on
+ * the walker's stack, nearest last. */
+static pf_vnode *walk_to(walker *w, const pf_vdom *tree, uint32_t id)
+{
+    w->top = tree->root;
+    w->sp = 0;
+    const pf_vnode *n = tree->root;
+    while (n && n->id != id)
+        n = walk_next(w, n);
+    return (pf_vnode *)n;
+}
+
+pf_vnode *pf__vdom_locate(const pf_vdom *tree, uint32_t id, const pf_vnode **keyed)
 {
     if (keyed)
         *keyed = NULL;
     if (!tree)
         return NULL;
     walker w;
-    w.top = tree->root;
-    w.sp = 0;
-    const pf_vnode *n = tree->root;
-    while (n && n->id != id)
-        n = walk_next(&w, n);
-    /* The ancestors are on the walk's stack, nearest last. */
-    for (int i = w.sp; n && i >= 0; i--) {
+    pf_vnode *n = walk_to(&w, tree, id);
+    for (int i = w.sp; keyed && n && !*keyed && i >= 0; i--) {
         const pf_vnode *a = i == w.sp ? n : w.up[i];
-        if (keyed && !*keyed && a->key)
+        if (a->key)
             *keyed = a;
-        if (stale && a->memo)
-            a->memo->stale = 1;
     }
-    return (pf_vnode *)n;
+    return n;
+}
+
+pf_vnode *pf__vdom_touch(pf_vdom *tree, uint32_t id)
+{
+    if (!tree)
+        return NULL;
+    walker w;
+    pf_vnode *n = walk_to(&w, tree, id);
+    for (int i = w.sp; n && i >= 0; i--) {
+        pf_vnode *a = i == w.sp ? n : (pf_vnode *)w.up[i];
+        if (!a->memo)
+            continue;
+        if (a->memo->home) {
+            /* Shared children are the older tree's: this tree gets its
+             * own before one of them changes (then it is walked again, as
+             * the node is a copy now). */
+            if (pf__vnode_unshare(tree, a) != PF_OK)
+                return NULL;
+            return pf__vdom_touch(tree, id);
+        }
+        a->memo->stale = 1;
+    }
+    return n;
 }
 
 pf_vnode *pf_vdom_find(const pf_vdom *tree, uint32_t id)
 {
-    return pf__vdom_locate(tree, id, NULL, 0);
+    return pf__vdom_locate(tree, id, NULL);
 }
 
 const pf_vattr *pf_vnode_attr(const pf_vnode *node, const char *name)
@@ -771,25 +806,45 @@ int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max
     return PF_OK;
 }
 
-/* Puts `home` on the list of trees `t` shares from (once), keeping it
- * alive. PF_OK or PF_ENOMEM. */
-static int hold_home(pf_vdom *t, pf_vdom *home)
+/* Bytes of subtrees `t` shares from `home`, or of where they are noted. */
+static size_t *shared_from(const pf_vdom *t, const pf_vdom *home)
+{
+    for (size_t i = 0; i < t->nhomes; i++)
+        if (t->homes[i].tree == home)
+            return &t->homes[i].shared;
+    return NULL;
+}
+
+/* Decides, once per tree being built, whether `t` shares subtrees from
+ * `home`, and if so holds it. Returns 1 (share), 0 (copy), PF_ENOMEM. */
+static int hold_home(pf_vdom *t, const pf_vdom *prev, pf_vdom *home)
 {
     if (home->mark == t->serial)
-        return PF_OK;
-    if (t->nhomes == t->homes_cap) {
+        return home->hold;
+    /* Memory stays bounded: an older tree is held only while at least half
+     * of what its arena holds is subtrees the tree before this one shared
+     * from it; otherwise they are copied, and the older tree goes with the
+     * tree before. The tree before itself is always held: its new subtrees
+     * are shared once. */
+    const size_t *before = home == prev ? NULL : shared_from(prev, home);
+    int hold = home == prev || (before && *before * 2 >= home->used);
+    if (hold && t->nhomes == t->homes_cap) {
         size_t cap = t->homes_cap ? t->homes_cap * 2 : 4;
-        pf_vdom **h = realloc(t->homes, cap * sizeof *h);
+        home_ref *h = realloc(t->homes, cap * sizeof *h);
         if (!h)
             return PF_ENOMEM;
         t->homes = h;
         t->homes_cap = cap;
     }
-    t->homes[t->nhomes++] = home;
-    home->refs++;
     home->mark = t->serial;
-    home->shared = 0;
-    return PF_OK;
+    home->hold = (uint8_t)hold;
+    if (hold) {
+        home->slot = t->nhomes;
+        t->homes[t->nhomes].tree = home;
+        t->homes[t->nhomes++].shared = 0;
+        home->refs++;
+    }
+    return hold;
 }
 
 int pf__vnode_share(pf_vdom *tree, pf_vnode *parent, const pf_vdom *prev, const pf_vmemo *m,
@@ -809,18 +864,14 @@ int pf__vnode_share(pf_vdom *tree, pf_vnode *parent, const pf_vdom *prev, const 
     int rc = reuse_plan(m->node, &plan);
     if (rc != PF_OK)
         return rc;
-    /* Memory stays bounded: an older tree is held only while at least half
-     * of what its arena holds is subtrees the last render shared from it
-     * (so at most a quarter of what it reserved is garbage); otherwise
-     * what is left is copied, and the tree goes with the last render. The
-     * tree just before is always held: its new subtrees are shared once. */
-    if (home != prev && home->mark != tree->serial && home->shared * 2 < home->used)
-        return 0;
     if (plan.height > max_depth)
         return PF_ETOOBIG;
     pf_vnode *n = arena_take(tree, ALIGN_UP(sizeof *n) + ALIGN_UP(sizeof(pf_vmemo)), 0);
-    if (!n || hold_home(tree, home) != PF_OK)
+    if (!n)
         return PF_ENOMEM;
+    rc = hold_home(tree, prev, home);
+    if (rc != 1)
+        return rc;
     *n = *base;
     n->id = m->node->id;
     pf_vmemo *nm = (pf_vmemo *)((char *)n + ALIGN_UP(sizeof *n));
@@ -831,7 +882,7 @@ int pf__vnode_share(pf_vdom *tree, pf_vnode *parent, const pf_vdom *prev, const 
     keep_plan(nm, &plan);
     keep_plan((pf_vmemo *)m, &plan);
     ((pf_vmemo *)m)->taken = tree->serial;
-    home->shared += plan.structs + plan.strings;
+    tree->homes[home->slot].shared += plan.structs + plan.strings;
     pf__vnode_append(parent, n);
     tree->node_count += plan.nodes;
     *out = n;
@@ -865,14 +916,10 @@ int pf__vnode_unshare(pf_vdom *tree, pf_vnode *n)
     for (const pf_vnode *ch = shared.first_child; ch; ch = ch->next)
         copy_fill(tree, n, ch, &c);
     tree->node_count -= plan.nodes - 1; /* counted when shared */
+    size_t *bytes = shared_from(tree, m->home), mine = (size_t)m->copy_structs + m->copy_strings;
+    if (bytes && *bytes >= mine)
+        *bytes -= mine;
     m->home = NULL;
     m->base = NULL;
     return PF_OK;
-}
-
-void pf__vnode_memo_stale(pf_vnode *node)
-{
-    for (pf_vnode *n = node; n; n = n->parent)
-        if (n->memo)
-            n->memo->stale = 1;
 }

@@ -204,7 +204,8 @@ int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max
  * is built after) without copying it: appends to `parent` a new element
  * equal to m's, whose children are the shared ones, and keeps the tree
  * that holds them alive until `tree` is freed. The shared children keep
- * their parent pointers (walks use a stack instead, see pf__vdom_locate).
+ * their parent pointers (walks use a stack instead, see pf__vdom_locate)
+ * and must not change while shared (see pf__vdom_touch).
  * Returns 1 when shared (*out is the element), 0 when this
  * subtree is not shared (the caller copies it: a memoized element around
  * or inside it, already shared once in this render, or most of the tree
@@ -221,15 +222,19 @@ int pf__vnode_unshare(pf_vdom *tree, pf_vnode *n);
  * for tests of the memory bound. */
 size_t pf__vdom_held_bytes(const pf_vdom *tree);
 
-/* Marks the memo records of `node` and of its ancestors stale. */
-void pf__vnode_memo_stale(pf_vnode *node);
-
 /* The node with DOM id `id` (as pf_vdom_find), with the nearest keyed node
  * at or above it in *keyed (NULL if none; `keyed` may be NULL), both found
- * by walking down from the root, not through parent pointers. When
- * `stale`, the memo records of the node and of its ancestors are marked
- * stale. Borrowed; NULL when no node has that id. */
-pf_vnode *pf__vdom_locate(const pf_vdom *tree, uint32_t id, const pf_vnode **keyed, int stale);
+ * by walking down from the root, not through parent pointers. Borrowed;
+ * NULL when no node has that id. */
+pf_vnode *pf__vdom_locate(const pf_vdom *tree, uint32_t id, const pf_vnode **keyed);
+
+/* The node with DOM id `id`, about to change behind the render's back (a
+ * control's value typed by the user): a memoized subtree it is in gets its
+ * own copy of shared children first (pf__vnode_unshare), and the memo
+ * records of the node and of its ancestors are marked stale, so the next
+ * render builds them again. Borrowed; NULL when no node has that id or out
+ * of memory. */
+pf_vnode *pf__vdom_touch(pf_vdom *tree, uint32_t id);
 
 #ifdef __cplusplus
 }

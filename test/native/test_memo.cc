@@ -382,7 +382,7 @@ TEST(Memo, UnchangedRowsAreSharedAndOutliveTheTreeTheyCameFrom)
     // Events find the row of a node by walking b, not through the shared
     // node's parent pointer (which leads into a).
     const pf_vnode *keyed = nullptr;
-    EXPECT_EQ(pf__vdom_locate(b, b5->first_child->id, &keyed, 0), b5->first_child);
+    EXPECT_EQ(pf__vdom_locate(b, b5->first_child->id, &keyed), b5->first_child);
     EXPECT_EQ(keyed, b5);
     // A render after b shares the same children again, from where they live.
     pf_vdom *c = build(h, rows(labels), b, true);
@@ -403,11 +403,12 @@ TEST(Memo, UnchangedRowsAreSharedAndOutliveTheTreeTheyCameFrom)
     pf_html_free(h);
 }
 
-TEST(Memo, ATypedValueInASharedRowMarksThatRowStale)
+TEST(Memo, TouchingANodeOfASharedRowGivesThatRowItsOwnChildren)
 {
-    // Rows 0 and 1 are shared from a into b; typing into row 1 (an event
-    // routed in b) marks b's record of row 1 stale, so c builds it again
-    // and shares row 0 only.
+    // Rows 0 and 1 are shared from a into b. A node of row 1 about to
+    // change in b (the user typed into it) makes b's row 1 take its own
+    // copy of its children, and marks it stale, so c builds it again and
+    // shares row 0 only; a is left as it was.
     std::vector<std::string> labels = { "x", "y" };
     pf_html *h = pf_html_new();
     RefDom dom;
@@ -416,20 +417,37 @@ TEST(Memo, ATypedValueInASharedRowMarksThatRowStale)
     ASSERT_EQ(diff_apply(dom, nullptr, a, &next_id), "");
     pf_vdom *b = build(h, rows(labels), a, true);
     ASSERT_EQ(diff_apply(dom, a, b, &next_id), "");
+    const pf_vnode *a1 = pf_vdom_root(a)->first_child->next;
     const pf_vnode *b1 = pf_vdom_root(b)->first_child->next;
-    ASSERT_NE(b1->memo->home, nullptr);
-    const pf_vnode *keyed = nullptr;
-    ASSERT_EQ(pf__vdom_locate(b, b1->first_child->id, &keyed, 1), b1->first_child);
-    EXPECT_EQ(keyed, b1);
+    const pf_vnode *shared = b1->first_child;
+    ASSERT_EQ(shared, a1->first_child);
+    ASSERT_EQ(b1->memo->home, a);
+    pf_vnode *t = pf__vdom_touch(b, shared->id);
+    ASSERT_NE(t, nullptr);
+    EXPECT_NE(t, shared);
+    EXPECT_EQ(t, b1->first_child);
+    EXPECT_EQ(t->parent, b1);
+    EXPECT_EQ(std::string(t->text), "y");
+    EXPECT_EQ(b1->memo->home, nullptr);
     EXPECT_TRUE(b1->memo->stale);
-    EXPECT_FALSE(pf_vdom_root(a)->first_child->next->memo->stale);
+    EXPECT_EQ(a1->first_child, shared);
+    EXPECT_FALSE(a1->memo->stale);
     EXPECT_FALSE(pf_vdom_root(b)->first_child->memo->stale);
+    EXPECT_EQ(pf_vdom_node_count(b), pf_vdom_node_count(a));
+    ASSERT_EQ(dom.compare(b), "");
+    const pf_vnode *keyed = nullptr;
+    EXPECT_EQ(pf__vdom_locate(b, t->id, &keyed), t);
+    EXPECT_EQ(keyed, b1);
     pf_vdom_free(a);
     pf_vdom *c = build(h, rows(labels), b, true);
     EXPECT_EQ(pf_html_memo_hits(h), 1u);
     EXPECT_EQ(pf_html_memo_misses(h), 1u);
-    EXPECT_EQ(pf__vdom_locate(c, 12345, &keyed, 0), nullptr);
+    EXPECT_EQ(pf__vdom_locate(c, 12345, &keyed), nullptr);
     EXPECT_EQ(keyed, nullptr);
+    RefStats st;
+    ASSERT_EQ(diff_apply(dom, b, c, &next_id, &st), "");
+    ASSERT_EQ(dom.compare(c), "");
+    EXPECT_EQ(st.total, 0u);
     pf_vdom_free(b);
     pf_vdom_free(c);
     pf_html_free(h);
@@ -545,7 +563,7 @@ TEST(Memo, PropertySharedRowsChainedRenders)
             for (const pf_vnode *r = pf_vdom_root(next)->first_child; r; r = r->next)
                 for (const pf_vnode *k = r->first_child; k; k = k->next) {
                     const pf_vnode *keyed = nullptr;
-                    ASSERT_EQ(pf__vdom_locate(next, k->id, &keyed, 0), k);
+                    ASSERT_EQ(pf__vdom_locate(next, k->id, &keyed), k);
                     ASSERT_EQ(keyed, r->key ? r : nullptr);
                 }
             pf_vdom_free(prev);
@@ -612,7 +630,11 @@ TEST(Memo, StaleSubtreeIsRebuilt)
     std::vector<std::string> labels = { "x", "y" };
     pf_html *h = pf_html_new();
     pf_vdom *a = build(h, rows(labels), nullptr, true);
-    pf__vnode_memo_stale(pf_vdom_root(a)->first_child->first_child);
+    RefDom dom;
+    uint32_t next_id = 1;
+    ASSERT_EQ(diff_apply(dom, nullptr, a, &next_id), "");
+    ASSERT_NE(pf__vdom_touch(a, pf_vdom_root(a)->first_child->first_child->id), nullptr);
+    EXPECT_EQ(pf__vdom_touch(a, 12345), nullptr);
     pf_vdom *b = build(h, rows(labels), a, true);
     EXPECT_EQ(pf_html_memo_hits(h), 1u);
     EXPECT_EQ(pf_html_memo_misses(h), 1u);
@@ -740,6 +762,58 @@ TEST(Memo, TypedValueInAMemoizedRowIsWrittenBackByTheNextRender)
     // Row 0 was copied; the stale row 1 was built again.
     const pf_vnode *r0 = pf_vdom_root(pf_component_tree(c))->first_child;
     EXPECT_NE(r0->memo->src, nullptr);
+    EXPECT_EQ(r0->next->memo->src, nullptr);
+    pf_component_unmount_all();
+    pf_component_registry_clear();
+    fake_host_reset();
+}
+
+TEST(Memo, TypedValueInASharedRowIsWrittenBackByTheNextRender)
+{
+    // As above, but the rows are shared from an older render when the
+    // user types: the value goes into the component's own copy of the row.
+    fake_host_reset();
+    ASSERT_EQ(pf_component_register(&memo_class), PF_OK);
+    pf_component *c = nullptr;
+    ASSERT_EQ(pf_component_mount("MemoRows", 1, nullptr, 0, &c), PF_OK);
+    RefDom dom;
+    size_t applied = 0;
+    auto sync = [&](RefStats *st) {
+        for (; applied < fake_host_count(FAKE_DOM_PATCH); applied++) {
+            const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, applied);
+            ASSERT_EQ(dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len, st), "");
+        }
+    };
+    const char m[] = "{\"type\":\"touch\"}";
+    auto render = [&](RefStats *st) {
+        ASSERT_EQ(pf_component_deliver(c, m, sizeof m - 1), PF_OK);
+        fake_host_run_flush();
+        fake_host_run_frame();
+        sync(st);
+    };
+    sync(nullptr);
+    render(nullptr);
+    const pf_vnode *row1 = pf_vdom_root(pf_component_tree(c))->first_child->next;
+    ASSERT_NE(row1->memo->home, nullptr); // shared from the first render
+    const pf_vnode *shared_input = row1->first_child;
+    uint32_t input1 = shared_input->id;
+    dom.mutable_node(input1)->value = "typed";
+    ASSERT_EQ(pf_component_dispatch(1, input1, "input", 5, "typed", 5, -1, -1), PF_OK);
+    row1 = pf_vdom_root(pf_component_tree(c))->first_child->next;
+    EXPECT_EQ(row1->memo->home, nullptr);
+    EXPECT_NE(row1->first_child, shared_input);
+    EXPECT_EQ(std::string(row1->first_child->value), "typed");
+    EXPECT_EQ(std::string(shared_input->value), ""); // the older render's node is unchanged
+    RefStats st;
+    render(&st);
+    EXPECT_EQ(st.total, 1u);
+    EXPECT_EQ(st.ops[PF_DOM_SET_VALUE], 1u);
+    EXPECT_EQ(dom.node(input1)->value, "");
+    // Row 0 is reused (copied: the first render holds little else that is
+    // still shared, so it is let go), row 1 built again.
+    const pf_vnode *r0 = pf_vdom_root(pf_component_tree(c))->first_child;
+    EXPECT_NE(r0->memo->src, nullptr);
+    EXPECT_EQ(r0->memo->home, nullptr);
     EXPECT_EQ(r0->next->memo->src, nullptr);
     pf_component_unmount_all();
     pf_component_registry_clear();
