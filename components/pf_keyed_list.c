@@ -24,7 +24,7 @@
  *      last render by key (data-id) and sends the browser only what changed:
  *      updating one label rewrites one Text node. Each row is memoized
  *      (pf_html_memo) on what it shows (id, label, selected): a row whose
- *      data did not change is copied from the last render instead of being
+ *      data did not change is reused from the last render instead of being
  *      built again, and the diff skips it without comparing it.
  *   4. Text and attribute values from data are always escaped or set as
  *      Text nodes by pf_html, so a label of "<img onerror=...>" is shown,
@@ -656,7 +656,7 @@ static int kl_render(pf_component *c, void *self, pf_html *h)
             label = "";
         int is_selected = selected && selected_len == n && memcmp(selected, key, n) == 0;
         /* The row shows its id, its label and whether it is selected, and
-         * nothing else: those are its memo deps. An unchanged row is copied
+         * nothing else: those are its memo deps. An unchanged row is reused
          * from the last render and skipped by the diff. */
         size_t label_len = strlen(label), deps_len = n + label_len + 2;
         char *deps = deps_len <= sizeof stack ? stack : malloc(deps_len);
@@ -671,7 +671,7 @@ static int kl_render(pf_component *c, void *self, pf_html *h)
                 free(deps);
         }
         if (memo != 0)
-            continue; /* 1: copied from the last render; < 0: a sticky error */
+            continue; /* 1: reused from the last render; < 0: a sticky error */
         pf_html_open(h, "tr");
         /* data-id is the key: the diff follows the row when it moves. */
         pf_html_attrn(h, "data-id", key, n);

@@ -141,7 +141,7 @@ int pf_component_render_now(pf_component *c)
     if (!c)
         return PF_EINVAL;
     pf_vdom *next = NULL;
-    /* Memoized subtrees (pf_html_memo) are copied from the last render. */
+    /* Memoized subtrees (pf_html_memo) are reused from the last render. */
     pf_html_set_previous(c->builder, c->tree);
     c->in_callback++;
     int rc = c->cls->render(c, c->self, c->builder);

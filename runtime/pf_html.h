@@ -167,7 +167,7 @@ int pf_html_memo(pf_html *h, const void *deps, size_t len);
 void pf_html_set_previous(pf_html *h, const pf_vdom *prev);
 
 /* Memoized elements of the last render finished (pf_html_finish) or
- * discarded (pf_html_reset): how many were copied from the previous render
+ * discarded (pf_html_reset): how many were reused from the previous render
  * and how many were built anew. For tests and benchmarks. */
 size_t pf_html_memo_hits(const pf_html *h);
 size_t pf_html_memo_misses(const pf_html *h);
