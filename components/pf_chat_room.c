@@ -21,7 +21,13 @@
  *
  * Sends go through the component's pf_ws, which holds them while the link
  * is down or rate limited and re-queues the one the server refused; what it
- * cannot take (a full outbox) waits in the component's own queue. After
+ * cannot take (a full outbox) waits in the component's own queue. Every
+ * message carries a client id ("cid", docs/protocol.md section 7) and is
+ * kept until the server's broadcast of it (with that cid) comes back: a
+ * message written to a connection that then dropped may never have reached
+ * the server, so it is sent again on the next connection, and the server
+ * stores a cid once. (Only once the server has echoed a cid: one that does
+ * not know cids would store the resend twice.) After
  * {"error":"Rate limit exceeded","retry_after":N} the component shows
  * "Rate limit exceeded: retry in N s" and counts down with a 1 s timer; the
  * held messages go out in order when the hold ends. Close code 4001 stops
@@ -47,6 +53,7 @@
 #define MAX_LOG 500
 #define MAX_TEXT_CHARS 4000   /* the protocol's limit, in code points */
 #define MAX_HELD 10000        /* messages kept beyond the socket's outbox */
+#define MAX_UNCONFIRMED 64    /* kept for their echo before the server shows it keeps cids */
 
 typedef struct chat_room {
     pf_component *c;
@@ -56,7 +63,12 @@ typedef struct chat_room {
     int bad_room;          /* the room prop was not a valid id */
     cJSON *log;            /* entries, oldest first */
     unsigned long next_local; /* keys of entries without a server id */
-    cJSON *held;           /* frames (strings) the socket could not queue */
+    cJSON *held;           /* {frame, cid} the socket could not queue */
+    cJSON *unacked;        /* {frame, cid, wire} given to the socket, not echoed yet */
+    uint32_t cid_base;     /* random: cids are "<base>-<n>" */
+    unsigned long cid_next;
+    int on_hold;           /* rate limited on an open connection */
+    int cid_ok;            /* the server echoed a cid of ours: it keeps them */
     uint32_t countdown;    /* the 1 s rate-limit tick */
     double retry_in;
     double ignored;
@@ -234,16 +246,76 @@ static void update_queued(chat_room *s)
     set_number(s, "queued", n);
 }
 
+/* The socket took `item` ({frame, cid}): it is kept until its echo, noting
+ * whether it went on the wire now or waits in the socket's outbox. */
+static void handed_over(chat_room *s, cJSON *item)
+{
+    pf_ws *ws = pf_component_ws(s->c);
+    if (cJSON_GetArraySize(s->unacked) >= (s->cid_ok ? MAX_HELD : MAX_UNCONFIRMED))
+        cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, s->unacked->child));
+    cJSON_AddBoolToObject(item, "wire", ws && pf_ws_get_state(ws) == PF_WS_OPEN);
+    cJSON_AddItemToArray(s->unacked, item);
+}
+
+/* Gives `item` ({frame, cid}, owned) to the socket; PF_OK when it took it. */
+static int hand(chat_room *s, cJSON *item)
+{
+    const char *frame = str_of(item, "frame");
+    int rc = pf_component_ws(s->c) ? pf_component_ws_send(s->c, frame, strlen(frame)) : PF_EFULL;
+    if (rc == PF_OK)
+        handed_over(s, item);
+    return rc;
+}
+
 /* Hands held frames to the socket, in order, while it takes them. */
 static void flush_held(chat_room *s)
 {
     while (s->held->child) {
-        const char *frame = s->held->child->valuestring;
-        if (pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
+        cJSON *item = cJSON_DetachItemViaPointer(s->held, s->held->child);
+        if (hand(s, item) != PF_OK) {
+            cJSON_InsertItemInArray(s->held, 0, item);
             break;
-        cJSON_Delete(cJSON_DetachItemViaPointer(s->held, s->held->child));
+        }
     }
     update_queued(s);
+}
+
+/* The connection opened (`again`: a new one) or a rate-limit hold ended:
+ * what went on the wire of an earlier connection and was never echoed is
+ * sent again (the server keeps one copy per cid; pf_ws itself re-queues
+ * what a hold refused); what waited in the socket's outbox goes now. */
+static void resend_unacked(chat_room *s, int again)
+{
+    /* A server that never echoed a cid of ours may not keep them: sending
+     * again could store a message twice. */
+    again = again && s->cid_ok;
+    cJSON *item = s->unacked->child;
+    while (item) {
+        cJSON *next = item->next;
+        cJSON *wire = cJSON_GetObjectItemCaseSensitive(item, "wire");
+        if (cJSON_IsTrue(wire)) {
+            const char *frame = str_of(item, "frame");
+            if (again && pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
+                break;
+        } else {
+            cJSON_ReplaceItemInObjectCaseSensitive(item, "wire", cJSON_CreateTrue());
+        }
+        item = next;
+    }
+}
+
+/* The server's message `msg` may be the echo of one of ours. */
+static void echoed(chat_room *s, const cJSON *msg)
+{
+    const char *cid = str_of(msg, "cid");
+    if (!cid)
+        return;
+    for (cJSON *item = s->unacked->child; item; item = item->next)
+        if (strcmp(str_of(item, "cid"), cid) == 0) {
+            cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, item));
+            s->cid_ok = 1;
+            return;
+        }
 }
 
 /* Sends (or holds) one message. Returns PF_OK or an error shown to the
@@ -255,26 +327,31 @@ static int send_text(chat_room *s, const char *text)
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return PF_ENOMEM;
+    char cid[32];
+    pf_fmt(cid, sizeof cid, "%08x-%lu", (unsigned)s->cid_base, ++s->cid_next);
     if (s->user)
         cJSON_AddStringToObject(o, "user", s->user);
     cJSON_AddStringToObject(o, "text", text);
+    cJSON_AddStringToObject(o, "cid", cid);
     char *frame = pf_json_print(o);
     cJSON_Delete(o);
-    if (!frame)
+    cJSON *item = frame ? cJSON_CreateObject() : NULL;
+    if (!item || !cJSON_AddStringToObject(item, "frame", frame) || !cJSON_AddStringToObject(item, "cid", cid)) {
+        free(frame);
+        cJSON_Delete(item);
         return PF_ENOMEM;
-    int rc = PF_EFULL;
-    if (!s->held->child && pf_component_ws(s->c))
-        rc = pf_component_ws_send(s->c, frame, strlen(frame));
+    }
+    free(frame);
+    int rc = s->held->child ? PF_EFULL : hand(s, item);
     if (rc != PF_OK) {
         /* The socket could not take it (outbox full, no socket): keep it. */
         if (cJSON_GetArraySize(s->held) >= MAX_HELD) {
-            free(frame);
+            cJSON_Delete(item);
             return PF_EFULL;
         }
-        cJSON_AddItemToArray(s->held, cJSON_CreateString(frame));
+        cJSON_AddItemToArray(s->held, item);
         rc = PF_OK;
     }
-    free(frame);
     update_queued(s);
     return rc;
 }
@@ -352,7 +429,9 @@ static int chat_create(pf_component *c, const cJSON *props, void **self)
         s->user = pf__strdup(pf__json_str(props, "user", "Anonymous"));
     s->log = cJSON_CreateArray();
     s->held = cJSON_CreateArray();
-    if (!s->url || !s->log || !s->held || (!in_room && !s->user)) {
+    s->unacked = cJSON_CreateArray();
+    s->cid_base = pf_host_random_u32();
+    if (!s->url || !s->log || !s->held || !s->unacked || (!in_room && !s->user)) {
         chat_destroy(s);
         return PF_ENOMEM;
     }
@@ -411,6 +490,7 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
         return;
     }
     if (strcmp(t, "message") == 0) {
+        echoed(s, msg);
         if (!add_message(s, s->log, msg)) {
             ignore(s, "ChatRoom: ignored a message without text");
             return;
@@ -429,6 +509,7 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
         int bad = 0;
         cJSON_ArrayForEach(m, arr)
         {
+            echoed(s, m);
             if (!add_message(s, log, m))
                 bad++;
         }
@@ -474,8 +555,11 @@ static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *e
         start_countdown(s, ev->delay_ms);
     else
         stop_countdown(s);
-    if (ev->state == PF_WS_OPEN)
+    if (ev->state == PF_WS_OPEN) {
+        resend_unacked(s, !s->on_hold);
         flush_held(s);
+    }
+    s->on_hold = ev->state == PF_WS_RATE_LIMITED && ev->code != 4029;
     update_queued(s);
 }
 
@@ -640,6 +724,7 @@ static void chat_destroy(void *self)
     pf_timer_clear(s->countdown);
     cJSON_Delete(s->log);
     cJSON_Delete(s->held);
+    cJSON_Delete(s->unacked);
     free(s->url);
     free(s->user);
     free(s);

@@ -65,6 +65,20 @@ export function createChat(ctx) {
       wsSend(ws, errorMessage('unknown_type', `Unknown message type ${JSON.stringify(String(msg.type))} on chat`));
       return;
     }
+    // A client id (protocol section 7): a message sent again after a
+    // dropped connection is stored once; the sender gets the stored copy.
+    const cid = typeof msg.cid === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(msg.cid) ? msg.cid : null;
+    if (msg.cid !== undefined && cid === null) {
+      wsSend(ws, errorMessage('invalid_message', 'cid must be 1 to 64 of A-Z a-z 0-9 _ . : -'));
+      return;
+    }
+    if (cid) {
+      const stored = store.chatMessageByCid(ws.chat.key, user.id, cid);
+      if (stored) {
+        wsSend(ws, stored);
+        return;
+      }
+    }
     const retryAfter = limiter.take(user.id);
     if (retryAfter) {
       wsSend(ws, { error: 'Rate limit exceeded', retry_after: retryAfter });
@@ -75,7 +89,7 @@ export function createChat(ctx) {
       wsSend(ws, errorMessage('invalid_message', `text must be a non-empty string of at most ${options.chatMaxLength} characters`));
       return;
     }
-    const saved = store.saveChatMessage(ws.chat.key, user, text);
+    const saved = store.saveChatMessage(ws.chat.key, user, text, cid);
     broadcast(room(ws.chat.key), saved);
   }
 

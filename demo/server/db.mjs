@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS chat_messages (
   user_name  TEXT NOT NULL,
   text       TEXT NOT NULL,
   created_at TEXT NOT NULL,
+  cid        TEXT,
   UNIQUE (room, seq)
 );
 CREATE TABLE IF NOT EXISTS notifications (
@@ -84,7 +85,14 @@ export function openStore(path) {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // A database made before chat messages had client ids gets the column.
+  if (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND name = ?').get('table', 'chat_messages') &&
+      !db.pragma('table_info(chat_messages)').some((c) => c.name === 'cid')) {
+    db.exec('ALTER TABLE chat_messages ADD COLUMN cid TEXT');
+  }
   db.exec(SCHEMA);
+  // One stored message per (room, sender, client id): a resend is not stored twice.
+  db.exec('CREATE UNIQUE INDEX IF NOT EXISTS chat_by_cid ON chat_messages (room, user_id, cid) WHERE cid IS NOT NULL');
   return new Store(db);
 }
 
@@ -124,6 +132,7 @@ function chatRow(row) {
     user_id: row.user_id,
     text: row.text,
     timestamp: row.created_at,
+    ...(row.cid ? { cid: row.cid } : {}),
   };
 }
 
@@ -152,7 +161,8 @@ export class Store {
       eventsSince: q('SELECT seq, message FROM post_events WHERE seq > ? ORDER BY seq LIMIT ?'),
       eventsPrune: q('DELETE FROM post_events WHERE seq <= ?'),
       chatLastSeq: q('SELECT MAX(seq) AS seq FROM chat_messages WHERE room = ?'),
-      chatInsert: q('INSERT INTO chat_messages (room, seq, user_id, user_name, text, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      chatInsert: q('INSERT INTO chat_messages (room, seq, user_id, user_name, text, created_at, cid) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      chatByCid: q('SELECT * FROM chat_messages WHERE room = ? AND user_id = ? AND cid = ?'),
       chatRecent: q('SELECT * FROM (SELECT * FROM chat_messages WHERE room = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
       chatSince: q('SELECT * FROM chat_messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?'),
       notifInsert: q('INSERT INTO notifications (user_id, title, message, icon, read, created_at) VALUES (?, ?, ?, ?, 0, ?)'),
@@ -276,13 +286,19 @@ export class Store {
     return this.s.chatLastSeq.get(room).seq ?? 0;
   }
 
-  saveChatMessage(room, user, text) {
+  saveChatMessage(room, user, text, cid = null) {
     return this.db.transaction(() => {
       const seq = this.chatSeq(room) + 1;
       const t = now();
-      const info = this.s.chatInsert.run(room, seq, user.id, user.name, text, t);
-      return chatRow({ id: Number(info.lastInsertRowid), seq, user_id: user.id, user_name: user.name, text, created_at: t });
+      const info = this.s.chatInsert.run(room, seq, user.id, user.name, text, t, cid);
+      return chatRow({ id: Number(info.lastInsertRowid), seq, user_id: user.id, user_name: user.name, text, created_at: t, cid });
     })();
+  }
+
+  // The message `user` stored in `room` with client id `cid`, or null.
+  chatMessageByCid(room, userId, cid) {
+    const row = this.s.chatByCid.get(room, userId, cid);
+    return row ? chatRow(row) : null;
   }
 
   chatHistory(room, limit) {

@@ -3,6 +3,7 @@
 // countdown with held sends, errors, 4001, hostile and malformed input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "live_component_util.h"
@@ -61,14 +62,24 @@ class ChatRoom : public ::testing::Test {
     }
 
     std::string html() { return lc_html(c); }
-    // The texts of frames sent on `ws`, from the n-th on, pings excluded.
-    std::vector<std::string> sent(size_t from = 0)
+    // The texts of frames sent on `ws`, from the n-th on, pings excluded,
+    // without their client id (`cids` gets those, in order, if given).
+    std::vector<std::string> sent(size_t from = 0, std::vector<std::string> *cids = nullptr)
     {
         std::vector<std::string> out;
         for (size_t i = from; i < fake_host_count(FAKE_WS_SEND); i++) {
             std::string t = fake_host_nth(FAKE_WS_SEND, i)->text;
-            if (t.find("\"ping\"") == std::string::npos && t.find("\"pong\"") == std::string::npos)
-                out.push_back(t);
+            if (t.find("\"ping\"") != std::string::npos || t.find("\"pong\"") != std::string::npos)
+                continue;
+            size_t at = t.find(",\"cid\":\"");
+            EXPECT_NE(at, std::string::npos) << t;
+            if (at != std::string::npos) {
+                size_t end = t.find('"', at + 8);
+                if (cids)
+                    cids->push_back(t.substr(at + 8, end - at - 8));
+                t.erase(at, end + 1 - at);
+            }
+            out.push_back(t);
         }
         return out;
     }
@@ -198,6 +209,77 @@ TEST_F(ChatRoom, MessagesTypedWhileDisconnectedGoOutOnReconnect)
     lc_tick();
     EXPECT_EQ(sent(), (std::vector<std::string>{ "{\"text\":\"a\"}", "{\"text\":\"b\"}" }));
     EXPECT_EQ(html().find("waiting"), std::string::npos);
+}
+
+TEST_F(ChatRoom, AMessageNotEchoedIsSentAgainOnTheNextConnectionWithItsClientId)
+{
+    // "a" went out on a connection that dropped before the server's echo:
+    // it may never have arrived, so the next connection sends it again,
+    // with the same cid (the server stores a cid once). "b" was echoed: it
+    // is not sent again. "c", typed while down, waited in the outbox.
+    mount("{\"room\":\"r1\"}");
+    ASSERT_EQ(type_and_send("a"), PF_OK);
+    ASSERT_EQ(type_and_send("b"), PF_OK);
+    std::vector<std::string> cids;
+    ASSERT_EQ(sent(0, &cids), (std::vector<std::string>{ "{\"text\":\"a\"}", "{\"text\":\"b\"}" }));
+    ASSERT_EQ(cids.size(), 2u);
+    EXPECT_NE(cids[0], cids[1]);
+    std::string echo_b = chat_msg(8, "alice", "b", 1);
+    echo_b.insert(echo_b.size() - 1, ",\"cid\":\"" + cids[1] + "\"");
+    lc_ws(ws, echo_b);
+    lc_tick();
+    pf_io_closed(ws, 1006, "", 0);
+    lc_tick();
+    ASSERT_EQ(type_and_send("c"), PF_OK);
+    size_t before = fake_host_count(FAKE_WS_SEND);
+    fake_host_advance(40000);
+    int32_t ws2 = fake_host_last(FAKE_WS_OPEN)->handle;
+    ASSERT_NE(ws2, ws);
+    pf_io_opened(ws2);
+    lc_tick();
+    std::vector<std::string> again;
+    std::vector<std::string> frames = sent(before, &again);
+    std::sort(frames.begin(), frames.end());
+    EXPECT_EQ(frames, (std::vector<std::string>{ "{\"text\":\"a\"}", "{\"text\":\"c\"}" }));
+    ASSERT_EQ(again.size(), 2u);
+    EXPECT_TRUE(again[0] == cids[0] || again[1] == cids[0]) << "a keeps its cid";
+    // Both echoed now (a replayed, c live): a third connection sends nothing.
+    for (const std::string &cid : again) {
+        std::string echo = chat_msg(cid == cids[0] ? 7 : 9, "alice", cid == cids[0] ? "a" : "c");
+        echo.insert(echo.size() - 1, ",\"cid\":\"" + cid + "\"");
+        lc_ws(ws2, echo);
+    }
+    lc_tick();
+    pf_io_closed(ws2, 1006, "", 0);
+    lc_tick();
+    before = fake_host_count(FAKE_WS_SEND);
+    fake_host_advance(40000);
+    int32_t ws3 = fake_host_last(FAKE_WS_OPEN)->handle;
+    ASSERT_NE(ws3, ws2);
+    pf_io_opened(ws3);
+    lc_tick();
+    EXPECT_TRUE(sent(before).empty());
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(ChatRoom, AServerThatEchoesNoClientIdGetsNoResends)
+{
+    // Without a cid in the echoes the server may not keep them: after a
+    // drop nothing already sent is sent again (it could be stored twice).
+    mount("{\"room\":\"r1\"}");
+    ASSERT_EQ(type_and_send("a"), PF_OK);
+    lc_ws(ws, chat_msg(8, "alice", "a", 1));
+    ASSERT_EQ(type_and_send("b"), PF_OK);
+    lc_tick();
+    pf_io_closed(ws, 1006, "", 0);
+    lc_tick();
+    size_t before = fake_host_count(FAKE_WS_SEND);
+    fake_host_advance(40000);
+    int32_t ws2 = fake_host_last(FAKE_WS_OPEN)->handle;
+    ASSERT_NE(ws2, ws);
+    pf_io_opened(ws2);
+    lc_tick();
+    EXPECT_TRUE(sent(before).empty());
 }
 
 TEST_F(ChatRoom, HostileStringsInEveryFieldAreText)

@@ -127,3 +127,34 @@ test('rate limit: {"error": "Rate limit exceeded", "retry_after": N}; allowed ag
   assert.equal((await r.next((m) => m.type === 'message' && m.text === 'back')).text, 'back');
   await Promise.all([a.close(), r.close()]);
 });
+
+test('a client id (cid) is stored once: a resend on a new connection gets the stored copy, others see one message', async () => {
+  await sleep(450); // a fresh rate window
+  const a = await WsClient.open(srv.wsUrl('/ws/room/cid1', alice.token));
+  await a.next('history');
+  const b = await WsClient.open(srv.wsUrl('/ws/room/cid1', bob.token));
+  await b.next('history');
+  await a.next('user_joined');
+  a.send({ text: 'once', cid: 'k1-1' });
+  const first = await a.next('message');
+  assert.equal(first.cid, 'k1-1');
+  assert.equal((await b.next('message')).cid, 'k1-1');
+  // The same cid again, as after a dropped connection: not stored again,
+  // the sender alone gets the stored copy, nobody else sees anything.
+  const a2 = await WsClient.open(srv.wsUrl('/ws/room/cid1', alice.token));
+  await a2.next('history');
+  a2.send({ text: 'once', cid: 'k1-1' });
+  const again = await a2.next('message');
+  assert.deepEqual(again, first);
+  assert.ok(await b.none('message'), 'no second broadcast');
+  // The same cid from another user is that user's own message.
+  b.send({ text: 'mine', cid: 'k1-1' });
+  assert.equal((await a.next('message')).user_id, bob.user.id);
+  // A malformed cid is refused, not ignored.
+  a.send({ text: 'x', cid: 'no spaces' });
+  assert.equal((await a.next('error')).code, 'invalid_message');
+  const c = await WsClient.open(srv.wsUrl('/ws/room/cid1', carol.token));
+  const h = await c.next('history');
+  assert.deepEqual(h.messages.map((m) => [m.text, m.cid]), [['once', 'k1-1'], ['mine', 'k1-1']]);
+  await Promise.all([a.close(), a2.close(), b.close(), c.close()]);
+});
