@@ -806,7 +806,8 @@ int pf__vnode_copy(pf_vdom *tree, pf_vnode *parent, const pf_vnode *src, int max
     return PF_OK;
 }
 
-/* Bytes of subtrees `t` shares from `home`, or of where they are noted. */
+/* Where `t` counts the bytes of the subtrees it shares from `home`; NULL
+ * when it shares none. */
 static size_t *shared_from(const pf_vdom *t, const pf_vdom *home)
 {
     for (size_t i = 0; i < t->nhomes; i++)
@@ -866,12 +867,12 @@ int pf__vnode_share(pf_vdom *tree, pf_vnode *parent, const pf_vdom *prev, const 
         return rc;
     if (plan.height > max_depth)
         return PF_ETOOBIG;
-    pf_vnode *n = arena_take(tree, ALIGN_UP(sizeof *n) + ALIGN_UP(sizeof(pf_vmemo)), 0);
-    if (!n)
-        return PF_ENOMEM;
     rc = hold_home(tree, prev, home);
     if (rc != 1)
         return rc;
+    pf_vnode *n = arena_take(tree, ALIGN_UP(sizeof *n) + ALIGN_UP(sizeof(pf_vmemo)), 0);
+    if (!n)
+        return PF_ENOMEM;
     *n = *base;
     n->id = m->node->id;
     pf_vmemo *nm = (pf_vmemo *)((char *)n + ALIGN_UP(sizeof *n));
