@@ -365,7 +365,7 @@ clean:
 FUZZ := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
 FUZZ_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(C_SRC)) $(FUZZ)/obj/cjson.o $(FUZZ)/obj/fake_host.o $(FUZZ)/obj/host_number.o
-FUZZ_COMPONENTS := live_post_list notification_system chat_room document_editor
+FUZZ_COMPONENTS := live_post_list notification_system chat_room document_editor keyed_list
 FUZZ_TARGETS ?= json state ot ot_client ws sse html \
 	$(foreach c,$(FUZZ_COMPONENTS),$(c)_msg $(c)_script)
 FUZZ_SECONDS ?= 60

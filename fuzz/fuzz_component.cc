@@ -44,8 +44,16 @@
 #define FUZZ_NAME "DocumentEditor"
 #define FUZZ_PROPS "{\"doc\":\"d1\",\"token\":\"T\",\"user\":{\"id\":1,\"name\":\"alice\"}}"
 #define FUZZ_PRELUDE "!o", "{\"type\":\"snapshot\",\"rev\":3,\"content\":\"hello world\",\"users\":[{\"id\":2,\"name\":\"bob\"}]}"
+#elif defined(FUZZ_KEYED_LIST)
+// No connection of its own: messages come through pf_component_deliver (the
+// page's handle.deliver). Its rows are memoized, so renders share them.
+#define FUZZ_CLASS pf_keyed_list_class
+#define FUZZ_NAME "KeyedList"
+#define FUZZ_PROPS "{\"items\":[{\"id\":1,\"label\":\"a\"},{\"id\":2,\"label\":\"b\"}]}"
+#define FUZZ_PRELUDE "{\"type\":\"set\",\"items\":[{\"id\":1,\"label\":\"one\"},{\"id\":2,\"label\":\"two\"},{\"id\":\"x\",\"label\":\"<b>three</b>\"}]}"
+#define FUZZ_DELIVER 1
 #else
-#error "define one of FUZZ_LIVE_POST_LIST, FUZZ_NOTIFICATION_SYSTEM, FUZZ_CHAT_ROOM, FUZZ_DOCUMENT_EDITOR"
+#error "define one of FUZZ_LIVE_POST_LIST, FUZZ_NOTIFICATION_SYSTEM, FUZZ_CHAT_ROOM, FUZZ_DOCUMENT_EDITOR, FUZZ_KEYED_LIST"
 #endif
 
 extern "C" {
@@ -105,6 +113,10 @@ struct Harness {
 
     void message(const std::string &m)
     {
+#ifdef FUZZ_DELIVER
+        pf_component_deliver(c, m.data(), m.size());
+        return;
+#endif
         if (kSse) {
             int32_t h = newest(FAKE_SSE_OPEN);
             if (h)

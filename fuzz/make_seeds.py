@@ -103,7 +103,17 @@ def components():
           J({"type": "user_joined", "user": {"id": 5, "name": "eve", "avatar": "/a.png"}}), J({"type": "user_left", "user_id": 2}),
           J({"type": "user_joined", "user": {"id": None, "name": 7}}), J({"type": "snapshot", "rev": 9, "content": "\U0001F600x", "users": [{"id": 7}, {"name": "x"}, 3]}),
           J({"type": "error", "code": "invalid_op", "message": "the operation spans 10 characters", "seq": 1})]
+    items = [{"id": i, "label": "row %d" % i} for i in range(1, 6)]
+    kl = [J({"type": "set", "items": items}), J({"type": "swap", "a": 1, "b": 3}),
+          J({"type": "update", "id": 2, "label": HOSTILE[0]}), J({"type": "update_every", "step": 2, "suffix": " !"}),
+          J({"type": "remove", "id": 3}), J({"type": "append", "items": [{"id": "x", "label": HOSTILE[1]}, {"id": 4, "label": "dup"}]}),
+          J({"type": "select", "id": 2}), J({"type": "select", "id": None}), J({"type": "clear"}),
+          J({"type": "swap", "a": 0, "b": 99}), J({"type": "set", "items": [{"id": 1}, {"label": "no id"}, 5]})]
     out = {}
+    out["keyed_list_msg"] = kl + COMMON
+    out["keyed_list_script"] = ["\n".join(kl[:4] + ["!d0 click", "!d1 click", kl[1], "!d2 input typed", kl[1], "!d0 submit", kl[4], "!d3 click"]),
+                                "\n".join([kl[0], "!d0 input a", kl[3], "!d0 input ", kl[3], kl[5], kl[1], "!d4 click", kl[8], kl[0]]),
+                                "\n".join([kl[5], kl[5], kl[1], kl[6], kl[2], kl[9], kl[10], "!d0 click", "!t1000"])]
     out["live_post_list_msg"] = lpl + COMMON
     out["notification_system_msg"] = ns + COMMON
     out["chat_room_msg"] = cr + COMMON
@@ -147,7 +157,9 @@ FIELDS = ["type", "seq", "since", "error", "retry_after", "code", "message", "sn
           "content", "author_id", "author_name", "published", "created_at", "updated_at", "history", "messages",
           "user", "user_id", "text", "timestamp", "user_joined", "user_left", "name", "avatar", "rev", "users",
           "cursor", "operations", "src", "ack", "content_change", "cursor_update", "position", "cursor_position",
-          "join", "invalid_op", "notifications", "notification", "read", "icon", "unread_count", "d"]
+          "join", "invalid_op", "notifications", "notification", "read", "icon", "unread_count", "d",
+          "items", "label", "set", "append", "update", "update_every", "step", "suffix", "swap", "a", "b", "remove",
+          "select", "clear"]
 CMDS = {"ws": ["!o", "!c", "!t", "!n", "!s", "!k", "!C", "!R", "1006", "4001", "4003", "4029", "1013", "1000"],
         "sse": ["!o", "!x", "!t", "!n", "!k", "!C", "!O", "!e", "\t", "204", "401", "notification", "connected"],
         "ot_client": ["!s", "!T", "!u", "!r", "!k", "!d", "!o", "!t"],
