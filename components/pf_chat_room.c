@@ -25,9 +25,10 @@
  * message carries a client id ("cid", docs/protocol.md section 7) and is
  * kept until the server's broadcast of it (with that cid) comes back: a
  * message written to a connection that then dropped may never have reached
- * the server, so it is sent again on the next connection, and the server
- * stores a cid once. (Only once the server has echoed a cid: one that does
- * not know cids would store the resend twice.) After
+ * the server, so it is sent again on the next connection, before what was
+ * typed meanwhile, and the server stores a cid once. (Only once the server
+ * has echoed a cid: one that does not know cids would store the resend
+ * twice.) After
  * {"error":"Rate limit exceeded","retry_after":N} the component shows
  * "Rate limit exceeded: retry in N s" and counts down with a 1 s timer; the
  * held messages go out in order when the hold ends. Close code 4001 stops
@@ -54,6 +55,7 @@
 #define MAX_TEXT_CHARS 4000   /* the protocol's limit, in code points */
 #define MAX_HELD 10000        /* messages kept beyond the socket's outbox */
 #define MAX_UNCONFIRMED 64    /* kept for their echo before the server shows it keeps cids */
+#define MAX_RESENDS 3         /* a message never echoed is given up after that */
 
 typedef struct chat_room {
     pf_component *c;
@@ -64,10 +66,10 @@ typedef struct chat_room {
     cJSON *log;            /* entries, oldest first */
     unsigned long next_local; /* keys of entries without a server id */
     cJSON *held;           /* {frame, cid} the socket could not queue */
-    cJSON *unacked;        /* {frame, cid, wire} given to the socket, not echoed yet */
-    uint32_t cid_base;     /* random: cids are "<base>-<n>" */
+    cJSON *unacked;        /* {frame, cid, tries} sent, not echoed yet */
+    uint32_t cid_base[2];  /* random: cids are "<base>-<n>" */
     unsigned long cid_next;
-    int on_hold;           /* rate limited on an open connection */
+    int link_down;         /* the connection dropped since the last open */
     int cid_ok;            /* the server echoed a cid of ours: it keeps them */
     uint32_t countdown;    /* the 1 s rate-limit tick */
     double retry_in;
@@ -246,25 +248,21 @@ static void update_queued(chat_room *s)
     set_number(s, "queued", n);
 }
 
-/* The socket took `item` ({frame, cid}): it is kept until its echo, noting
- * whether it went on the wire now or waits in the socket's outbox. */
-static void handed_over(chat_room *s, cJSON *item)
-{
-    pf_ws *ws = pf_component_ws(s->c);
-    if (cJSON_GetArraySize(s->unacked) >= (s->cid_ok ? MAX_HELD : MAX_UNCONFIRMED))
-        cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, s->unacked->child));
-    cJSON_AddBoolToObject(item, "wire", ws && pf_ws_get_state(ws) == PF_WS_OPEN);
-    cJSON_AddItemToArray(s->unacked, item);
-}
-
-/* Gives `item` ({frame, cid}, owned) to the socket; PF_OK when it took it. */
+/* Sends `item` ({frame, cid}, owned) on the open connection and keeps it
+ * until its echo; PF_OK when sent. Nothing goes to the socket's outbox:
+ * while the connection is not open the component holds messages itself,
+ * so that on the next connection the ones to send again go out before
+ * them, in the order typed. */
 static int hand(chat_room *s, cJSON *item)
 {
+    pf_ws *ws = pf_component_ws(s->c);
     const char *frame = str_of(item, "frame");
-    int rc = pf_component_ws(s->c) ? pf_component_ws_send(s->c, frame, strlen(frame)) : PF_EFULL;
-    if (rc == PF_OK)
-        handed_over(s, item);
-    return rc;
+    if (!ws || pf_ws_get_state(ws) != PF_WS_OPEN || pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
+        return PF_EFULL;
+    if (cJSON_GetArraySize(s->unacked) >= (s->cid_ok ? MAX_HELD : MAX_UNCONFIRMED))
+        cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, s->unacked->child));
+    cJSON_AddItemToArray(s->unacked, item);
+    return PF_OK;
 }
 
 /* Hands held frames to the socket, in order, while it takes them. */
@@ -280,25 +278,28 @@ static void flush_held(chat_room *s)
     update_queued(s);
 }
 
-/* The connection opened (`again`: a new one) or a rate-limit hold ended:
- * what went on the wire of an earlier connection and was never echoed is
- * sent again (the server keeps one copy per cid; pf_ws itself re-queues
- * what a hold refused); what waited in the socket's outbox goes now. */
-static void resend_unacked(chat_room *s, int again)
+/* A new connection: what went out on an earlier one and was never echoed
+ * is sent again, oldest first (the server keeps one copy per cid), given
+ * up after MAX_RESENDS (the server may refuse it for good). Only once the
+ * server has echoed a cid of ours: one that does not know cids would store
+ * a resend twice. */
+static void resend_unacked(chat_room *s)
 {
-    /* A server that never echoed a cid of ours may not keep them: sending
-     * again could store a message twice. */
-    again = again && s->cid_ok;
-    cJSON *item = s->unacked->child;
+    cJSON *item = s->cid_ok ? s->unacked->child : NULL;
     while (item) {
         cJSON *next = item->next;
-        cJSON *wire = cJSON_GetObjectItemCaseSensitive(item, "wire");
-        if (cJSON_IsTrue(wire)) {
-            const char *frame = str_of(item, "frame");
-            if (again && pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
-                break;
+        const char *frame = str_of(item, "frame");
+        cJSON *tries = cJSON_GetObjectItemCaseSensitive(item, "tries");
+        double n = cJSON_IsNumber(tries) ? tries->valuedouble : 0;
+        if (n >= MAX_RESENDS) {
+            cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, item));
         } else {
-            cJSON_ReplaceItemInObjectCaseSensitive(item, "wire", cJSON_CreateTrue());
+            if (pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
+                break;
+            if (tries)
+                cJSON_SetNumberValue(tries, n + 1);
+            else
+                cJSON_AddNumberToObject(item, "tries", 1);
         }
         item = next;
     }
@@ -327,8 +328,9 @@ static int send_text(chat_room *s, const char *text)
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return PF_ENOMEM;
-    char cid[32];
-    pf_fmt(cid, sizeof cid, "%08x-%lu", (unsigned)s->cid_base, ++s->cid_next);
+    char cid[48];
+    pf_fmt(cid, sizeof cid, "%08x%08x-%lu", (unsigned)s->cid_base[0], (unsigned)s->cid_base[1],
+           ++s->cid_next);
     if (s->user)
         cJSON_AddStringToObject(o, "user", s->user);
     cJSON_AddStringToObject(o, "text", text);
@@ -430,7 +432,8 @@ static int chat_create(pf_component *c, const cJSON *props, void **self)
     s->log = cJSON_CreateArray();
     s->held = cJSON_CreateArray();
     s->unacked = cJSON_CreateArray();
-    s->cid_base = pf_host_random_u32();
+    s->cid_base[0] = pf_host_random_u32();
+    s->cid_base[1] = pf_host_random_u32();
     if (!s->url || !s->log || !s->held || !s->unacked || (!in_room && !s->user)) {
         chat_destroy(s);
         return PF_ENOMEM;
@@ -555,11 +558,16 @@ static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *e
         start_countdown(s, ev->delay_ms);
     else
         stop_countdown(s);
+    /* A hold on an open connection is not a drop (pf_ws re-queues what
+     * the server refused); a hold carried over to a new connection was. */
     if (ev->state == PF_WS_OPEN) {
-        resend_unacked(s, !s->on_hold);
+        if (s->link_down)
+            resend_unacked(s);
+        s->link_down = 0;
         flush_held(s);
+    } else if (ev->state != PF_WS_RATE_LIMITED || ev->code == 4029) {
+        s->link_down = 1;
     }
-    s->on_hold = ev->state == PF_WS_RATE_LIMITED && ev->code != 4029;
     update_queued(s);
 }
 

@@ -72,17 +72,17 @@ export function createChat(ctx) {
       wsSend(ws, errorMessage('invalid_message', 'cid must be 1 to 64 of A-Z a-z 0-9 _ . : -'));
       return;
     }
+    const retryAfter = limiter.take(user.id);
+    if (retryAfter) {
+      wsSend(ws, { error: 'Rate limit exceeded', retry_after: retryAfter });
+      return;
+    }
     if (cid) {
       const stored = store.chatMessageByCid(ws.chat.key, user.id, cid);
       if (stored) {
         wsSend(ws, stored);
         return;
       }
-    }
-    const retryAfter = limiter.take(user.id);
-    if (retryAfter) {
-      wsSend(ws, { error: 'Rate limit exceeded', retry_after: retryAfter });
-      return;
     }
     const text = cleanText(msg.text, options.chatMaxLength, { allowNewlines: true });
     if (text === null) {

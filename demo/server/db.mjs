@@ -88,7 +88,11 @@ export function openStore(path) {
   // A database made before chat messages had client ids gets the column.
   if (db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND name = ?').get('table', 'chat_messages') &&
       !db.pragma('table_info(chat_messages)').some((c) => c.name === 'cid')) {
-    db.exec('ALTER TABLE chat_messages ADD COLUMN cid TEXT');
+    try {
+      db.exec('ALTER TABLE chat_messages ADD COLUMN cid TEXT');
+    } catch (e) {
+      if (!/duplicate column/i.test(e.message)) throw e; // another process added it first
+    }
   }
   db.exec(SCHEMA);
   // One stored message per (room, sender, client id): a resend is not stored twice.

@@ -238,11 +238,10 @@ TEST_F(ChatRoom, AMessageNotEchoedIsSentAgainOnTheNextConnectionWithItsClientId)
     pf_io_opened(ws2);
     lc_tick();
     std::vector<std::string> again;
-    std::vector<std::string> frames = sent(before, &again);
-    std::sort(frames.begin(), frames.end());
-    EXPECT_EQ(frames, (std::vector<std::string>{ "{\"text\":\"a\"}", "{\"text\":\"c\"}" }));
+    // In the order typed: the resend first, then what waited.
+    EXPECT_EQ(sent(before, &again), (std::vector<std::string>{ "{\"text\":\"a\"}", "{\"text\":\"c\"}" }));
     ASSERT_EQ(again.size(), 2u);
-    EXPECT_TRUE(again[0] == cids[0] || again[1] == cids[0]) << "a keeps its cid";
+    EXPECT_EQ(again[0], cids[0]) << "a keeps its cid";
     // Both echoed now (a replayed, c live): a third connection sends nothing.
     for (const std::string &cid : again) {
         std::string echo = chat_msg(cid == cids[0] ? 7 : 9, "alice", cid == cids[0] ? "a" : "c");
@@ -260,6 +259,48 @@ TEST_F(ChatRoom, AMessageNotEchoedIsSentAgainOnTheNextConnectionWithItsClientId)
     lc_tick();
     EXPECT_TRUE(sent(before).empty());
     EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(ChatRoom, ANewConnectionThatOpensOnHoldStillResendsAndAMessageNeverEchoedIsGivenUp)
+{
+    mount("{\"room\":\"r1\"}");
+    std::vector<std::string> cids;
+    ASSERT_EQ(type_and_send("b"), PF_OK);
+    ASSERT_EQ(type_and_send("a"), PF_OK);
+    sent(0, &cids);
+    ASSERT_EQ(cids.size(), 2u);
+    std::string echo_b = chat_msg(8, "alice", "b");
+    echo_b.insert(echo_b.size() - 1, ",\"cid\":\"" + cids[0] + "\"");
+    lc_ws(ws, echo_b); // the server keeps cids; "a" is never echoed
+    lc_ws(ws, "{\"error\":\"Rate limit exceeded\",\"retry_after\":30}");
+    lc_tick();
+    int32_t cur = ws;
+    size_t total = 0;
+    for (int round = 0; round < 5; round++) {
+        pf_io_closed(cur, 1006, "", 0);
+        lc_tick();
+        size_t before = fake_host_count(FAKE_WS_SEND);
+        fake_host_advance(60000);
+        int32_t next = fake_host_last(FAKE_WS_OPEN)->handle;
+        ASSERT_NE(next, cur);
+        cur = next;
+        pf_io_opened(cur);
+        lc_tick();
+        fake_host_advance(31000); // any hold carried over ends
+        lc_tick();
+        std::vector<std::string> got;
+        std::vector<std::string> frames = sent(before, &got);
+        size_t resends = (size_t)std::count(got.begin(), got.end(), cids[1]);
+        total += resends;
+        EXPECT_EQ(std::count(got.begin(), got.end(), cids[0]), 0) << "b was echoed";
+        EXPECT_LE(resends, 2u) << "round " << round;
+        if (round == 4)
+            EXPECT_EQ(resends, 0u) << "given up";
+    }
+    // The copy pf_ws re-queued after the hold, and three resends of ours on
+    // new connections; never "b", which was echoed.
+    EXPECT_EQ(total, 4u);
+    EXPECT_EQ(html().find("waiting"), std::string::npos);
 }
 
 TEST_F(ChatRoom, AServerThatEchoesNoClientIdGetsNoResends)
