@@ -343,7 +343,8 @@ double pf_api_ws_last_seq(const pf_ws *ws) { return (double)pf_ws_last_seq(ws); 
 
 void pf_api_ws_set_last_seq(pf_ws *ws, double seq)
 {
-    pf_ws_set_last_seq(ws, seq >= 0 ? (int64_t)seq : -1);
+    /* Beyond 2^53 (or NaN) is no seq a server sends; converting it would be undefined. */
+    pf_ws_set_last_seq(ws, seq >= 0 && seq <= 9007199254740992.0 ? (int64_t)seq : -1);
 }
 
 /* Fills out[0..10]: received, duplicates, malformed, too_big, sent,

@@ -104,9 +104,12 @@ typedef struct keyed_list {
 static size_t id_text(const cJSON *id, char *out, size_t cap)
 {
     if (cJSON_IsNumber(id)) {
+        /* Whole numbers up to 2^53 are written as integers; anything else
+         * (1e27, a fraction) as %.17g: converting 1e27 to long long would
+         * be undefined. */
         double d = id->valuedouble;
-        int n = d == (double)(long long)d ? pf_fmt(out, cap, "%lld", (long long)d)
-                                          : pf_fmt(out, cap, "%.17g", d);
+        int whole = d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d;
+        int n = whole ? pf_fmt(out, cap, "%lld", (long long)d) : pf_fmt(out, cap, "%.17g", d);
         return n > 0 && (size_t)n < cap ? (size_t)n : 0;
     }
     if (cJSON_IsString(id)) {
