@@ -62,6 +62,23 @@ class ChatRoom : public ::testing::Test {
     }
 
     std::string html() { return lc_html(c); }
+
+    // The connection `h` drops (1006).
+    void drop(int32_t h)
+    {
+        pf_io_closed(h, 1006, "", 0);
+        lc_tick();
+    }
+    // `ms` later the component has made a new socket, which opens; its handle.
+    int32_t reopen(int32_t old, double ms = 40000)
+    {
+        fake_host_advance(ms);
+        int32_t h = fake_host_last(FAKE_WS_OPEN)->handle;
+        EXPECT_NE(h, old);
+        pf_io_opened(h);
+        lc_tick();
+        return h;
+    }
     // The texts of frames sent on `ws`, from the n-th on, pings excluded,
     // without their client id (`cids` gets those, in order, if given).
     std::vector<std::string> sent(size_t from = 0, std::vector<std::string> *cids = nullptr)
@@ -228,15 +245,10 @@ TEST_F(ChatRoom, AMessageNotEchoedIsSentAgainOnTheNextConnectionWithItsClientId)
     echo_b.insert(echo_b.size() - 1, ",\"cid\":\"" + cids[1] + "\"");
     lc_ws(ws, echo_b);
     lc_tick();
-    pf_io_closed(ws, 1006, "", 0);
-    lc_tick();
+    drop(ws);
     ASSERT_EQ(type_and_send("c"), PF_OK);
     size_t before = fake_host_count(FAKE_WS_SEND);
-    fake_host_advance(40000);
-    int32_t ws2 = fake_host_last(FAKE_WS_OPEN)->handle;
-    ASSERT_NE(ws2, ws);
-    pf_io_opened(ws2);
-    lc_tick();
+    int32_t ws2 = reopen(ws);
     std::vector<std::string> again;
     // In the order typed: the resend first, then what waited.
     EXPECT_EQ(sent(before, &again), (std::vector<std::string>{ "{\"text\":\"a\"}", "{\"text\":\"c\"}" }));
@@ -249,14 +261,9 @@ TEST_F(ChatRoom, AMessageNotEchoedIsSentAgainOnTheNextConnectionWithItsClientId)
         lc_ws(ws2, echo);
     }
     lc_tick();
-    pf_io_closed(ws2, 1006, "", 0);
-    lc_tick();
+    drop(ws2);
     before = fake_host_count(FAKE_WS_SEND);
-    fake_host_advance(40000);
-    int32_t ws3 = fake_host_last(FAKE_WS_OPEN)->handle;
-    ASSERT_NE(ws3, ws2);
-    pf_io_opened(ws3);
-    lc_tick();
+    reopen(ws2);
     EXPECT_TRUE(sent(before).empty());
     EXPECT_EQ(lc_check_patches(c), "");
 }
@@ -277,15 +284,9 @@ TEST_F(ChatRoom, ANewConnectionThatOpensOnHoldStillResendsAndAMessageNeverEchoed
     int32_t cur = ws;
     size_t total = 0;
     for (int round = 0; round < 5; round++) {
-        pf_io_closed(cur, 1006, "", 0);
-        lc_tick();
+        drop(cur);
         size_t before = fake_host_count(FAKE_WS_SEND);
-        fake_host_advance(60000);
-        int32_t next = fake_host_last(FAKE_WS_OPEN)->handle;
-        ASSERT_NE(next, cur);
-        cur = next;
-        pf_io_opened(cur);
-        lc_tick();
+        cur = reopen(cur, 60000);
         fake_host_advance(31000); // any hold carried over ends
         lc_tick();
         std::vector<std::string> got;
@@ -294,8 +295,9 @@ TEST_F(ChatRoom, ANewConnectionThatOpensOnHoldStillResendsAndAMessageNeverEchoed
         total += resends;
         EXPECT_EQ(std::count(got.begin(), got.end(), cids[0]), 0) << "b was echoed";
         EXPECT_LE(resends, 2u) << "round " << round;
-        if (round == 4)
+        if (round == 4) {
             EXPECT_EQ(resends, 0u) << "given up";
+        }
     }
     // The copy pf_ws re-queued after the hold, and three resends of ours on
     // new connections; never "b", which was echoed.
@@ -312,14 +314,9 @@ TEST_F(ChatRoom, AServerThatEchoesNoClientIdGetsNoResends)
     lc_ws(ws, chat_msg(8, "alice", "a", 1));
     ASSERT_EQ(type_and_send("b"), PF_OK);
     lc_tick();
-    pf_io_closed(ws, 1006, "", 0);
-    lc_tick();
+    drop(ws);
     size_t before = fake_host_count(FAKE_WS_SEND);
-    fake_host_advance(40000);
-    int32_t ws2 = fake_host_last(FAKE_WS_OPEN)->handle;
-    ASSERT_NE(ws2, ws);
-    pf_io_opened(ws2);
-    lc_tick();
+    reopen(ws);
     EXPECT_TRUE(sent(before).empty());
 }
 

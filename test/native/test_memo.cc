@@ -726,6 +726,51 @@ const pf_component_class memo_class = {
     memo_on_event, memo_render, nullptr, nullptr,
 };
 
+// A MemoRows component mounted on the fake host, with the reference DOM its
+// patches are applied to.
+struct MemoRowsPage {
+    pf_component *c = nullptr;
+    RefDom dom;
+    size_t applied = 0;
+
+    MemoRowsPage()
+    {
+        fake_host_reset();
+        EXPECT_EQ(pf_component_register(&memo_class), PF_OK);
+        EXPECT_EQ(pf_component_mount("MemoRows", 1, nullptr, 0, &c), PF_OK);
+    }
+    ~MemoRowsPage()
+    {
+        pf_component_unmount_all();
+        pf_component_registry_clear();
+        fake_host_reset();
+    }
+    // Applies the patches sent since the last call.
+    void sync(RefStats *st)
+    {
+        for (; applied < fake_host_count(FAKE_DOM_PATCH); applied++) {
+            const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, applied);
+            ASSERT_EQ(dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len, st), "");
+        }
+    }
+    // A message that changes nothing the rows show, its render, its patch.
+    void touch(RefStats *st)
+    {
+        const char m[] = "{\"type\":\"touch\"}";
+        ASSERT_EQ(pf_component_deliver(c, m, sizeof m - 1), PF_OK);
+        fake_host_run_flush();
+        fake_host_run_frame();
+        sync(st);
+    }
+    const pf_vnode *row(int i) const
+    {
+        const pf_vnode *r = pf_vdom_root(pf_component_tree(c))->first_child;
+        while (i-- > 0)
+            r = r->next;
+        return r;
+    }
+};
+
 }  // namespace
 
 TEST(Memo, TypedValueInAMemoizedRowIsWrittenBackByTheNextRender)
@@ -733,91 +778,47 @@ TEST(Memo, TypedValueInAMemoizedRowIsWrittenBackByTheNextRender)
     // The component never mirrors what is typed: its intent stays "". A
     // render after typing must write "" again, even though the row's deps
     // did not change: the typed value made the old row stale.
-    fake_host_reset();
-    ASSERT_EQ(pf_component_register(&memo_class), PF_OK);
-    pf_component *c = nullptr;
-    ASSERT_EQ(pf_component_mount("MemoRows", 1, nullptr, 0, &c), PF_OK);
-    RefDom dom;
-    size_t applied = 0;
-    auto sync = [&](RefStats *st) {
-        for (; applied < fake_host_count(FAKE_DOM_PATCH); applied++) {
-            const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, applied);
-            ASSERT_EQ(dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len, st), "");
-        }
-    };
-    sync(nullptr);
-    const pf_vnode *row1 = pf_vdom_root(pf_component_tree(c))->first_child->next;
-    uint32_t input1 = row1->first_child->id;
-    dom.mutable_node(input1)->value = "typed";
+    MemoRowsPage page;
+    page.sync(nullptr);
+    uint32_t input1 = page.row(1)->first_child->id;
+    page.dom.mutable_node(input1)->value = "typed";
     ASSERT_EQ(pf_component_dispatch(1, input1, "input", 5, "typed", 5, -1, -1), PF_OK);
-    const char m[] = "{\"type\":\"touch\"}";
-    ASSERT_EQ(pf_component_deliver(c, m, sizeof m - 1), PF_OK);
-    fake_host_run_flush();
-    fake_host_run_frame();
     RefStats st;
-    sync(&st);
+    page.touch(&st);
     EXPECT_EQ(st.total, 1u);
     EXPECT_EQ(st.ops[PF_DOM_SET_VALUE], 1u);
-    EXPECT_EQ(dom.node(input1)->value, "");
-    // Row 0 was copied; the stale row 1 was built again.
-    const pf_vnode *r0 = pf_vdom_root(pf_component_tree(c))->first_child;
-    EXPECT_NE(r0->memo->src, nullptr);
-    EXPECT_EQ(r0->next->memo->src, nullptr);
-    pf_component_unmount_all();
-    pf_component_registry_clear();
-    fake_host_reset();
+    EXPECT_EQ(page.dom.node(input1)->value, "");
+    // Row 0 was reused; the stale row 1 was built again.
+    EXPECT_NE(page.row(0)->memo->src, nullptr);
+    EXPECT_EQ(page.row(1)->memo->src, nullptr);
 }
 
 TEST(Memo, TypedValueInASharedRowIsWrittenBackByTheNextRender)
 {
     // As above, but the rows are shared from an older render when the
     // user types: the value goes into the component's own copy of the row.
-    fake_host_reset();
-    ASSERT_EQ(pf_component_register(&memo_class), PF_OK);
-    pf_component *c = nullptr;
-    ASSERT_EQ(pf_component_mount("MemoRows", 1, nullptr, 0, &c), PF_OK);
-    RefDom dom;
-    size_t applied = 0;
-    auto sync = [&](RefStats *st) {
-        for (; applied < fake_host_count(FAKE_DOM_PATCH); applied++) {
-            const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, applied);
-            ASSERT_EQ(dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len, st), "");
-        }
-    };
-    const char m[] = "{\"type\":\"touch\"}";
-    auto render = [&](RefStats *st) {
-        ASSERT_EQ(pf_component_deliver(c, m, sizeof m - 1), PF_OK);
-        fake_host_run_flush();
-        fake_host_run_frame();
-        sync(st);
-    };
-    sync(nullptr);
-    render(nullptr);
-    const pf_vnode *row1 = pf_vdom_root(pf_component_tree(c))->first_child->next;
-    ASSERT_NE(row1->memo->home, nullptr); // shared from the first render
-    const pf_vnode *shared_input = row1->first_child;
+    MemoRowsPage page;
+    page.sync(nullptr);
+    page.touch(nullptr);
+    ASSERT_NE(page.row(1)->memo->home, nullptr); // shared from the first render
+    const pf_vnode *shared_input = page.row(1)->first_child;
     uint32_t input1 = shared_input->id;
-    dom.mutable_node(input1)->value = "typed";
+    page.dom.mutable_node(input1)->value = "typed";
     ASSERT_EQ(pf_component_dispatch(1, input1, "input", 5, "typed", 5, -1, -1), PF_OK);
-    row1 = pf_vdom_root(pf_component_tree(c))->first_child->next;
-    EXPECT_EQ(row1->memo->home, nullptr);
-    EXPECT_NE(row1->first_child, shared_input);
-    EXPECT_EQ(std::string(row1->first_child->value), "typed");
+    EXPECT_EQ(page.row(1)->memo->home, nullptr);
+    EXPECT_NE(page.row(1)->first_child, shared_input);
+    EXPECT_EQ(std::string(page.row(1)->first_child->value), "typed");
     EXPECT_EQ(std::string(shared_input->value), ""); // the older render's node is unchanged
     RefStats st;
-    render(&st);
+    page.touch(&st);
     EXPECT_EQ(st.total, 1u);
     EXPECT_EQ(st.ops[PF_DOM_SET_VALUE], 1u);
-    EXPECT_EQ(dom.node(input1)->value, "");
+    EXPECT_EQ(page.dom.node(input1)->value, "");
     // Row 0 is reused (copied: the first render holds little else that is
     // still shared, so it is let go), row 1 built again.
-    const pf_vnode *r0 = pf_vdom_root(pf_component_tree(c))->first_child;
-    EXPECT_NE(r0->memo->src, nullptr);
-    EXPECT_EQ(r0->memo->home, nullptr);
-    EXPECT_EQ(r0->next->memo->src, nullptr);
-    pf_component_unmount_all();
-    pf_component_registry_clear();
-    fake_host_reset();
+    EXPECT_NE(page.row(0)->memo->src, nullptr);
+    EXPECT_EQ(page.row(0)->memo->home, nullptr);
+    EXPECT_EQ(page.row(1)->memo->src, nullptr);
 }
 
 // ---- pf_state_edit ------------------------------------------------------------
