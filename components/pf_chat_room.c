@@ -19,9 +19,9 @@
  * dropped as unknown or malformed). The log (messages, join/leave notices
  * and error lines, at most MAX_LOG entries) is kept by the component.
  *
- * Sends go through the component's pf_ws, which holds them while the link
- * is down or rate limited and re-queues the one the server refused; what it
- * cannot take (a full outbox) waits in the component's own queue. Every
+ * Sends go out on the component's pf_ws while it is open (it re-queues the
+ * one the server refused during a rate-limit hold); while it is not open,
+ * messages wait in the component's own queue, in the order typed. Every
  * message carries a client id ("cid", docs/protocol.md section 7) and is
  * kept until the server's broadcast of it (with that cid) comes back: a
  * message written to a connection that then dropped may never have reached
@@ -53,7 +53,7 @@
 
 #define MAX_LOG 500
 #define MAX_TEXT_CHARS 4000   /* the protocol's limit, in code points */
-#define MAX_HELD 10000        /* messages kept beyond the socket's outbox */
+#define MAX_HELD 10000        /* messages waiting for an open connection */
 #define MAX_UNCONFIRMED 64    /* kept for their echo before the server shows it keeps cids */
 #define MAX_RESENDS 3         /* a message never echoed is given up after that */
 
@@ -65,7 +65,7 @@ typedef struct chat_room {
     int bad_room;          /* the room prop was not a valid id */
     cJSON *log;            /* entries, oldest first */
     unsigned long next_local; /* keys of entries without a server id */
-    cJSON *held;           /* {frame, cid} the socket could not queue */
+    cJSON *held;           /* {frame, cid} waiting for an open connection */
     cJSON *unacked;        /* {frame, cid, tries} sent, not echoed yet */
     uint32_t cid_base[2];  /* random: cids are "<base>-<n>" */
     unsigned long cid_next;
@@ -346,7 +346,7 @@ static int send_text(chat_room *s, const char *text)
     free(frame);
     int rc = s->held->child ? PF_EFULL : hand(s, item);
     if (rc != PF_OK) {
-        /* The socket could not take it (outbox full, no socket): keep it. */
+        /* Not open (or messages already wait before it): keep it. */
         if (cJSON_GetArraySize(s->held) >= MAX_HELD) {
             cJSON_Delete(item);
             return PF_EFULL;
