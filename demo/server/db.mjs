@@ -1,8 +1,15 @@
 // The reference server's persistence: one embedded SQLite file (WAL mode).
 //
 // Every write that must stay consistent with another (a document operation
-// and the document's new text, a post and its change-stream event) happens in
-// one transaction, so a crash or a kill between the two cannot corrupt state.
+// and the document's stored text, a post and its change-stream event)
+// happens in one transaction, so a crash or a kill between the two cannot
+// corrupt state.
+//
+// A document is stored as a snapshot (documents: its text at revision `rev`)
+// and the operations applied since (doc_ops, one row per base revision, kept
+// from 0). The authority writes the snapshot with an operation only now and
+// then (demo/server/docs.mjs): its text is read back as the snapshot plus
+// the operations at revisions >= rev.
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -179,16 +186,17 @@ export class Store {
       notifLastId: q('SELECT MAX(id) AS id FROM notifications WHERE user_id = ?'),
       docGet: q('SELECT * FROM documents WHERE id = ?'),
       docInsert: q('INSERT INTO documents (id, content, rev, created_at, updated_at) VALUES (?, ?, 0, ?, ?)'),
-      docUpdate: q('UPDATE documents SET content = ?, rev = ?, updated_at = ? WHERE id = ? AND rev = ?'),
+      docSnapshot: q('UPDATE documents SET content = ?, rev = ?, updated_at = ? WHERE id = ? AND rev <= ?'),
       opInsert: q('INSERT INTO doc_ops (doc_id, rev, op, src, seq, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       opsRange: q('SELECT * FROM doc_ops WHERE doc_id = ? AND rev >= ? AND rev < ? ORDER BY rev'),
       opBySrc: q('SELECT rev FROM doc_ops WHERE doc_id = ? AND src = ? AND seq = ?'),
     };
+    // (doc_id, rev) is the key of doc_ops: a second operation at a base
+    // revision (two authorities on one file) fails the transaction.
     this._applyOp = db.transaction((docId, rev, opJson, content, src, seq, userId) => {
       const t = now();
       this.s.opInsert.run(docId, rev, opJson, src, seq, userId, t);
-      const r = this.s.docUpdate.run(content, rev + 1, t, docId, rev);
-      if (r.changes !== 1) throw new Error('document revision moved underneath the authority');
+      if (content !== null) this.s.docSnapshot.run(content, rev + 1, t, docId, rev + 1);
     });
   }
 
@@ -351,7 +359,9 @@ export class Store {
 
   // ---- documents --------------------------------------------------------
 
-  /** Returns {id, content, rev}, creating an empty document on first use. */
+  /** Returns the stored snapshot {id, content, rev} (the text at revision
+   *  rev; the operations at revisions >= rev follow in docOps), creating an
+   *  empty document on first use. */
   document(id) {
     let row = this.s.docGet.get(id);
     if (!row) {
@@ -378,9 +388,16 @@ export class Store {
     return this.s.opBySrc.get(docId, src, seq)?.rev ?? null;
   }
 
-  /** Appends the operation applied at base `rev` and stores the new text. */
+  /** Appends the operation applied at base `rev`; `content`, the text after
+   *  it, becomes the snapshot, or null leaves the snapshot as it is. */
   appendDocOp(docId, rev, op, content, src, seq, userId) {
     this._applyOp(docId, rev, JSON.stringify(op), content, src ?? null, seq ?? null, userId);
+  }
+
+  /** Stores `content` as the text at revision `rev` (not older than the
+   *  stored snapshot). */
+  saveDocSnapshot(docId, content, rev) {
+    this.s.docSnapshot.run(content, rev, now(), docId, rev);
   }
 
   integrityCheck() {

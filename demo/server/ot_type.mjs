@@ -7,8 +7,13 @@
 // text-unicode type with the surface of the npm package ot-text-unicode,
 // which stays only as the oracle of test/js/ot.test.mjs.
 //
-// startServer({otType}) overrides it per server, for tests.
+// The document it holds open is an rt.ot.Document of the same engine: the
+// text stays in the wasm heap and only operations cross.
+//
+// startServer({otType, otDocument}) overrides them per server, for tests.
 
 import PyFrameRT from '../../dist/pyframe_rt.mjs';
 
-export const otType = (await PyFrameRT.load()).ot.type;
+const rt = await PyFrameRT.load();
+export const otType = rt.ot.type;
+export const otDocument = (text) => new rt.ot.Document(text);

@@ -16,7 +16,7 @@ import { createPosts } from './posts.mjs';
 import { createChat } from './chat.mjs';
 import { createNotifications } from './notifications.mjs';
 import { createDocs } from './docs.mjs';
-import { otType as defaultOtType } from './ot_type.mjs';
+import { otType as defaultOtType, otDocument as defaultOtDocument } from './ot_type.mjs';
 import {
   HttpError, sendJson, sendError, readJsonBody, wsSend, errorMessage, isValidId, cleanText, publicUser, CORS_HEADERS, redactTokens,
 } from './util.mjs';
@@ -50,7 +50,10 @@ export const DEFAULTS = {
   sseRetryMs: 3000,
   sseKeepAliveMs: 15_000,
   wsPingMs: 30_000, // protocol-level ping; a socket that misses one is dropped
+  docSnapshotChars: 65_536, // a document up to this size (code points) is stored whole with each operation
+  docSnapshotOps: 100, // a larger one every this many operations (and when its last client leaves)
   otType: undefined,
+  otDocument: undefined,
   log: (line) => console.log(line),
 };
 
@@ -98,6 +101,8 @@ export async function startServer(opts = {}) {
     options,
     log,
     otType: options.otType ?? defaultOtType,
+    // A test's own type keeps its own apply (a JS string) unless it brings a document too.
+    otDocument: options.otDocument ?? (options.otType ? undefined : defaultOtDocument),
     authError: () => new HttpError(401, 'auth_required', 'Authentication required'),
     optionalUser: (req, url) => {
       const token = tokenFrom(req, url);

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { tempDir, login, api, WsClient, SseClient } from './helpers.mjs';
 
 const MAIN = fileURLToPath(new URL('../../demo/server/main.mjs', import.meta.url));
@@ -109,6 +110,68 @@ test('state survives a SIGTERM restart and clients resume', async () => {
     assert.equal((await docBack.next('ack')).rev, 0);
     sseBack.close();
     for (const c of [room2, d2, postsBack, roomBack, docBack]) c.ws.close();
+    two.child.kill('SIGINT');
+    assert.equal((await two.exited).code, 0, two.output());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a large document killed between two stored snapshots comes back whole', async () => {
+  // Above docSnapshotChars (65,536 code points) the authority stores only
+  // the operation with each edit, and the text every docSnapshotOps (100)
+  // operations or when the last client leaves. A SIGKILL in between must
+  // lose nothing: opening the document applies the stored operations to the
+  // stored snapshot.
+  const dir = tempDir();
+  const db = join(dir, 'pyframe.db');
+  try {
+    const one = startChild(db);
+    const base1 = await one.ready;
+    const alice = await login(base1, 'alice');
+    const url = (base, path) => `${base.replace('http', 'ws')}${path}?token=${encodeURIComponent(alice.token)}`;
+    const doc = await WsClient.open(url(base1, '/ws/docs/big'));
+    doc.send({ type: 'join' });
+    await doc.next('snapshot');
+    const big = 'é'.repeat(70_000) + '😀'.repeat(10);
+    let expected = big;
+    doc.send({ type: 'content_change', rev: 0, operations: [big], src: 'A', seq: 0 });
+    assert.equal((await doc.next('ack')).rev, 0);
+    for (let i = 1; i <= 5; i++) {
+      doc.send({ type: 'content_change', rev: i, operations: [70_000 + i, `<${i}>`], src: 'A', seq: i });
+      assert.equal((await doc.next('ack')).rev, i);
+      const cps = [...expected];
+      cps.splice(70_000 + i, 0, `<${i}>`);
+      expected = cps.join('');
+    }
+    const h1 = new Database(db, { readonly: true });
+    const stored = h1.prepare('SELECT content, rev FROM documents WHERE id = ?').get('big');
+    h1.close();
+    assert.deepEqual([stored.content, stored.rev], ['', 0], 'the snapshot was not written with the operations');
+    one.child.kill('SIGKILL');
+    await one.exited;
+
+    const two = startChild(db);
+    const base2 = await two.ready;
+    const back = await WsClient.open(url(base2, '/ws/docs/big'));
+    back.send({ type: 'join' });
+    const snap = await back.next('snapshot');
+    assert.equal(snap.rev, 6);
+    assert.ok(snap.content === expected, `the text comes back whole (${snap.content.length} vs ${expected.length} UTF-16 units)`);
+    back.send({ type: 'content_change', rev: 6, operations: ['!'], src: 'B', seq: 0 });
+    assert.equal((await back.next('ack')).rev, 6);
+    // The last client leaving stores the snapshot.
+    back.ws.close();
+    await back.closed;
+    let row;
+    for (let i = 0; i < 50 && (!row || row.rev !== 7); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const h = new Database(db, { readonly: true });
+      row = h.prepare('SELECT content, rev FROM documents WHERE id = ?').get('big');
+      h.close();
+    }
+    assert.equal(row.rev, 7);
+    assert.ok(row.content === '!' + expected, 'the stored snapshot is the text at rev 7');
     two.child.kill('SIGINT');
     assert.equal((await two.exited).code, 0, two.output());
   } finally {
