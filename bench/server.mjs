@@ -27,8 +27,8 @@ const MAIN = fileURLToPath(new URL('../demo/server/main.mjs', import.meta.url));
 
 function args() {
   const o = quick()
-    ? { clients: 50, messages: 5, sse: 20, notifications: 5, editors: 2, seconds: 0.5, timeout: 30 }
-    : { clients: 1000, messages: 50, sse: 500, notifications: 50, editors: 8, seconds: 3, timeout: 30 };
+    ? { clients: 50, messages: 5, sse: 20, notifications: 5, editors: 2, seconds: 0.5, timeout: 30, largeEdits: 50 }
+    : { clients: 1000, messages: 50, sse: 500, notifications: 50, editors: 8, seconds: 3, timeout: 30, largeEdits: 1000 };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     const k = a[i].replace(/^--/, '');
@@ -250,6 +250,48 @@ async function otEditors({ base, tokens, editors, seconds }) {
   };
 }
 
+/** One editor on a large document (built in 240,000-character inserts,
+ *  under the frame limit): one-character inserts in turn, each waiting for
+ *  its ack. The authority's cost per operation must not grow with the text. */
+async function otLargeDocument({ base, token, chars, edits }) {
+  const inbox = [];
+  let wake = null;
+  const ws = await openWs(`${base.replace('http', 'ws')}/ws/docs/bench-large-${Date.now()}?token=${token}`, (data) => {
+    inbox.push(JSON.parse(data.toString()));
+    if (wake) wake();
+  });
+  const next = async (type) => {
+    for (;;) {
+      const i = inbox.findIndex((m) => m.type === type || m.type === 'error');
+      if (i >= 0) {
+        const m = inbox.splice(i, 1)[0];
+        if (m.type === 'error') throw new Error(`large document: ${m.message}`);
+        return m;
+      }
+      await new Promise((r) => (wake = r));
+      wake = null;
+    }
+  };
+  ws.send(JSON.stringify({ type: 'join' }));
+  let rev = (await next('snapshot')).rev;
+  for (let left = chars; left > 0; left -= 240_000) {
+    ws.send(JSON.stringify({ type: 'content_change', rev, operations: ['x'.repeat(Math.min(left, 240_000))] }));
+    rev = (await next('ack')).rev + 1;
+  }
+  const lat = [];
+  const t0 = now();
+  for (let i = 0; i < edits; i++) {
+    const t = now();
+    ws.send(JSON.stringify({ type: 'content_change', rev, operations: [Math.floor(Math.random() * chars), 'y'] }));
+    rev = (await next('ack')).rev + 1;
+    lat.push(now() - t);
+  }
+  const seconds = (now() - t0) / 1000;
+  await closeAll([ws]);
+  lat.sort((a, b) => a - b);
+  return { name: `OT authority, one editor on a ${chars.toLocaleString('en')}-character document (submit, wait for the ack)`, connections: 1, sent: edits, delivered: edits, seconds, complete: true, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
 async function pingRtt({ base, token, count }) {
   const ws = await openWs(`${base.replace('http', 'ws')}/ws/chat?token=${token}`, () => {});
   const lat = [];
@@ -321,6 +363,7 @@ async function main() {
     }));
     rows.push(await sseFanOut({ base, token: tokens[1], streams: o.sse, notifications: o.notifications, timeout: o.timeout }));
     rows.push(await otEditors({ base, tokens, editors: o.editors, seconds: o.seconds }));
+    rows.push(await otLargeDocument({ base, token: tokens[2], chars: 960_000, edits: o.largeEdits }));
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
