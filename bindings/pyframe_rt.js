@@ -1948,7 +1948,22 @@ const PyFrameRT = (() => {
       this.splice(start, del, text);
     }
 
+    /** A document holds no U+0000 (docs/protocol.md section 9): one the
+     * browser put in the textarea at `start` becomes U+FFFD there too (same
+     * length: the caret and selection stay where they are). */
+    noNul(start, text) {
+      if (!text.includes('\0')) return text;
+      const fixed = text.replace(/\0/g, '\uFFFD');
+      const el = this.el;
+      const s = el.selectionStart;
+      const e = el.selectionEnd;
+      el.setRangeText(fixed, start, start + text.length);
+      el.setSelectionRange(s, e);
+      return fixed;
+    }
+
     splice(start, del, text) {
+      text = this.noNul(start, text);
       const core = this.core;
       const rc = withStrings(core, [text], (s) => core._pf_api_editor_splice(this.handle.root, start, del, s.ptr, s.len));
       if (rc < 0) return this.fallback();
@@ -1962,7 +1977,7 @@ const PyFrameRT = (() => {
     fallback() {
       if (!this.handle.root) return;
       const el = this.el;
-      const value = el.value;
+      const value = this.noNul(0, el.value);
       const core = this.core;
       this.stats.fallbacks++;
       withStrings(core, [value], (s) => core._pf_api_editor_text(this.handle.root, s.ptr, s.len, el.selectionStart));

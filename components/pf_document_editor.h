@@ -33,13 +33,15 @@ extern const pf_component_class pf_document_editor_class;
  * `start16` were replaced by `ins` (UTF-8, `len` bytes). Returns PF_OK,
  * PF_ERANGE (the range is outside the document or splits a surrogate pair:
  * the bindings then send the whole text with _replace_text), PF_EUTF8,
- * PF_ENOMEM or PF_EINVAL. */
+ * PF_ENOMEM or PF_EINVAL (also for a NUL byte: a document holds no U+0000,
+ * docs/protocol.md section 9; the bindings put U+FFFD in its place). */
 int pf_document_editor_splice(pf_component *c, size_t start16, size_t del16,
                               const char *ins, size_t len);
 
 /* The fallback when the edited range is unknown: the textarea's whole text
  * (UTF-8) and caret (UTF-16 units, negative if unknown). The operation is a
- * diff of the two texts: correct, but O(n). */
+ * diff of the two texts: correct, but O(n). PF_EINVAL for a NUL byte, as
+ * above. */
 int pf_document_editor_replace_text(pf_component *c, const char *text,
                                     size_t len, long caret16);
 

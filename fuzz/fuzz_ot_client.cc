@@ -41,11 +41,11 @@ std::string text_of(pf_text *t)
 
 void on_send(void *, const char *json, size_t len)
 {
-    // cJSON, not pf_json_parse: a local edit may insert U+0000, which is
-    // valid JSON ("\u0000") that pf_json_parse refuses on purpose.
-    cJSON *v = cJSON_ParseWithLength(json, len);
-    if (!cJSON_IsObject(v))
-        fuzz::fail("the client sent something that is not a JSON object", std::string(json, len));
+    // Strict: a local edit cannot insert U+0000 (refused), so every frame
+    // the client sends is one a strict peer takes.
+    cJSON *v = NULL;
+    if (pf_json_parse(json, len, len, &v, NULL) != PF_OK || !cJSON_IsObject(v))
+        fuzz::fail("the client sent something that is not a JSON object a strict parser takes", std::string(json, len));
     cJSON_Delete(v);
 }
 

@@ -539,6 +539,13 @@ static int local_apply(pf_ot_client *c, const pf_ot_op *op, int kind,
     return PF_OK;
 }
 
+/* A document holds no U+0000 (docs/protocol.md section 9): servers refuse
+ * it, and cJSON-based clients would cut the insert there and diverge. */
+static int has_nul(const char *s, size_t len)
+{
+    return len && memchr(s, 0, len) != NULL;
+}
+
 int pf_ot_client_local_op(pf_ot_client *c, const pf_ot_op *op)
 {
     return local_apply(c, op, LOCAL_EDIT, -1);
@@ -547,7 +554,7 @@ int pf_ot_client_local_op(pf_ot_client *c, const pf_ot_op *op)
 int pf_ot_client_local_splice(pf_ot_client *c, size_t pos, size_t ndel,
                               const char *ins, size_t ins_len)
 {
-    if (!c || (!ins && ins_len))
+    if (!c || (!ins && ins_len) || has_nul(ins, ins_len))
         return PF_EINVAL;
     if (pos > pf_text_length(c->text) || ndel > pf_text_length(c->text) - pos)
         return PF_ERANGE;
@@ -571,7 +578,7 @@ int pf_ot_client_local_splice(pf_ot_client *c, size_t pos, size_t ndel,
 int pf_ot_client_local_text(pf_ot_client *c, const char *text, size_t len,
                             long cursor)
 {
-    if (!c || (!text && len))
+    if (!c || (!text && len) || has_nul(text, len))
         return PF_EINVAL;
     size_t old_len;
     const char *old = pf_text_data(c->text, &old_len);
@@ -879,8 +886,10 @@ int pf_ot_client_message(pf_ot_client *c, const char *json, size_t len)
 {
     if (!c || (!json && len))
         return PF_EINVAL;
-    cJSON *msg = cJSON_ParseWithLength(json, len);
-    if (!msg)
+    /* Strict: cJSON alone would cut an insert at \u0000 and apply less
+     * than the server did (docs/protocol.md section 9). */
+    cJSON *msg = NULL;
+    if (pf_json_parse(json, len, len, &msg, NULL) != PF_OK)
         return PF_EJSON;
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
     const char *t = cJSON_IsString(type) ? type->valuestring : "";

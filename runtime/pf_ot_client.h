@@ -130,7 +130,9 @@ int pf_ot_client_message(pf_ot_client *c, const char *json, size_t len);
 /* ------------------------------------------------------------------------ */
 
 /* Applies a local operation (borrowed) to the document and sends or buffers
- * it. PF_ERANGE if it does not fit the document (nothing changes). */
+ * it. PF_ERANGE if it does not fit the document (nothing changes). Its
+ * inserts must hold no U+0000 (docs/protocol.md section 9: servers refuse
+ * it); the two calls below refuse a NUL byte with PF_EINVAL. */
 int pf_ot_client_local_op(pf_ot_client *c, const pf_ot_op *op);
 
 /* The same for a splice (delete `ndel` code points at `pos`, insert UTF-8). */

@@ -413,8 +413,10 @@ int pf_ot_server_handle(pf_ot_server *s, const char *user_id, size_t user_len,
 {
     if (!s || !io || (!json && len) || (!user_id && user_len))
         return PF_EINVAL;
-    cJSON *msg = cJSON_ParseWithLength(json, len);
-    if (!msg)
+    /* Strict: cJSON alone would cut an insert at \u0000 and store less
+     * than the client applied (docs/protocol.md section 9). */
+    cJSON *msg = NULL;
+    if (pf_json_parse(json, len, len, &msg, NULL) != PF_OK)
         return send_error(io, "bad_message", PF_EJSON);
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
     int rc;

@@ -39,6 +39,9 @@ export function checkTextOp(op, maxComponents) {
     } else if (typeof c === 'string') {
       if (c.length === 0) return 'an insert must be a non-empty string';
       if (!c.isWellFormed()) return 'an insert must be well-formed Unicode';
+      // Clients refuse frames holding \u0000 (JSON parsers that cut strings
+      // there would diverge): one such insert would stop every editor.
+      if (c.includes('\0')) return 'an insert may not contain U+0000';
       inserted += codePointLength(c);
     } else if (c && typeof c === 'object' && !Array.isArray(c)) {
       const keys = Object.keys(c);

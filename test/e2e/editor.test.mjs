@@ -194,3 +194,32 @@ test('two users edit at once, converge, keep their carets, and survive a server 
   await A.context.close();
   await B.context.close();
 });
+
+test('a U+0000 typed or set into the textarea becomes U+FFFD everywhere, and nothing stalls', async () => {
+  // A document holds no U+0000 (docs/protocol.md section 9): clients
+  // refuse frames with \u0000, so one such insert would stop every editor.
+  // Chromium does let a page put one in a textarea (execCommand, value).
+  const carol = await login('carol');
+  const dave = await login('dave');
+  const A = await openEditor(carol);
+  const B = await openEditor(dave);
+  const before = await converged(A, B);
+  await A.page.evaluate(() => { const a = window.E.area(); a.setSelectionRange(a.value.length, a.value.length); });
+  // Through beforeinput / input (the range path).
+  await A.page.evaluate(() => document.execCommand('insertText', false, '{N\0UL}'));
+  // Without beforeinput (the whole-text path).
+  await A.page.evaluate(() => {
+    const a = window.E.area();
+    a.value += '(\0)';
+    a.dispatchEvent(new InputEvent('input', { inputType: 'insertReplacementText' }));
+  });
+  await A.page.keyboard.type('!', { delay: 5 });
+  const text = await converged(A, B);
+  assert.equal(text, `${before}{N\uFFFDUL}(\uFFFD)!`);
+  assert.equal(await serverText(carol.token), text);
+  assert.ok(!(await A.page.evaluate(() => window.E.area().value.includes('\0'))));
+  assert.deepEqual(A.errors, []);
+  assert.deepEqual(B.errors, []);
+  await A.context.close();
+  await B.context.close();
+});

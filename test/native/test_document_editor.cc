@@ -464,6 +464,22 @@ TEST_F(DocumentEditor, FallbackWholeTextAndLocalCursor)
     EXPECT_EQ(pf_document_editor_set_cursor(c, 7), PF_ERANGE); // inside the emoji
 }
 
+TEST_F(DocumentEditor, ANulByteInALocalEditIsRefusedAndChangesNothing)
+{
+    // A document holds no U+0000 (docs/protocol.md section 9): clients
+    // refuse frames with \u0000, so such an insert would stop them all.
+    mount();
+    snapshot("hello");
+    size_t from = fake_host_count(FAKE_WS_SEND);
+    EXPECT_EQ(pf_document_editor_splice(c, 1, 0, "a\0b", 3), PF_EINVAL);
+    EXPECT_EQ(pf_document_editor_replace_text(c, "he\0llo", 6, 3), PF_EINVAL);
+    lc_tick();
+    EXPECT_EQ(text(), "hello");
+    EXPECT_EQ(sent(from).size(), 0u);
+    ASSERT_EQ(pf_document_editor_splice(c, 1, 0, "a\xEF\xBF\xBD" "b", 5), PF_OK); // U+FFFD is fine
+    EXPECT_EQ(text(), "ha\xEF\xBF\xBD" "bello");
+}
+
 TEST_F(DocumentEditor, HostileNamesAndAvatarsAreEscaped)
 {
     mount("{\"doc\":\"d1\",\"user\":{\"id\":\"<b>\",\"name\":\"<script>x</script>\",\"avatar\":\"javascript:alert(1)\"}}");

@@ -431,6 +431,9 @@ TEST_F(OtClient, BadMessages) {
     EXPECT_EQ(msg("{\"type\":\"snapshot\",\"rev\":1}"), PF_EPROTO);
     EXPECT_EQ(msg("{\"type\":\"content_change\",\"rev\":1}"), PF_EPROTO);
     EXPECT_EQ(pf_ot_client_message(NULL, "{}", 2), PF_EINVAL);
+    /* cJSON alone would apply "a" for "a\u0000b" and diverge: refused. */
+    EXPECT_EQ(msg("{\"type\":\"snapshot\",\"rev\":1,\"content\":\"a\\u0000b\"}"), PF_EJSON);
+    EXPECT_EQ(msg("{\"type\":\"ack\",\"rev\":0,\"seq\":1} x"), PF_EJSON);
     join("abc", 0);
     /* A remote op that does not fit: resync, not a crash. */
     ASSERT_EQ(msg(remote(0, "[9,\"x\"]")), PF_OK);

@@ -250,6 +250,11 @@ TEST(OtServer, HandleErrors) {
     EXPECT_EQ(field(w.replies[0], "seq"), "4");
     EXPECT_EQ(handle(srv, w, "{\"type\":\"content_change\",\"rev\":0,\"operations\":[9,\"x\"],\"src\":\"s\",\"seq\":5}"), PF_ERANGE);
     EXPECT_EQ(handle(srv, w, "{\"type\":\"content_change\",\"rev\":0,\"operations\":{\"d\":1},\"src\":\"s\",\"seq\":6}"), PF_ETYPE);
+    /* cJSON alone cut this insert to "a": refused whole instead. */
+    w.clear();
+    EXPECT_EQ(handle(srv, w, "{\"type\":\"content_change\",\"rev\":0,\"operations\":[\"a\\u0000b\"],\"src\":\"s\",\"seq\":7}"), PF_EJSON);
+    EXPECT_EQ(field(w.replies[0], "code"), "bad_message");
+    EXPECT_EQ(handle(srv, w, "{\"type\":\"join\"} trailing"), PF_EJSON);
     EXPECT_EQ(srv.text(), "abc");
     EXPECT_TRUE(w.broadcasts.empty());
     EXPECT_EQ(pf_ot_server_handle(NULL, "", 0, "{}", 2, &w.io), PF_EINVAL);

@@ -118,6 +118,7 @@ test('invalid operations get error {code, message} and change nothing', async ()
     [{ rev: 1, operations: 'abc' }, 'invalid_op'],
     [{ rev: 1, operations: [0, 'x'] }, 'invalid_op'],
     [{ rev: 1, operations: ['\ud800'] }, 'invalid_op'],
+    [{ rev: 1, operations: [1, 'a\u0000b'] }, 'invalid_op'], // clients cannot take U+0000
     [{ rev: 5, operations: ['x'] }, 'invalid_rev'],
     [{ rev: -1, operations: ['x'] }, 'invalid_rev'],
     [{ rev: 'one', operations: ['x'] }, 'invalid_rev'],
