@@ -31,7 +31,10 @@
  * (bool: local edits not yet acknowledged), "loaded" (bool: the first
  * snapshot arrived; the textarea is read-only before), "online" (number of
  * users), "error" (string, absent when none). The user list and the remote
- * cursors are kept by the component.
+ * cursors are kept by the component. Edits the server kept refusing (the
+ * OT client gives them up after a few rejoins) are shown as the error
+ * "Edits not saved: <the server's reason>" until a later edit is
+ * acknowledged; other server errors are only logged.
  */
 #include "pf_document_editor.h"
 #include "pf_json.h"
@@ -66,6 +69,7 @@ typedef struct doc_editor {
     cJSON *users;      /* [{id (string), name, avatar}], in join order */
     int connected;     /* the OT client was told the link is open */
     int was_open;
+    int edits_lost;    /* "error" says edits were given up; an ack clears it */
     /* Code-point positions of the astral characters, ascending. */
     size_t *astral;
     size_t nastral;
@@ -425,6 +429,15 @@ static void ot_cursor(void *ud, const char *user_id, size_t user_len, size_t pos
     pf_component_invalidate(s->c);
 }
 
+static void ot_dropped(void *ud, const char *why)
+{
+    doc_editor *s = ud;
+    char line[240];
+    pf_fmt(line, sizeof line, "Edits not saved: %.200s", why && why[0] ? why : "the server refused them");
+    s->edits_lost = 1;
+    set_error(s, line);
+}
+
 static void ot_error(void *ud, int err, const char *msg)
 {
     (void)ud;
@@ -561,6 +574,7 @@ static int editor_create(pf_component *c, const cJSON *props, void **self)
         .dead_link = ot_dead_link,
         .cursor = ot_cursor,
         .error = ot_error,
+        .dropped = ot_dropped,
         .ud = s,
     };
     int rc = pf_ot_client_new(NULL, &ev, &s->ot);
@@ -633,6 +647,10 @@ static void editor_on_message(pf_component *c, void *self, const cJSON *msg, con
             }
             users_changed(s);
         }
+        if (!s->edits_lost)
+            set_error(s, NULL);
+    } else if (strcmp(t, "ack") == 0 && rc == PF_OK && s->edits_lost) {
+        s->edits_lost = 0;
         set_error(s, NULL);
     } else if (strcmp(t, "user_joined") == 0) {
         const cJSON *u = cJSON_GetObjectItemCaseSensitive(msg, "user");

@@ -877,6 +877,8 @@ static int handle_error(pf_ot_client *c, const cJSON *msg)
         c->has_seq = 0;
         c->resyncs = 0;
         report_error(c, PF_EPROTO, "pending edits dropped after repeated rejection");
+        if (c->ev.dropped)
+            c->ev.dropped(c->ev.ud, text);
     }
     resync(c, PF_EPROTO, text);
     return PF_OK;

@@ -79,6 +79,10 @@ typedef struct pf_ot_client_events {
      * none of this client's operations (nothing to resync). `msg` is a
      * constant or server text. */
     void (*error)(void *ud, int err, const char *msg);
+    /* The server kept rejecting the pending edits: they were given up (the
+     * next snapshot replaces the text). `why` is the server's last message.
+     * Optional; `error` is called too. */
+    void (*dropped)(void *ud, const char *why);
     void *ud;
 } pf_ot_client_events;
 

@@ -3,7 +3,9 @@
 // server: two users type at once (emoji, CJK, deletes, a paste), both
 // textareas converge to each other and to the server's text, a remote
 // insert does not move the other user's caret wrongly, and a server restart
-// in the middle of typing loses nothing.
+// in the middle of typing loses nothing. Also: U+0000 in the textarea
+// becomes U+FFFD everywhere; edits the server keeps refusing are shown as
+// "Edits not saved" with its reason.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -222,4 +224,41 @@ test('a U+0000 typed or set into the textarea becomes U+FFFD everywhere, and not
   assert.deepEqual(B.errors, []);
   await A.context.close();
   await B.context.close();
+});
+
+test('edits the server keeps refusing show "Edits not saved" with its reason until an edit is saved', async () => {
+  const small = await startServer({
+    port: 0,
+    dbPath: join(dir, 'small.sqlite'),
+    publicDir: join(repoRoot, 'test', 'e2e', 'pages'),
+    log: () => {},
+    maxDocLength: 12,
+  });
+  const context = await browser.newContext();
+  try {
+    const erin = await loginAt(small.url, 'erin');
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${small.url}/editor.html`);
+    await page.evaluate(() => window.E.ready);
+    await page.evaluate((p) => window.E.mount(p), { doc: 'tiny', token: erin.token, user: erin.user });
+    await page.waitForFunction(() => window.E.loaded(), null, { timeout: 5000 });
+    await page.click('textarea.editor');
+    await page.keyboard.type('0123456789AB', { delay: 5 });
+    await page.waitForFunction(() => window.E.saved() && window.E.value() === '0123456789AB', null, { timeout: 5000 });
+    const errorText = () => document.querySelector('.document-editor .error')?.textContent ?? null;
+    assert.equal(await page.evaluate(errorText), null);
+    await page.keyboard.type('xyz', { delay: 5 });
+    await page.waitForFunction(() => document.querySelector('.document-editor .error')?.textContent.startsWith('Edits not saved: '), null, { timeout: 15000 });
+    assert.equal(await page.evaluate(errorText), 'Edits not saved: a document may hold at most 12 characters');
+    // The text is the server's again, and stays editable.
+    await page.waitForFunction(() => window.E.saved() && window.E.value() === '0123456789AB', null, { timeout: 5000 });
+    await page.keyboard.press('Backspace');
+    await page.waitForFunction(() => window.E.saved() && !document.querySelector('.document-editor .error'), null, { timeout: 5000 });
+    assert.equal(await page.evaluate(() => window.E.value()), '0123456789A');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await small.close();
+  }
 });

@@ -439,6 +439,47 @@ TEST_F(DocumentEditor, ReconnectResubmitsAndLosesNothing)
     EXPECT_NE(s.back().find("\"rev\":7"), std::string::npos) << s.back();
 }
 
+TEST_F(DocumentEditor, EditsTheServerKeepsRefusingAreShownAsNotSavedUntilAnAck)
+{
+    mount();
+    snapshot("doc", 5);
+    ASSERT_EQ(pf_document_editor_splice(c, 3, 0, "!", 1), PF_OK);
+    // The server refuses the edit each time it comes back (after a rejoin
+    // and a snapshot); the client gives it up after a few rounds.
+    int rounds = 0;
+    for (; rounds < 10 && html().find("Edits not saved") == std::string::npos; rounds++) {
+        std::string op;
+        for (const std::string &m : sent())
+            if (m.find("\"content_change\"") != std::string::npos)
+                op = m;
+        ASSERT_FALSE(op.empty());
+        cJSON *m = cJSON_Parse(op.c_str());
+        int seq = (int)cJSON_GetObjectItem(m, "seq")->valuedouble;
+        cJSON_Delete(m);
+        lc_ws(ws, "{\"type\":\"error\",\"code\":\"too_large\",\"message\":\"<b>too large</b>\",\"seq\":" +
+                      std::to_string(seq) + "}");
+        lc_tick();
+        snapshot("doc", 5);
+    }
+    EXPECT_EQ(rounds, 4);
+    // Escaped, and still shown after the snapshot that replaced the text.
+    EXPECT_NE(html().find("<p class=\"error\">Edits not saved: &lt;b&gt;too large&lt;/b&gt;</p>"), std::string::npos)
+        << html();
+    EXPECT_EQ(text(), "doc");
+    // A later edit that the server takes clears it.
+    size_t from = fake_host_count(FAKE_WS_SEND);
+    ASSERT_EQ(pf_document_editor_splice(c, 0, 0, "a", 1), PF_OK);
+    ASSERT_EQ(sent(from).size(), 1u);
+    cJSON *m = cJSON_Parse(sent(from)[0].c_str());
+    int seq = (int)cJSON_GetObjectItem(m, "seq")->valuedouble;
+    cJSON_Delete(m);
+    lc_ws(ws, "{\"type\":\"ack\",\"rev\":5,\"seq\":" + std::to_string(seq) + "}");
+    lc_tick();
+    EXPECT_EQ(html().find("Edits not saved"), std::string::npos) << html();
+    EXPECT_EQ(text(), "adoc");
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
 TEST_F(DocumentEditor, AckTimeoutReconnects)
 {
     mount();
