@@ -282,7 +282,7 @@ async function otLargeDocument({ base, token, chars, edits }) {
   const t0 = now();
   for (let i = 0; i < edits; i++) {
     const t = now();
-    ws.send(JSON.stringify({ type: 'content_change', rev, operations: [Math.floor(Math.random() * chars), 'y'] }));
+    ws.send(JSON.stringify({ type: 'content_change', rev, operations: [1 + Math.floor(Math.random() * (chars - 1)), 'y'] }));
     rev = (await next('ack')).rev + 1;
     lat.push(now() - t);
   }

@@ -1948,22 +1948,27 @@ const PyFrameRT = (() => {
       this.splice(start, del, text);
     }
 
-    /** A document holds no U+0000 (docs/protocol.md section 9): one the
-     * browser put in the textarea at `start` becomes U+FFFD there too (same
-     * length: the caret and selection stay where they are). */
+    /** A document holds no U+0000 (docs/protocol.md section 9): each one
+     * the browser put in the textarea as `text` at `start` becomes U+FFFD
+     * there too, one character at a time (the caret and selection stay).
+     * Returns the text without U+0000, or null if the textarea does not
+     * hold `text` there (the caller falls back to the whole text). */
     noNul(start, text) {
       if (!text.includes('\0')) return text;
-      const fixed = text.replace(/\0/g, '\uFFFD');
       const el = this.el;
+      if (el.value.substr(start, text.length) !== text) return null;
       const s = el.selectionStart;
       const e = el.selectionEnd;
-      el.setRangeText(fixed, start, start + text.length);
-      el.setSelectionRange(s, e);
-      return fixed;
+      const dir = el.selectionDirection;
+      for (let i = text.indexOf('\0'); i >= 0; i = text.indexOf('\0', i + 1))
+        el.setRangeText('\uFFFD', start + i, start + i + 1);
+      el.setSelectionRange(s, e, dir);
+      return text.replace(/\0/g, '\uFFFD');
     }
 
     splice(start, del, text) {
       text = this.noNul(start, text);
+      if (text === null) return this.fallback();
       const core = this.core;
       const rc = withStrings(core, [text], (s) => core._pf_api_editor_splice(this.handle.root, start, del, s.ptr, s.len));
       if (rc < 0) return this.fallback();

@@ -633,6 +633,7 @@ static void editor_on_message(pf_component *c, void *self, const cJSON *msg, con
             set_error(s, err);
         return;
     }
+    size_t rev = pf_ot_client_rev(s->ot);
     int rc = pf_ot_client_message(s->ot, raw, raw_len);
     if (strcmp(t, "snapshot") == 0 && rc == PF_OK) {
         /* An empty document changes nothing, so `changed` did not say. */
@@ -649,7 +650,8 @@ static void editor_on_message(pf_component *c, void *self, const cJSON *msg, con
         }
         if (!s->edits_lost)
             set_error(s, NULL);
-    } else if (strcmp(t, "ack") == 0 && rc == PF_OK && s->edits_lost) {
+    } else if (strcmp(t, "ack") == 0 && s->edits_lost && pf_ot_client_rev(s->ot) > rev) {
+        /* An edit of ours was taken (a stale or repeated ack moves nothing). */
         s->edits_lost = 0;
         set_error(s, NULL);
     } else if (strcmp(t, "user_joined") == 0) {

@@ -269,6 +269,10 @@ int pf_vfmt(char *out, size_t cap, const char *fmt, va_list ap)
             n = 0;
             while ((prec < 0 || n < (size_t)prec) && s[n])
                 n++;
+            /* A precision counts bytes: never end inside a UTF-8 character. */
+            if (s[n])
+                while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+                    n--;
             field(&k, s, n, width, left, 0);
             break;
         }

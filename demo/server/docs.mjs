@@ -52,6 +52,7 @@ export function checkTextOp(op, maxComponents) {
         n = c.d;
       } else if (typeof c.d === 'string') {
         if (c.d.length === 0 || !c.d.isWellFormed()) return 'a deleted text must be a non-empty well-formed string';
+        if (c.d.includes('\0')) return 'a deleted text may not contain U+0000';
         n = codePointLength(c.d);
       } else return 'a delete must be {"d": N} or {"d": "text"}';
       span += n;
@@ -135,6 +136,17 @@ export function createDocs(ctx) {
     return s;
   }
 
+  /** Ends a session whose text can no longer be trusted to match the
+   *  database: its clients are closed (they reconnect, and the next join
+   *  reads the document back) and nothing more is applied to it. */
+  function drop(s, why) {
+    s.dead = true;
+    if (docs.get(s.id) === s) docs.delete(s.id);
+    s.doc.free();
+    for (const c of s.clients) c.close(1011, why);
+    s.clients.clear();
+  }
+
   /** Stores the text as the snapshot if it is behind; a failure is logged
    *  (the operations are stored: the snapshot is only a shortcut). */
   function saveSnapshot(s) {
@@ -176,13 +188,17 @@ export function createDocs(ctx) {
   }
 
   function join(ws, msg, user) {
-    const s = session(ws.doc.id);
     const rev = msg.rev;
-    if (rev === undefined || rev === null) {
-      wsSend(ws, snapshot(s));
-    } else if (!isInt(rev)) {
+    if (rev !== undefined && rev !== null && !isInt(rev)) {
       wsSend(ws, errorMessage('invalid_message', 'join.rev must be a non-negative integer'));
       return;
+    }
+    if (ws.doc.session?.dead) return; // closing (1011)
+    // Only a join that will be added to the session opens it: a session
+    // holds its text in the wasm heap until its last client leaves.
+    const s = ws.doc.session ?? session(ws.doc.id);
+    if (rev === undefined || rev === null) {
+      wsSend(ws, snapshot(s));
     } else if (rev <= s.rev && s.rev - rev <= options.catchupLimit) {
       for (const entry of opsSince(s, rev)) wsSend(ws, opMessage(entry));
     } else {
@@ -191,6 +207,7 @@ export function createDocs(ctx) {
     }
     if (ws.doc.joined) return;
     ws.doc.joined = true;
+    ws.doc.session = s;
     if (rev !== undefined && rev !== null) {
       // A rejoining client has no user list: announce everyone present.
       for (const p of s.users.values()) {
@@ -212,7 +229,8 @@ export function createDocs(ctx) {
   }
 
   function contentChange(ws, msg, user) {
-    const s = docs.get(ws.doc.id);
+    const s = ws.doc.session;
+    if (s.dead) return; // closing (1011)
     const { rev, src, seq } = msg;
     const seqOut = isInt(seq) ? seq : undefined;
     if (src !== undefined && src !== null && (typeof src !== 'string' || src.length === 0 || src.length > 128)) {
@@ -261,19 +279,10 @@ export function createDocs(ctx) {
       store.appendDocOp(s.id, baseRev, op, snapshotDue ? s.doc.text : null, hasId ? src : null, hasId ? seq : null, user.id);
     } catch (e) {
       ctx.log(`docs: storing an operation on ${s.id} failed: ${e.message}`);
-      // The text in memory is ahead of the database: read it back.
-      s.doc.free();
-      try {
-        Object.assign(s, load(s.id));
-        s.length = s.doc.length;
-      } catch (e2) {
-        ctx.log(`docs: ${e2.message}`);
-        s.doc = newDocument('');
-        s.length = 0;
-        s.savedRev = s.rev;
-        for (const c of s.clients) c.close(1011, 'document unavailable');
-      }
-      return reject(ws, 'internal_error', 'the operation could not be stored', seqOut);
+      // The text in memory is ahead of the database.
+      reject(ws, 'internal_error', 'the operation could not be stored', seqOut);
+      drop(s, 'Document unavailable');
+      return undefined;
     }
     if (snapshotDue) s.savedRev = baseRev + 1;
     const entry = { rev: baseRev, op, src: hasId ? src : null, seq: hasId ? seq : null, user_id: user.id };
@@ -299,7 +308,8 @@ export function createDocs(ctx) {
   }
 
   function cursorUpdate(ws, msg, user) {
-    const s = docs.get(ws.doc.id);
+    const s = ws.doc.session;
+    if (s.dead) return;
     if (!isInt(msg.position)) return reject(ws, 'invalid_message', 'position must be a non-negative integer');
     let position = msg.position;
     if (msg.rev !== undefined && msg.rev !== null) {
@@ -325,9 +335,8 @@ export function createDocs(ctx) {
   }
 
   function close(ws, user) {
-    if (!ws.doc?.joined) return;
-    const s = docs.get(ws.doc.id);
-    if (!s) return;
+    const s = ws.doc?.session;
+    if (!s || s.dead) return;
     s.clients.delete(ws);
     const p = s.users.get(user.id);
     if (p && --p.count === 0) {

@@ -168,6 +168,22 @@ TEST(Num, FmtMatchesSnprintfForIntegersAndStrings)
     EXPECT_STREQ(a, b);
 }
 
+TEST(Num, FmtPrecisionNeverCutsAUtf8Character)
+{
+    char a[32];
+    // "é" is 2 bytes, "😀" 4: a precision that ends inside one stops before it.
+    EXPECT_EQ(pf_fmt(a, sizeof a, "[%.2s]", "a\xC3\xA9"), 3);
+    EXPECT_STREQ(a, "[a]");
+    EXPECT_EQ(pf_fmt(a, sizeof a, "[%.3s]", "a\xC3\xA9"), 5);
+    EXPECT_STREQ(a, "[a\xC3\xA9]");
+    pf_fmt(a, sizeof a, "[%.4s]", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80");
+    EXPECT_STREQ(a, "[\xF0\x9F\x98\x80]");
+    pf_fmt(a, sizeof a, "[%.7s]", "\xF0\x9F\x98\x80\xF0\x9F\x98\x80");
+    EXPECT_STREQ(a, "[\xF0\x9F\x98\x80]");
+    pf_fmt(a, sizeof a, "[%.1s]", "\xF0\x9F\x98\x80");
+    EXPECT_STREQ(a, "[]");
+}
+
 TEST(Num, FmtRoundsPercentDotZeroFLikePrintf)
 {
     const double xs[] = {0, 0.4, 0.5, 1.5, 2.5, -0.4, -2.5, 12.7, 1234567.5, 1e15 + 0.5, 3e9};

@@ -119,6 +119,7 @@ test('invalid operations get error {code, message} and change nothing', async ()
     [{ rev: 1, operations: [0, 'x'] }, 'invalid_op'],
     [{ rev: 1, operations: ['\ud800'] }, 'invalid_op'],
     [{ rev: 1, operations: [1, 'a\u0000b'] }, 'invalid_op'], // clients cannot take U+0000
+    [{ rev: 1, operations: [{ d: '\u0000' }] }, 'invalid_op'],
     [{ rev: 5, operations: ['x'] }, 'invalid_rev'],
     [{ rev: -1, operations: ['x'] }, 'invalid_rev'],
     [{ rev: 'one', operations: ['x'] }, 'invalid_rev'],
@@ -231,6 +232,41 @@ test('a document at its size limit rejects growth with too_large', async () => {
   assert.equal((await c.next('error')).code, 'too_large');
   await c.close();
   await small.close();
+});
+
+test('an operation the database fails to store ends the session: its text is read back, never overwritten', async () => {
+  const a = await joined(alice, 'fail1');
+  await a.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['hello world'], src: 'A', seq: 0 });
+  await a.next('ack');
+  const store = srv.server.store;
+  const realAppend = store.appendDocOp;
+  const realDocument = store.document;
+  // The next store write fails, and so does the next read of the document.
+  store.appendDocOp = () => { store.appendDocOp = realAppend; throw new Error('SQLITE_BUSY (injected)'); };
+  store.document = () => { store.document = realDocument; throw new Error('SQLITE_BUSY (injected)'); };
+  try {
+    a.send({ type: 'content_change', rev: 1, operations: [11, '!'], src: 'A', seq: 1 });
+    a.send({ type: 'content_change', rev: 1, operations: ['X'], src: 'A', seq: 2 }); // reaches a closing socket
+    const err = await a.next('error');
+    assert.deepEqual([err.code, err.seq], ['internal_error', 1]);
+    assert.equal((await a.closed).code, 1011);
+    // A join while the database still fails gets an error, not an empty text.
+    const b = await joined(bob, 'fail1');
+    assert.equal((await b.next('error')).code, 'internal_error');
+    await b.close();
+  } finally {
+    store.appendDocOp = realAppend;
+    store.document = realDocument;
+  }
+  const s = await serverText('fail1');
+  assert.deepEqual([s.content, s.rev], ['hello world', 1]);
+  const c = await joined(alice, 'fail1');
+  await c.next('snapshot');
+  c.send({ type: 'content_change', rev: 1, operations: [11, '?'], src: 'C', seq: 1 });
+  assert.equal((await c.next('ack')).rev, 1);
+  await c.close();
+  assert.equal((await serverText('fail1')).content, 'hello world?');
 });
 
 test('the authority uses only the injected OT type', async () => {
