@@ -114,6 +114,7 @@ export function createDocs(ctx) {
       doc.free();
       throw new Error(`document ${JSON.stringify(id)} cannot be read back: ${e.message}`);
     }
+    if (rev > row.rev) ctx.log(`docs: ${id}: read back from the snapshot at rev ${row.rev} and ${rev - row.rev} operations after it`);
     return { doc, rev, savedRev: row.rev };
   }
 

@@ -4,6 +4,7 @@
 //   node demo/server/main.mjs [--port N] [--host H] [--db PATH]
 //                             [--chat-rate N] [--chat-window SECONDS]
 //                             [--public DIR] [--dist DIR]
+//                             [--doc-snapshot-chars N] [--doc-snapshot-ops N]
 //
 // PORT and PYFRAME_SECRET are read from the environment. Prints one line
 // "listening on http://HOST:PORT" once ready; SIGTERM/SIGINT shut down
@@ -17,7 +18,8 @@ import { redactTokens } from './util.mjs';
 export { startServer, DEFAULTS };
 
 const USAGE = `usage: node demo/server/main.mjs [--port N] [--host H] [--db PATH]
-       [--chat-rate N] [--chat-window SECONDS] [--public DIR] [--dist DIR]`;
+       [--chat-rate N] [--chat-window SECONDS] [--public DIR] [--dist DIR]
+       [--doc-snapshot-chars N] [--doc-snapshot-ops N]`;
 
 export function parseArgs(argv, env = process.env) {
   const opts = {};
@@ -44,6 +46,8 @@ export function parseArgs(argv, env = process.env) {
       case '--chat-window': opts.chatWindowMs = number(0.001) * 1000; break;
       case '--public': opts.publicDir = resolve(value()); break;
       case '--dist': opts.distDir = resolve(value()); break;
+      case '--doc-snapshot-chars': opts.docSnapshotChars = number(0); break;
+      case '--doc-snapshot-ops': opts.docSnapshotOps = number(1); break;
       case '-h': case '--help': opts.help = true; break;
       default: throw new Error(`unknown option ${arg}`);
     }

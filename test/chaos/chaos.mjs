@@ -16,8 +16,9 @@
 //
 // At the end (server up, no more faults) it waits for quiescence, stops the
 // server with SIGTERM, reads its SQLite file and checks: every editor's text
-// equals the stored document; the stored operations replayed from an empty
-// document give that text; every token the server stored (acknowledged) is
+// equals the stored document (the stored operations replayed from an empty
+// document); the stored snapshot, which lags (--doc-snapshot-ops 7), is that
+// replay up to its revision; every token the server stored (acknowledged) is
 // in exactly one stored operation and exactly once in the text; every token
 // a page accepted is among them; every stored chat message is shown exactly
 // once on each chat page and every line sent was stored exactly once; every
@@ -61,7 +62,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const stats = {
   kills: 0, restarts: 0, drops: 0, offline: 0, offlineMs: 0,
-  edits: 0, editsRefused: 0, chatSent: 0, notesPosted: 0, notesFailed: 0,
+  edits: 0, editsRefused: 0, chatSent: 0, notesPosted: 0, notesFailed: 0, readBacks: 0, readBackOps: 0,
 };
 const t0 = Date.now();
 const dir = mkdtempSync(join(tmpdir(), 'pf-chaos-'));
@@ -86,6 +87,10 @@ async function startChild() {
     const proc = spawn(process.execPath, [
       join(repoRoot, 'demo/server/main.mjs'), '--port', String(serverPort), '--db', dbPath,
       '--public', join(repoRoot, 'test/e2e/pages'), '--chat-rate', '100000',
+      // The document's stored text lags its operations (written every 7 of
+      // them, as a large document's would be), so the kills land between
+      // snapshots and every restart reads the text back from the operations.
+      '--doc-snapshot-chars', '0', '--doc-snapshot-ops', '7',
     ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
     proc.stderr.pipe(serverLog, { end: false });
@@ -94,6 +99,10 @@ async function startChild() {
       proc.stdout.on('data', (d) => {
         serverLog.write(d);
         out += d;
+        for (const m of String(d).matchAll(/read back from the snapshot at rev \d+ and (\d+) operations/g)) {
+          stats.readBacks++;
+          stats.readBackOps += Number(m[1]);
+        }
         if (out.includes('listening on')) resolve(true);
       });
       proc.exited.then(() => resolve(false));
@@ -389,6 +398,7 @@ try {
   if (ops.length === docRow?.rev) atSnapshot = replay;
   check(revOk && docRow?.rev <= ops.length, `stored operations are revisions 0..${ops.length - 1} without gaps, the snapshot at rev ${docRow?.rev}`);
   check(atSnapshot === docRow?.content, 'replaying the stored operations up to the snapshot gives the snapshot');
+  check(stats.readBacks > 0, `a restarted server read the document back from a lagging snapshot (${stats.readBacks} times, ${stats.readBackOps} operations)`);
   const stored = replay;
   texts.forEach((t, i) => check(t === stored, `editor ${i + 1} equals the stored document (${t.length} vs ${stored.length} chars)`));
   check(stored.replace(TOKEN_RE, '') === '', 'the document holds whole tokens only');
@@ -452,7 +462,7 @@ try {
   console.log([
     `chaos summary (seed ${seed})`,
     `  kills ${stats.kills} (SIGKILL), restarts ${stats.restarts}, connection drops ${stats.drops}, offline periods ${stats.offline} (${(stats.offlineMs / 1000).toFixed(1)} s)`,
-    `  edits accepted ${stats.edits} (refused while read-only ${stats.editsRefused}), operations stored ${ops.length}, tokens acknowledged ${inOps.size}, document ${stored.length} chars at rev ${docRow?.rev}`,
+    `  edits accepted ${stats.edits} (refused while read-only ${stats.editsRefused}), operations stored ${ops.length}, tokens acknowledged ${inOps.size}, document ${stored.length} chars at rev ${ops.length} (stored snapshot at rev ${docRow?.rev}; read back after a restart ${stats.readBacks} times, ${stats.readBackOps} operations replayed)`,
     `  editor acks: ${editorStats.map((s) => JSON.stringify(s)).join(' ')}`,
     `  chat lines sent ${chatSent.length}, stored ${chatRows.length}, shown per page ${chatShown.map((s) => s.length).join('/')}`,
     `  notifications posted ${stats.notesPosted} (201: ${notesOk.length}, failed: ${stats.notesFailed}), stored ${noteRows.length}, shown ${notesShown.length}, received ${notified.length}`,
