@@ -381,13 +381,17 @@ static void fwd_pool_token(void *ud, const char *url, size_t url_len, pf_ws *ws)
     fwd_t_ws_token(ud, ws);
 }
 
+static void fwd_pool_stream_token(void *ud, const char *url, size_t url_len, pf_sse *sse);
+
 /* Returns a new pool whose sockets use the options text `opts` (pf_ws_opts
- * keys plus maxConnections, idleTimeout); `target` hears "attempt" and
- * "token" (answer with pf_pool_set_token). NULL on bad options or no
- * memory. Free with pf_pool_free(). */
+ * keys plus maxConnections, idleTimeout, joinReplayMax, joinReplayMaxBytes
+ * as in pf_pool_opts); its event streams take theirs
+ * with each subscription. `target` hears "attempt" and "token" (answer
+ * with pf_pool_set_token). NULL on bad options or no memory. Free with
+ * pf_pool_free(). */
 pf_pool *pf_api_pool_new(const char *opts, size_t opts_len, int32_t target)
 {
-    static const pf_pool_callbacks cb = { fwd_pool_get_url, fwd_pool_token, NULL };
+    static const pf_pool_callbacks cb = { fwd_pool_get_url, fwd_pool_token, fwd_pool_stream_token };
     cJSON *o = parse_opts(opts, opts_len);
     pf_pool_opts p;
     if (!o || target <= 0) {
@@ -397,6 +401,10 @@ pf_pool *pf_api_pool_new(const char *opts, size_t opts_len, int32_t target)
     memset(&p, 0, sizeof p);
     p.max_connections = opt_size(o, "maxConnections");
     p.idle_timeout_ms = opt_num(o, "idleTimeout");
+    /* Set by the bindings for shared event streams, whose late joiners
+     * resume from their last event id (pf_pool_subscribe_sse). */
+    p.join_replay_max = opt_size(o, "joinReplayMax");
+    p.join_replay_max_bytes = opt_size(o, "joinReplayMaxBytes");
     p.ws = ws_opts(o);
     cJSON_Delete(o);
     return pf_pool_new(&p, &cb, (void *)(intptr_t)target);
@@ -463,6 +471,28 @@ static void fwd_sse_token(void *ud, pf_sse *sse)
     emit_cstr(TARGET(ud), "token", "{}");
 }
 
+static void fwd_pool_stream_token(void *ud, const char *url, size_t url_len, pf_sse *sse)
+{
+    (void)url;
+    (void)url_len;
+    fwd_sse_token(ud, sse);
+}
+
+/* The event-stream options of the JSON options object `o`. */
+static pf_sse_opts sse_opts(const cJSON *o)
+{
+    pf_sse_opts s;
+    memset(&s, 0, sizeof s);
+    s.backoff = backoff_opts(o);
+    s.connect_timeout_ms = opt_num(o, "connectTimeout");
+    s.max_retries = (unsigned)opt_size(o, "maxRetries");
+    s.max_data_bytes = opt_size(o, "maxDataBytes");
+    s.no_resume = opt_off(o, "resume");
+    s.allow_text = opt_flag(o, "allowText");
+    s.idle_timeout_ms = opt_num(o, "idleTimeout");
+    return s;
+}
+
 /* Returns a new idle event source whose events go to `target`, or NULL.
  * Options: backoff, connectTimeout, maxRetries, maxDataBytes, resume,
  * allowText, idleTimeout. Free with pf_sse_free(). */
@@ -477,16 +507,32 @@ pf_sse *pf_api_sse_new(const char *url, size_t url_len, const char *opts, size_t
         cJSON_Delete(o);
         return NULL;
     }
-    memset(&s, 0, sizeof s);
-    s.backoff = backoff_opts(o);
-    s.connect_timeout_ms = opt_num(o, "connectTimeout");
-    s.max_retries = (unsigned)opt_size(o, "maxRetries");
-    s.max_data_bytes = opt_size(o, "maxDataBytes");
-    s.no_resume = opt_off(o, "resume");
-    s.allow_text = opt_flag(o, "allowText");
-    s.idle_timeout_ms = opt_num(o, "idleTimeout");
+    s = sse_opts(o);
     cJSON_Delete(o);
     return pf_sse_new(url, url_len, &s, &cb, (void *)(intptr_t)target);
+}
+
+/* Subscribes JS listener `target` to the pool's event stream for `url`
+ * with the stream options text `opts` (as pf_api_sse_new's; streams are
+ * shared only between equal options), opening it if there is none (it
+ * resumes from `last_id`). A late joiner gets the kept events after
+ * `last_id` (pf_pool_subscribe_sse). On success *out is the subscription.
+ * Returns PF_OK or a negative pf_err. */
+int pf_api_pool_subscribe_sse(pf_pool *pool, const char *url, size_t url_len, const char *opts,
+                              size_t opts_len, const char *last_id, size_t last_id_len,
+                              int32_t target, pf_pool_sub **out)
+{
+    static const pf_pool_sse_callbacks cb = { fwd_t_state, fwd_sse_message, fwd_t_resync,
+                                              fwd_t_error };
+    cJSON *o = parse_opts(opts, opts_len);
+    if (!o || !pool || !out || target <= 0) {
+        cJSON_Delete(o);
+        return PF_EINVAL;
+    }
+    pf_sse_opts s = sse_opts(o);
+    cJSON_Delete(o);
+    pf_pool_sse_opts po = { &s, last_id, last_id_len };
+    return pf_pool_subscribe_sse(pool, url, url_len, &po, &cb, (void *)(intptr_t)target, out);
 }
 
 /* Fills out[0..6]: received, duplicates, malformed, too_big, attempts,

@@ -120,6 +120,12 @@ export interface EventsOptions extends TransportOptions {
   idleTimeout?: number;
   lastEventId?: string;
   fetch?: typeof fetch;
+  /** Default true: streams to the same URL with the same options (and
+   *  token, getToken, fetch) share one HTTP stream. A late joiner with a
+   *  lastEventId gets the events the stream kept after it (all it kept if
+   *  the id is not among them); without one it starts from now. false: a
+   *  stream of its own. */
+  shared?: boolean;
 }
 
 interface Transport<Self> {

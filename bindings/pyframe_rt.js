@@ -1259,7 +1259,7 @@ const PyFrameRT = (() => {
       this.listen(rt);
       try {
         if (this.shared) {
-          this.pool = sharedPool(rt, this);
+          this.pool = sharedPool(rt, this, this.optionsJSON);
           const rc = withStrings(core, [this.url, this.options.type || ''], (u, t) =>
             core._pf_api_pool_subscribe(this.pool.ptr, u.ptr, u.len, t.ptr, t.len,
               this.options.noQueue ? 1 : 0, this.target, rt.scratch));
@@ -1400,12 +1400,14 @@ const PyFrameRT = (() => {
     }
   }
 
-  /** One pf_pool per distinct set of transport options (and token, token
-   * provider, WebSocket class): sockets to the same URL within it share one
+  /** One pf_pool per distinct set of pool options (a socket's are its
+   * transport options; event streams take theirs per subscription) and
+   * token, token provider, WebSocket class and fetch: sockets (or event
+   * streams) to the same URL with the same options within it share one
    * connection. */
-  function sharedPool(rt, sock) {
+  function sharedPool(rt, sock, poolJSON) {
     const o = sock.options;
-    const key = JSON.stringify([sock.optionsJSON, o.token || '', identity(o.getToken), identity(o.WebSocket)]);
+    const key = JSON.stringify([poolJSON, o.token || '', identity(o.getToken), identity(o.WebSocket), identity(o.fetch)]);
     if (!rt.socketPools) rt.socketPools = new Map();
     let pool = rt.socketPools.get(key);
     if (pool) return pool;
@@ -1429,7 +1431,7 @@ const PyFrameRT = (() => {
     };
     raw.raw = raw;
     const target = rt.addTarget(raw);
-    pool.ptr = withStrings(core, [sock.optionsJSON], (j) => core._pf_api_pool_new(j.ptr, j.len, target));
+    pool.ptr = withStrings(core, [poolJSON], (j) => core._pf_api_pool_new(j.ptr, j.len, target));
     if (!pool.ptr) {
       rt.removeTarget(target);
       throw new PyFrameError(`socket(${sock.url}): bad options`, PF_EINVAL);
@@ -1439,21 +1441,53 @@ const PyFrameRT = (() => {
     return pool;
   }
 
-  /** A reconnecting Server-Sent Events stream (pf_sse over fetch). */
+  /** The pool options of shared event streams: each stream keeps its last
+   * 256 events (at most 256 KB) so that a late joiner with a lastEventId
+   * resumes from it, as a stream of its own would. */
+  const SHARED_POOL_JSON = JSON.stringify({ idleTimeout: 1000, maxConnections: 32, joinReplayMax: 256,
+    joinReplayMaxBytes: 262144 });
+
+  /** A reconnecting Server-Sent Events stream (pf_sse over fetch). Streams
+   * to the same URL with the same options (and token, provider, fetch)
+   * share one HTTP stream unless `shared: false` (a browser allows about six
+   * HTTP/1.1 connections per origin, and each stream holds one). */
   class EventStream extends Transport {
     constructor(url, options = {}) {
       super(eventsUrl(url), options);
       this.kind = 'events';
+      this.shared = options.shared !== false;
       this.optionsJSON = transportOptionsJSON(options, SSE_OPTIONS, {});
       if (options.lastEventId !== undefined && typeof options.lastEventId !== 'string')
         throw new PyFrameError('option lastEventId: expected a string', PF_EINVAL);
-      this.sse = 0;
+      this.sse = 0;  // pf_sse * (private, or the pooled stream)
+      this.sub = 0;  // pf_pool_sub * when shared
+      this.pool = null;
       this.closed = false;
+      // A shared stream left by close(): where it stood, for the getters and
+      // for the next subscription (reconnect() resumes from lastId).
+      this.left = { lastId: options.lastEventId || '', retry: -1 };
     }
 
     attach(rt) {
       const core = rt.core;
       this.listen(rt);
+      if (this.shared) {
+        if (this.closed) return this; // subscribes on reconnect()
+        try {
+          this.pool = sharedPool(rt, this, SHARED_POOL_JSON);
+          const rc = withStrings(core, [this.url, this.optionsJSON, this.left.lastId], (u, o, l) =>
+            core._pf_api_pool_subscribe_sse(this.pool.ptr, u.ptr, u.len, o.ptr, o.len, l.ptr, l.len,
+              this.target, rt.scratch));
+          rt.check(rc, `events(${this.url})`);
+          this.sub = new Uint32Array(core.HEAPU8.buffer, rt.scratch, 1)[0];
+          this.sse = core._pf_pool_sub_sse(this.sub);
+          this.pool.sockets.add(this);
+        } catch (e) {
+          this.detach();
+          throw e;
+        }
+        return this;
+      }
       this.sse = withStrings(core, [this.url, this.optionsJSON], (u, o) =>
         core._pf_api_sse_new(u.ptr, u.len, o.ptr, o.len, this.target));
       if (!this.sse) {
@@ -1467,6 +1501,16 @@ const PyFrameRT = (() => {
       return this;
     }
 
+    detach() {
+      if (this.sse) this.left = { lastId: this.lastEventId, retry: this.serverRetry };
+      if (this.sub) this.rt.core._pf_pool_unsubscribe(this.sub);
+      else if (this.sse) this.rt.core._pf_sse_free(this.sse);
+      if (this.pool) this.pool.sockets.delete(this);
+      this.sub = 0;
+      this.sse = 0;
+      this.release();
+    }
+
     /** An event: {event, id, seq, data} from C. Listeners of 'message'
      * get (data, {event, id, seq}). */
     message(text) {
@@ -1477,17 +1521,37 @@ const PyFrameRT = (() => {
 
     applyToken(token) {
       const core = this.rt.core;
-      if (this.sse) withStrings(core, [token], (t) => core._pf_sse_set_token(this.sse, t.ptr, t.len));
+      if (this.shared) {
+        if (this.pool) this.pool.setToken(token);
+      } else if (this.sse) {
+        withStrings(core, [token], (t) => core._pf_sse_set_token(this.sse, t.ptr, t.len));
+      }
     }
 
+    /** Stops at the app's request. A shared stream is left to its other
+     * users (it closes when the last one leaves). */
     close() {
+      if (this.shared) {
+        if (this.closed) return;
+        this.closed = true;
+        if (!this.rt || !this.sub) return;
+        this.detach();
+        this.setState({ state: 'closed', cause: 'app', delay: 0, code: 0, attempt: 0 });
+        return;
+      }
       this.closed = true;
       if (this.sse) this.rt.core._pf_sse_close(this.sse);
     }
 
-    /** Starts again (after close(), a stop, or to retry at once). */
+    /** Starts again (after close(), a stop, or to retry at once; every user
+     * of a shared stream sees it). */
     reconnect() {
       this.closed = false;
+      if (!this.rt) return;
+      if (this.shared && !this.sub) {
+        this.attach(this.rt);
+        return;
+      }
       if (!this.sse) return;
       const core = this.rt.core;
       if (!['closed', 'auth_failed', 'forbidden', 'not_found', 'idle'].includes(this.state)) core._pf_sse_close(this.sse);
@@ -1496,22 +1560,20 @@ const PyFrameRT = (() => {
 
     dispose() {
       this.closed = true;
-      if (this.sse) this.rt.core._pf_sse_free(this.sse);
-      this.sse = 0;
-      if (this.rt) this.release();
+      if (this.rt && (this.sse || this.sub)) this.detach();
     }
 
     /** The last event id seen ('' when none); the next stream resumes
      * from it with ?last_event_id=. */
     get lastEventId() {
-      if (!this.sse) return this.options.lastEventId || '';
+      if (!this.sse) return this.left.lastId;
       const core = this.rt.core;
       const ptr = core._pf_sse_last_event_id(this.sse, this.rt.scratch);
       return readString(core, ptr, new Uint32Array(core.HEAPU8.buffer, this.rt.scratch, 1)[0]);
     }
 
     /** The server's last retry: value in ms, or -1. */
-    get serverRetry() { return this.sse ? this.rt.core._pf_sse_server_retry_ms(this.sse) : -1; }
+    get serverRetry() { return this.sse ? this.rt.core._pf_sse_server_retry_ms(this.sse) : this.left.retry; }
 
     get stats() {
       if (!this.sse) return null;

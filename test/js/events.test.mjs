@@ -241,3 +241,41 @@ test('a half-open stream (no event, no comment, no FIN) is reopened after idleTi
     await srv.stop();
   }
 });
+
+test('streams to the same URL share one HTTP stream; shared: false opens its own; close() leaves the others', async () => {
+  const seq = new Sequencer();
+  const queries = [];
+  const srv = await startServer({ onRequest: sequencedEvents(seq, '/events/shared', { log: queries }) });
+  const url = srv.httpUrl('/events/shared');
+  const [a, ra] = open(url);
+  const [b, rb] = open(url);
+  await until(() => a.state === 'open' && b.state === 'open', 'both open');
+  const first = seq.publish({});
+  await until(() => ra.info.length === 1 && rb.info.length === 1, 'the first event on both');
+  assert.equal(queries.length, 1, 'one HTTP stream for both');
+  // A late joiner with a last event id the stream does not know gets what
+  // it kept (one without an id starts from now, like a new EventSource).
+  const [c, rc] = open(url, { lastEventId: '0' });
+  await until(() => rc.info.length === 1, 'the kept event replayed to the late joiner');
+  assert.equal(rc.info[0].seq, first);
+  assert.equal(queries.length, 1);
+  // shared: false: a stream of its own.
+  const [d, rd] = open(url, { shared: false });
+  await until(() => d.state === 'open', 'the private stream open');
+  assert.equal(queries.length, 2);
+  // Closing one leaves the others on the stream.
+  a.close();
+  assert.equal(a.state, 'closed');
+  const second = seq.publish({});
+  await until(() => rb.info.length === 2 && rc.info.length === 2 && rd.info.some((i) => i.seq === second), 'the second event');
+  assert.equal(ra.info.length, 1, 'a closed stream hears nothing more');
+  assert.equal(a.lastEventId, String(first), 'where it stood when it left');
+  // reconnect() subscribes again and resumes from there.
+  a.reconnect();
+  await until(() => ra.info.length === 2, 'the missed event after reconnect()');
+  assert.equal(ra.info[1].seq, second);
+  assert.equal(queries.length, 2, 'still one shared stream');
+  for (const s of [a, b, c, d]) s.dispose();
+  for (const r of [ra, rb, rc, rd]) assert.deepEqual(r.errors, []);
+  await srv.stop();
+});
