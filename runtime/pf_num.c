@@ -269,10 +269,17 @@ int pf_vfmt(char *out, size_t cap, const char *fmt, va_list ap)
             n = 0;
             while ((prec < 0 || n < (size_t)prec) && s[n])
                 n++;
-            /* A precision counts bytes: never end inside a UTF-8 character. */
-            if (s[n])
-                while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-                    n--;
+            /* A precision counts bytes: never end inside a UTF-8 character.
+             * Only bytes before n are read (s need not be terminated). */
+            if (prec >= 0 && n == (size_t)prec && n > 0) {
+                size_t lead = n - 1;
+                while (lead > 0 && n - lead < 4 && ((unsigned char)s[lead] & 0xC0) == 0x80)
+                    lead--;
+                unsigned char b = (unsigned char)s[lead];
+                size_t need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+                if (lead + need > n)
+                    n = lead;
+            }
             field(&k, s, n, width, left, 0);
             break;
         }

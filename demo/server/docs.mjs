@@ -198,13 +198,23 @@ export function createDocs(ctx) {
     // Only a join that will be added to the session opens it: a session
     // holds its text in the wasm heap until its last client leaves.
     const s = ws.doc.session ?? session(ws.doc.id);
-    if (rev === undefined || rev === null) {
-      wsSend(ws, snapshot(s));
-    } else if (rev <= s.rev && s.rev - rev <= options.catchupLimit) {
-      for (const entry of opsSince(s, rev)) wsSend(ws, opMessage(entry));
-    } else {
-      // Unknown revision (a reset server, or too far behind): start over.
-      wsSend(ws, snapshot(s));
+    try {
+      if (rev === undefined || rev === null) {
+        wsSend(ws, snapshot(s));
+      } else if (rev <= s.rev && s.rev - rev <= options.catchupLimit) {
+        for (const entry of opsSince(s, rev)) wsSend(ws, opMessage(entry));
+      } else {
+        // Unknown revision (a reset server, or too far behind): start over.
+        wsSend(ws, snapshot(s));
+      }
+    } catch (e) {
+      // (Reading old operations from the database failed.) A session this
+      // join opened and nobody joined is let go, not left holding its text.
+      if (s.clients.size === 0 && docs.get(s.id) === s) {
+        s.doc.free();
+        docs.delete(s.id);
+      }
+      throw e;
     }
     if (ws.doc.joined) return;
     ws.doc.joined = true;

@@ -38,6 +38,11 @@ export function parseArgs(argv, env = process.env) {
       if (!/^\d+(\.\d+)?$/.test(v) || n < min) throw new Error(`${flag}: not a valid number: ${v}`);
       return n;
     };
+    const integer = (min) => {
+      const n = number(min);
+      if (!Number.isInteger(n)) throw new Error(`${flag}: not a whole number: ${n}`);
+      return n;
+    };
     switch (flag) {
       case '--port': opts.port = number(0); break;
       case '--host': opts.host = value(); break;
@@ -46,8 +51,8 @@ export function parseArgs(argv, env = process.env) {
       case '--chat-window': opts.chatWindowMs = number(0.001) * 1000; break;
       case '--public': opts.publicDir = resolve(value()); break;
       case '--dist': opts.distDir = resolve(value()); break;
-      case '--doc-snapshot-chars': opts.docSnapshotChars = number(0); break;
-      case '--doc-snapshot-ops': opts.docSnapshotOps = number(1); break;
+      case '--doc-snapshot-chars': opts.docSnapshotChars = integer(0); break;
+      case '--doc-snapshot-ops': opts.docSnapshotOps = integer(1); break;
       case '-h': case '--help': opts.help = true; break;
       default: throw new Error(`unknown option ${arg}`);
     }

@@ -96,12 +96,18 @@ async function startChild() {
     proc.stderr.pipe(serverLog, { end: false });
     const ok = await new Promise((resolve) => {
       let out = '';
+      let partial = ''; // a line split across chunks
       proc.stdout.on('data', (d) => {
         serverLog.write(d);
-        out += d;
-        for (const m of String(d).matchAll(/read back from the snapshot at rev \d+ and (\d+) operations/g)) {
-          stats.readBacks++;
-          stats.readBackOps += Number(m[1]);
+        if (!out.includes('listening on')) out += d;
+        const lines = (partial + d).split('\n');
+        partial = lines.pop();
+        for (const line of lines) {
+          const m = /read back from the snapshot at rev \d+ and (\d+) operations/.exec(line);
+          if (m) {
+            stats.readBacks++;
+            stats.readBackOps += Number(m[1]);
+          }
         }
         if (out.includes('listening on')) resolve(true);
       });
@@ -398,7 +404,11 @@ try {
   if (ops.length === docRow?.rev) atSnapshot = replay;
   check(revOk && docRow?.rev <= ops.length, `stored operations are revisions 0..${ops.length - 1} without gaps, the snapshot at rev ${docRow?.rev}`);
   check(atSnapshot === docRow?.content, 'replaying the stored operations up to the snapshot gives the snapshot');
-  check(stats.readBacks > 0, `a restarted server read the document back from a lagging snapshot (${stats.readBacks} times, ${stats.readBackOps} operations)`);
+  // A kill finds no operation after the last snapshot when their count is
+  // a multiple of 7 or when every editor had just left (the last one out
+  // writes the snapshot): 12 of 20 restarts in one run, so with 20 kills
+  // none reading back is about 0.6^20, 4 in 100,000.
+  if (stats.kills >= 20) check(stats.readBacks > 0, `a restarted server read the document back from a lagging snapshot (${stats.readBacks} times, ${stats.readBackOps} operations)`);
   const stored = replay;
   texts.forEach((t, i) => check(t === stored, `editor ${i + 1} equals the stored document (${t.length} vs ${stored.length} chars)`));
   check(stored.replace(TOKEN_RE, '') === '', 'the document holds whole tokens only');

@@ -182,6 +182,15 @@ TEST(Num, FmtPrecisionNeverCutsAUtf8Character)
     EXPECT_STREQ(a, "[\xF0\x9F\x98\x80]");
     pf_fmt(a, sizeof a, "[%.1s]", "\xF0\x9F\x98\x80");
     EXPECT_STREQ(a, "[]");
+    // %.*s over bytes that are not NUL-terminated: nothing past them is read
+    // (ASan would see it: the buffer is exactly 3 bytes on the heap).
+    char *three = static_cast<char *>(malloc(3));
+    memcpy(three, "a\xC3\xA9", 3);
+    EXPECT_EQ(pf_fmt(a, sizeof a, "[%.*s]", 3, three), 5);
+    EXPECT_STREQ(a, "[a\xC3\xA9]");
+    EXPECT_EQ(pf_fmt(a, sizeof a, "[%.*s]", 2, three), 3);
+    EXPECT_STREQ(a, "[a]");
+    free(three);
 }
 
 TEST(Num, FmtRoundsPercentDotZeroFLikePrintf)
