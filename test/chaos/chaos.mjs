@@ -404,11 +404,12 @@ try {
   if (ops.length === docRow?.rev) atSnapshot = replay;
   check(revOk && docRow?.rev <= ops.length, `stored operations are revisions 0..${ops.length - 1} without gaps, the snapshot at rev ${docRow?.rev}`);
   check(atSnapshot === docRow?.content, 'replaying the stored operations up to the snapshot gives the snapshot');
-  // A kill finds no operation after the last snapshot when their count is
-  // a multiple of 7 or when every editor had just left (the last one out
-  // writes the snapshot): 12 of 20 restarts in one run, so with 20 kills
-  // none reading back is about 0.6^20, 4 in 100,000.
-  if (stats.kills >= 20) check(stats.readBacks > 0, `a restarted server read the document back from a lagging snapshot (${stats.readBacks} times, ${stats.readBackOps} operations)`);
+  // How often a restarted server read the document back from a lagging
+  // snapshot is printed below, not checked: a read-back needs an editor to
+  // rejoin before the next kill, which the random kills and backoffs make
+  // happen in 4 to 8 of 20 restarts (at 4 in 20, a run without any would
+  // come about once in 90 runs). test/server/restart.test.mjs checks that path
+  // deterministically (SIGKILL between snapshots, the text comes back whole).
   const stored = replay;
   texts.forEach((t, i) => check(t === stored, `editor ${i + 1} equals the stored document (${t.length} vs ${stored.length} chars)`));
   check(stored.replace(TOKEN_RE, '') === '', 'the document holds whole tokens only');
