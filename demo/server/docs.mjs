@@ -137,13 +137,19 @@ export function createDocs(ctx) {
     return s;
   }
 
+  /** Lets a session go: its text leaves the wasm heap and the next join
+   *  opens the document again. */
+  function forget(s) {
+    s.doc.free();
+    if (docs.get(s.id) === s) docs.delete(s.id);
+  }
+
   /** Ends a session whose text can no longer be trusted to match the
    *  database: its clients are closed (they reconnect, and the next join
    *  reads the document back) and nothing more is applied to it. */
   function drop(s, why) {
     s.dead = true;
-    if (docs.get(s.id) === s) docs.delete(s.id);
-    s.doc.free();
+    forget(s);
     for (const c of s.clients) c.close(1011, why);
     s.clients.clear();
   }
@@ -210,10 +216,7 @@ export function createDocs(ctx) {
     } catch (e) {
       // (Reading old operations from the database failed.) A session this
       // join opened and nobody joined is let go, not left holding its text.
-      if (s.clients.size === 0 && docs.get(s.id) === s) {
-        s.doc.free();
-        docs.delete(s.id);
-      }
+      if (s.clients.size === 0 && docs.get(s.id) === s) forget(s);
       throw e;
     }
     if (ws.doc.joined) return;
@@ -356,8 +359,7 @@ export function createDocs(ctx) {
     }
     if (s.clients.size === 0) {
       saveSnapshot(s);
-      s.doc.free();
-      docs.delete(s.id);
+      forget(s);
     }
   }
 
