@@ -27,8 +27,9 @@
  * message written to a connection that then dropped may never have reached
  * the server, so it is sent again on the next connection, before what was
  * typed meanwhile, and the server stores a cid once. (Only once the server
- * has echoed a cid: one that does not know cids would store the resend
- * twice.) After
+ * has shown it keeps cids, by "cids": true in its history or by echoing a
+ * cid of ours: one that does not know cids would store the resend twice.)
+ * After
  * {"error":"Rate limit exceeded","retry_after":N} the component shows
  * "Rate limit exceeded: retry in N s" and counts down with a 1 s timer; the
  * held messages go out in order when the hold ends. Close code 4001 stops
@@ -70,7 +71,7 @@ typedef struct chat_room {
     uint32_t cid_base[2];  /* random: cids are "<base>-<n>" */
     unsigned long cid_next;
     int link_down;         /* the connection dropped since the last open */
-    int cid_ok;            /* the server echoed a cid of ours: it keeps them */
+    int cid_ok;            /* the server keeps cids: its history said so, or it echoed one of ours */
     uint32_t countdown;    /* the 1 s rate-limit tick */
     double retry_in;
     double ignored;
@@ -281,8 +282,8 @@ static void flush_held(chat_room *s)
 /* A new connection: what went out on an earlier one and was never echoed
  * is sent again, oldest first (the server keeps one copy per cid), given
  * up after MAX_RESENDS (the server may refuse it for good). Only once the
- * server has echoed a cid of ours: one that does not know cids would store
- * a resend twice. */
+ * server has shown it keeps cids (cid_ok): one that does not know them
+ * would store a resend twice. */
 static void resend_unacked(chat_room *s)
 {
     cJSON *item = s->cid_ok ? s->unacked->child : NULL;
@@ -518,6 +519,10 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
         }
         if (bad)
             ignore(s, "ChatRoom: skipped malformed messages in the history");
+        /* A server that says so keeps cids: from the first message on, one
+         * not echoed before a drop is sent again. */
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "cids")))
+            s->cid_ok = 1;
         /* The history is the room's state: it replaces the log. */
         cJSON_Delete(s->log);
         s->log = log;

@@ -27,7 +27,9 @@ export function createChat(ctx) {
   }
 
   function sendHistory(ws, key) {
-    wsSend(ws, { type: 'history', messages: store.chatHistory(key, options.historyLimit), seq: store.chatSeq(key) });
+    // cids: this server stores a message once per client id (docs/protocol.md
+    // section 7), so a client may resend from its first message on.
+    wsSend(ws, { type: 'history', messages: store.chatHistory(key, options.historyLimit), seq: store.chatSeq(key), cids: true });
   }
 
   function connect(ws, { url, user, params }) {

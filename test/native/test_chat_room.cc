@@ -320,6 +320,35 @@ TEST_F(ChatRoom, AServerThatEchoesNoClientIdGetsNoResends)
     EXPECT_TRUE(sent(before).empty());
 }
 
+TEST_F(ChatRoom, AHistorySayingTheServerKeepsClientIdsLetsTheFirstMessageBeSentAgain)
+{
+    // "cids": true in the history: the first message, dropped before any
+    // echo, is sent again with its cid on the next connection. The same
+    // history without the flag (the test above) leaves it at most once.
+    mount("{\"room\":\"r1\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0,\"cids\":true}");
+    ASSERT_EQ(type_and_send("first"), PF_OK);
+    std::vector<std::string> cids;
+    ASSERT_EQ(sent(0, &cids), (std::vector<std::string>{ "{\"text\":\"first\"}" }));
+    drop(ws);
+    size_t before = fake_host_count(FAKE_WS_SEND);
+    reopen(ws);
+    std::vector<std::string> again;
+    EXPECT_EQ(sent(before, &again), (std::vector<std::string>{ "{\"text\":\"first\"}" }));
+    EXPECT_EQ(again, cids);
+}
+
+TEST_F(ChatRoom, AHistoryWithoutTheClientIdFlagGivesNoResends)
+{
+    mount("{\"room\":\"r1\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0,\"cids\":\"yes\"}");
+    ASSERT_EQ(type_and_send("first"), PF_OK);
+    drop(ws);
+    size_t before = fake_host_count(FAKE_WS_SEND);
+    reopen(ws);
+    EXPECT_TRUE(sent(before).empty()) << "only true says so";
+}
+
 TEST_F(ChatRoom, HostileStringsInEveryFieldAreText)
 {
     mount("{\"room\":\"r1\"}");

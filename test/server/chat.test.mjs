@@ -36,6 +36,7 @@ test('rooms: history on join, user_joined to others once per user, message persi
   const h0 = await a.next('history');
   assert.deepEqual(h0.messages, []);
   assert.equal(h0.seq, 0);
+  assert.equal(h0.cids, true, 'the history says the server keeps client ids');
   const b = await WsClient.open(srv.wsUrl('/ws/room/r1', bob.token));
   await b.next('history');
   const joined = await a.next('user_joined');
