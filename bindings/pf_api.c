@@ -401,6 +401,10 @@ pf_pool *pf_api_pool_new(const char *opts, size_t opts_len, int32_t target)
     memset(&p, 0, sizeof p);
     p.max_connections = opt_size(o, "maxConnections");
     p.idle_timeout_ms = opt_num(o, "idleTimeout");
+    /* idleTimeout: 0 asks for the socket to close as soon as its last user
+     * leaves (in C, 0 is the default of 30 s): the next turn of the loop. */
+    if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "idleTimeout")) && p.idle_timeout_ms == 0)
+        p.idle_timeout_ms = 0.001;
     /* Set by the bindings for shared event streams, whose late joiners
      * resume from their last event id (pf_pool_subscribe_sse). */
     p.join_replay_max = opt_size(o, "joinReplayMax");

@@ -58,6 +58,10 @@ export interface ComponentHandle {
   readonly state: State;
   on(event: string, fn: (payload: any) => void): () => void;
   off(event: string, fn: (payload: any) => void): void;
+  /** Removes the component's DOM, closes its connections, frees its memory.
+   * Called from one of its own listeners (on), it takes effect as soon as
+   * that listener has returned. A listener that throws is reported after
+   * the current task; the component goes on. */
   unmount(): void;
   /** Hands a message (an object, sent as JSON, or a JSON text) to the component's on_message. */
   deliver(msg: JSONValue | string): void;

@@ -47,6 +47,17 @@ const PyFrameRT = (() => {
     }
   }
 
+  /** JSON.stringify of a value from the app: undefined (a function, a
+   * symbol, undefined itself) when there is no JSON for it; a cycle or a
+   * BigInt throw a PyFrameError (-4, PF_ETYPE) instead of a TypeError. */
+  function toJSONText(value, what) {
+    try {
+      return JSON.stringify(value);
+    } catch (e) {
+      throw new PyFrameError(`${what}: the value is not JSON-serialisable (${e.message})`, -4);
+    }
+  }
+
   // ---- heap access -------------------------------------------------------
 
   /** Copies a JS string into the wasm heap; free with core._free. */
@@ -371,10 +382,12 @@ const PyFrameRT = (() => {
         init.body = body;
         init.headers['Content-Type'] = 'application/json';
       }
-      fetchFn(url, init).then(async (res) => {
+      // A failure anywhere (no answer, or a body cut off or aborted
+      // mid-way) is status 0, a network error, so C always hears back.
+      Promise.resolve().then(() => fetchFn(url, init)).then(async (res) => {
         const text = await res.text();
         return [res.status, text];
-      }, () => [0, '']).then(([status, text]) => {
+      }).catch(() => [0, '']).then(([status, text]) => {
         if (this.handles.get(h) !== ctrl) return;
         this.handles.delete(h);
         this.deliver((hh, p, l) => this.core._pf_io_http_done(hh, status, p, l), h, text);
@@ -394,13 +407,18 @@ const PyFrameRT = (() => {
       if (patch) patch(this.core.HEAPU8.slice(ptr, ptr + len));
     }
 
+    // emit and call run inside a C call: an exception from JS must not
+    // unwind through its frames (C would be left half-way). One that gets
+    // this far is reported after the current task.
     emit(target, ePtr, eLen, jPtr, jLen) {
       const fn = this.targets.get(target);
       if (!fn) return;
-      if (fn.raw) return fn.raw(ePtr, eLen, jPtr, jLen); // sockets: they read the heap themselves
-      const event = readString(this.core, ePtr, eLen);
-      const json = readString(this.core, jPtr, jLen);
-      fn(event, json);
+      try {
+        if (fn.raw) fn.raw(ePtr, eLen, jPtr, jLen); // sockets: they read the heap themselves
+        else fn(readString(this.core, ePtr, eLen), readString(this.core, jPtr, jLen));
+      } catch (e) {
+        setTimeout(() => { throw e; }, 0);
+      }
     }
 
     call(target, nPtr, nLen, aPtr, aLen) {
@@ -422,7 +440,13 @@ const PyFrameRT = (() => {
         }
       }
       const fn = this.targets.get(target);
-      return fn ? (fn('call:' + name, args) ?? 0) : -5;
+      if (!fn) return -5;
+      try {
+        return fn('call:' + name, args) ?? 0;
+      } catch (e) {
+        setTimeout(() => { throw e; }, 0);
+        return -11; // PF_EHOST
+      }
     }
 
     online() { return typeof navigator !== 'undefined' && navigator.onLine === false ? 0 : 1; }
@@ -444,13 +468,19 @@ const PyFrameRT = (() => {
       this.retry = -1;
       this.idSeen = false;
       this.first = true;
+      this.afterCr = false;
     }
 
     push(chunk) {
+      if (!chunk) return;
       if (this.first) {
         if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         this.first = false;
       }
+      // A CR that ended the last chunk ended its line; an LF that starts
+      // this one is the second half of that CRLF.
+      if (this.afterCr && chunk[0] === '\n') chunk = chunk.slice(1);
+      this.afterCr = false;
       this.buffer += chunk;
       let start = 0;
       for (;;) {
@@ -458,9 +488,8 @@ const PyFrameRT = (() => {
         const lf = this.buffer.indexOf('\n', start);
         let end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
         if (end < 0) break;
-        // A CR at the end of the buffer may be the first half of CRLF.
-        if (end === cr && end === this.buffer.length - 1) break;
         const line = this.buffer.slice(start, end);
+        if (end === cr && end === this.buffer.length - 1) this.afterCr = true;
         start = end + (this.buffer[end] === '\r' && this.buffer[end + 1] === '\n' ? 2 : 1);
         this.line(line);
       }
@@ -887,7 +916,7 @@ const PyFrameRT = (() => {
     /** Sets `key` to `value` (any JSON-serialisable value). */
     update(key, value) {
       this.alive();
-      const json = JSON.stringify(value);
+      const json = toJSONText(value, 'state.update');
       if (json === undefined) throw new PyFrameError(`state.update: the value of ${JSON.stringify(String(key))} is not JSON-serialisable`, -4);
       this.updateJSON(key, json);
     }
@@ -906,7 +935,7 @@ const PyFrameRT = (() => {
       this.alive();
       if (values === null || typeof values !== 'object' || Array.isArray(values))
         throw new PyFrameError('state.setMultiple needs a plain object', -4);
-      this.setMultipleJSON(JSON.stringify(values));
+      this.setMultipleJSON(toJSONText(values, 'state.setMultiple'));
     }
 
     /** Like setMultiple, from a JSON text; the whole text is checked first. */
@@ -950,7 +979,9 @@ const PyFrameRT = (() => {
       }
       if (typeof fn !== 'function') throw new PyFrameError('state.subscribe needs a function', -1);
       const target = this.rt.addTarget((event, json) => {
-        if (event === 'change') fn(JSON.parse(json), this);
+        // Reported after this task if it throws: an exception must not
+        // unwind through C's delivery loop.
+        if (event === 'change') callListener(fn, JSON.parse(json), this);
       });
       const core = this.rt.core;
       const k = key === null || key === undefined ? '' : String(key);
@@ -976,6 +1007,14 @@ const PyFrameRT = (() => {
     flush() {
       this.alive();
       this.rt.core._pf_state_flush(this.ptr);
+    }
+
+    /** Drops the JS side of the subscriptions of a store C has freed
+     * (a component's, on unmount). Further calls throw. */
+    forget() {
+      for (const target of this.watches.values()) this.rt.removeTarget(target);
+      this.watches.clear();
+      this.ptr = 0;
     }
 
     /** Frees the store. Further calls throw. */
@@ -1035,8 +1074,11 @@ const PyFrameRT = (() => {
       if (kind === 'flag') {
         if (typeof v !== 'boolean') throw new PyFrameError(`option ${name}: expected true or false`, PF_EINVAL);
         out[name] = v;
-      } else {
-        out[name] = number(name, v);
+      } else if (number(name, v) !== 0 || name === 'idleTimeout') {
+        // 0 keeps the default (C reads 0 as "not set"; skipped here, so
+        // that `extra`'s defaults hold too), except idleTimeout: 0 closes a
+        // shared connection as soon as its last user leaves.
+        out[name] = v;
       }
     }
     if (options.backoff !== undefined) {
@@ -1332,10 +1374,10 @@ const PyFrameRT = (() => {
      * Throws PyFrameError: PF_EFULL (outbox full: nothing is dropped),
      * PF_ESTATE (noQueue and not open, or closed), PF_ETYPE. */
     send(data, opts = {}) {
-      const text = typeof data === 'string' ? data : JSON.stringify(data);
+      const text = typeof data === 'string' ? data : toJSONText(data, 'send');
       if (text === undefined) throw new PyFrameError('send: the value is not JSON-serialisable', PF_ETYPE);
       if (this.closed) throw new PyFrameError(`send: socket ${this.url} is closed`, PF_ESTATE);
-      const noQueue = !!(opts && opts.noQueue);
+      const noQueue = !!((opts && opts.noQueue) || this.options.noQueue);
       if (!this.rt) {
         if (noQueue) throw new PyFrameError(`send: socket ${this.url} is not open yet`, PF_ESTATE);
         const max = this.options.outboxMax || 256;
@@ -1344,7 +1386,6 @@ const PyFrameRT = (() => {
         return false;
       }
       const core = this.rt.core;
-      const before = core._pf_ws_outbox_len(this.ws);
       const rc = withStrings(core, [text], (t) => (this.sub
         ? core._pf_pool_send(this.sub, t.ptr, t.len, noQueue ? 1 : 0)
         : core._pf_ws_send(this.ws, t.ptr, t.len, noQueue ? 1 : 0)));
@@ -1352,7 +1393,9 @@ const PyFrameRT = (() => {
         const why = rc === PF_EFULL ? 'the outbox is full' : rc === PF_ESTATE ? 'not open' : this.rt.strerror(rc);
         throw new PyFrameError(`send on ${this.url}: ${why}`, rc);
       }
-      return core._pf_ws_outbox_len(this.ws) <= before;
+      // Sent now unless it waits in the outbox (behind others, or on its
+      // own; with dropOldest a full outbox keeps its length).
+      return core._pf_ws_outbox_len(this.ws) === 0;
     }
 
     /** Closes at the app's request: no reconnect. A shared socket is left
@@ -1390,11 +1433,17 @@ const PyFrameRT = (() => {
 
     /** Counters of the (possibly shared) connection. */
     get stats() {
-      if (!this.ws) return null;
-      const core = this.rt.core;
-      const buf = this.rt.statsBuffer();
-      core._pf_api_ws_stats(this.ws, buf);
-      const v = new Float64Array(core.HEAPU8.buffer, buf, 11);
+      // Before the socket attaches (or after dispose): nothing counted yet,
+      // and what waits to be sent.
+      const v = new Float64Array(11);
+      if (this.ws) {
+        const core = this.rt.core;
+        const buf = this.rt.statsBuffer();
+        core._pf_api_ws_stats(this.ws, buf);
+        v.set(new Float64Array(core.HEAPU8.buffer, buf, 11));
+      } else {
+        v[9] = this.pending ? this.pending.length : 0;
+      }
       return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], sent: v[4],
         requeued: v[5], attempts: v[6], pings: v[7], coreOnly: !!v[8], queued: v[9], gaps: v[10] };
     }
@@ -1559,7 +1608,7 @@ const PyFrameRT = (() => {
     }
 
     dispose() {
-      this.closed = true;
+      this.close(); // listeners hear 'closed', as a Socket's do
       if (this.rt && (this.sse || this.sub)) this.detach();
     }
 
@@ -1576,11 +1625,13 @@ const PyFrameRT = (() => {
     get serverRetry() { return this.sse ? this.rt.core._pf_sse_server_retry_ms(this.sse) : this.left.retry; }
 
     get stats() {
-      if (!this.sse) return null;
-      const core = this.rt.core;
-      const buf = this.rt.statsBuffer();
-      core._pf_api_sse_stats(this.sse, buf);
-      const v = new Float64Array(core.HEAPU8.buffer, buf, 7);
+      const v = new Float64Array(7); // zeros before the stream attaches
+      if (this.sse) {
+        const core = this.rt.core;
+        const buf = this.rt.statsBuffer();
+        core._pf_api_sse_stats(this.sse, buf);
+        v.set(new Float64Array(core.HEAPU8.buffer, buf, 7));
+      }
       return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], attempts: v[4], errors: v[5],
         deadLinks: v[6] };
     }
@@ -1664,7 +1715,10 @@ const PyFrameRT = (() => {
       if (event.startsWith('call:')) return this.browserCall(event.slice(5), payload);
       let data = payload;
       try { data = JSON.parse(payload); } catch (e) { /* keep the text */ }
-      for (const fn of this.listeners.get(event) || []) fn(data);
+      // A listener that throws is reported after this task, as the
+      // transports' listeners are: the exception must not unwind through
+      // the component's C frames.
+      for (const fn of [...(this.listeners.get(event) || [])]) callListener(fn, data);
       return 0;
     }
 
@@ -1730,12 +1784,22 @@ const PyFrameRT = (() => {
     unmount() {
       if (!this.root) return;
       const rt = this.rt;
-      // The state view's subscriptions first: C frees the store on unmount.
-      if (this.stateView) this.stateView.free();
+      // Called from one of the component's own callbacks (a listener of
+      // its events), C refuses (-9: its frames are still running): the
+      // unmount happens as soon as they have returned.
+      if (rt.core._pf_component_unmount_root(this.root) === PF_ESTATE) {
+        if (!this.unmountQueued) {
+          this.unmountQueued = true;
+          queueMicrotask(() => { this.unmountQueued = false; this.unmount(); });
+        }
+        return;
+      }
+      // C has freed the store with its subscriptions: the state view only
+      // lets go of its JS side.
+      if (this.stateView) this.stateView.forget();
       this.stateView = null;
       for (const ed of this.editors || []) ed.detach(); // DocumentEditor (issue 7)
       this.editors = null;
-      rt.core._pf_component_unmount_root(this.root);
       for (const [type, fn] of this.domListeners) this.element.removeEventListener(type, fn, CAPTURE_TYPES.has(type));
       this.domListeners.clear();
       rt.host.patchers.delete(this.root);
@@ -1785,12 +1849,21 @@ const PyFrameRT = (() => {
         console.error(redactTokens(`[pyframe_rt] ${String(name)}: ${e.message}`));
       }
     });
+    let propsJSON;
+    try {
+      propsJSON = JSON.stringify(props);
+    } catch (e) {
+      propsJSON = undefined;
+    }
     this.mounted.set(el, handle);
+    // The element's content makes way for the component's markup; a mount
+    // that fails puts it back.
+    const kept = [...el.childNodes];
     el.textContent = '';
     const core = this.core;
     let rc;
     try {
-      rc = withStrings(core, [String(name), JSON.stringify(props)], (n, p) =>
+      rc = propsJSON === undefined ? -4 : withStrings(core, [String(name), propsJSON], (n, p) =>
         core._pf_api_mount(n.ptr, n.len, root, p.ptr, p.len));
     } catch (e) {
       rc = -11;
@@ -1800,6 +1873,8 @@ const PyFrameRT = (() => {
       this.removeTarget(root);
       this.mounted.delete(el);
       handle.root = 0;
+      el.replaceChildren(...kept);
+      if (rc === -4) throw new PyFrameError(`mount(${JSON.stringify(name)}): props are not JSON-serialisable`, -4);
       const why = rc === -5 ? `unknown component ${JSON.stringify(String(name))}` : this.strerror(rc);
       throw new PyFrameError(`mount(${JSON.stringify(name)}): ${why}`, rc);
     }
@@ -1811,7 +1886,11 @@ const PyFrameRT = (() => {
    * with props from its data-* attributes. Returns the handles; elements
    * already mounted are skipped; an element that fails is reported in
    * `errors` and does not stop the others. */
-  Runtime.prototype.mountAll = function mountAll(root = document) {
+  Runtime.prototype.mountAll = function mountAll(root) {
+    if (root === undefined) {
+      if (typeof document === 'undefined') throw new PyFrameError('mountAll needs a DOM (a browser page)', -9);
+      root = document;
+    }
     const handles = [];
     const errors = [];
     for (const el of root.querySelectorAll('[data-pyframe-component]')) {
@@ -1835,7 +1914,7 @@ const PyFrameRT = (() => {
    * with flush(). */
   ComponentHandle.prototype.deliver = function deliver(msg) {
     if (!this.root) throw new PyFrameError(`${this.name} is not mounted`, PF_ESTATE);
-    const text = typeof msg === 'string' ? msg : JSON.stringify(msg);
+    const text = typeof msg === 'string' ? msg : toJSONText(msg, 'deliver');
     if (text === undefined) throw new PyFrameError('deliver: the message is not JSON-serialisable', PF_ETYPE);
     const core = this.rt.core;
     const rc = withStrings(core, [text], (t) => core._pf_api_component_deliver(this.root, t.ptr, t.len));

@@ -24,6 +24,7 @@ struct pf_state {
     int next_sub_id;
     int flush_scheduled;
     int delivering;
+    int freed;          /* pf_state_free during a delivery: done at its end */
     unsigned long deliveries;
 };
 
@@ -64,6 +65,12 @@ void pf_state_free(pf_state *s)
 {
     if (!s)
         return;
+    if (s->delivering) {
+        /* A subscriber let the store go (or unmounted its component): the
+         * delivery loop still reads it; it stops and frees it. */
+        s->freed = 1;
+        return;
+    }
     pf_cancel_deferred(s);
     cJSON_Delete(s->values);
     clear_dirty(s);
@@ -408,16 +415,20 @@ void pf_state_flush(pf_state *s)
     s->deliveries++;
     /* Subscribers added during delivery are not called this round. */
     size_t subs_now = s->sub_count;
-    for (size_t i = 0; i < subs_now; i++) {
+    for (size_t i = 0; i < subs_now && !s->freed; i++) {
         subscription sub = s->subs[i];
         if (!sub.removed && wants(&sub, keys, n))
             sub.fn(sub.ud, s, (const char *const *)keys, n);
     }
     s->delivering = 0;
-    compact_subs(s);
     for (size_t i = 0; i < n; i++)
         free(keys[i]);
     free(keys);
+    if (s->freed) {
+        pf_state_free(s);
+        return;
+    }
+    compact_subs(s);
     if (s->dirty_count && !s->flush_scheduled && pf_defer(deliver_deferred, s) == PF_OK)
         s->flush_scheduled = 1;
 }

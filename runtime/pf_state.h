@@ -38,7 +38,9 @@ typedef struct pf_state pf_state;
 pf_state *pf_state_new(void);
 
 /* Frees the store, its values and its subscriptions, and cancels a pending
- * flush. Accepts NULL. */
+ * flush. Accepts NULL. Called from one of its own subscribers, it stops the
+ * delivery (no later subscriber is called) and frees the store when that
+ * subscriber returns; the store must not be used after the call. */
 void pf_state_free(pf_state *state);
 
 /* ------------------------------------------------------------------------ */

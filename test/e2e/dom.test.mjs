@@ -546,3 +546,96 @@ test('the applier keeps its id table bounded and rejects malformed patches', asy
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('app callbacks cannot break the runtime: throwing listeners, unmount from a listener or a subscriber, failed mounts, cut bodies', async () => {
+  const { page, errors } = await openPage();
+  const out = await page.evaluate(async () => {
+    const rt = window.T.rt;
+    const res = {};
+    // A failed mount leaves the element as it was.
+    const cycle = document.getElementById('cycle');
+    const attempt = (fn) => { try { fn(); return 'no error'; } catch (e) { return [e.name, e.code]; } };
+    res.unknown = attempt(() => rt.mount('NoSuch', 'cycle', {}));
+    const cyclic = {};
+    cyclic.self = cyclic;
+    res.cyclic = attempt(() => rt.mount('KeyedList', 'cycle', { items: cyclic }));
+    res.kept = cycle.innerHTML;
+
+    // A listener that throws: reported, and the component goes on.
+    const a = rt.mount('KeyedList', 'list', { items: [{ id: 1, label: 'one' }, { id: 2, label: 'two' }] });
+    a.on('selected', () => { throw new Error('listener bug'); });
+    await window.T.frame();
+    document.querySelector('#list tr[data-id="2"] td.label a').click();
+    await window.T.frame();
+    res.selectedAfterThrow = a.state.get('selected');
+    document.querySelector('#list tr[data-id="1"] a.remove').click();
+    await window.T.frame();
+    res.rowsAfterThrow = [...document.querySelectorAll('#list tr')].map((tr) => tr.dataset.id);
+    a.unmount();
+    res.afterUnmountA = rt.memoryStats().components;
+
+    // unmount() from the component's own listener: done once it returns.
+    const b = rt.mount('KeyedList', 'list', { items: [{ id: 1, label: 'one' }] });
+    b.on('selected', () => b.unmount());
+    await window.T.frame();
+    document.querySelector('#list tr[data-id="1"] td.label a').click();
+    await Promise.resolve();
+    await window.T.frame();
+    res.bMounted = b.mounted;
+    res.bComponents = rt.memoryStats().components;
+    res.bRows = document.querySelectorAll('#list tr').length;
+
+    // unmount() and a new mount from a subscriber of the component's state.
+    const c = rt.mount('KeyedList', 'list', { items: [{ id: 1, label: 'one' }] });
+    c.state.subscribe('selected', () => {
+      c.unmount();
+      window.fresh = rt.mount('KeyedList', 'fresh', { items: [{ id: 9, label: 'nine' }] });
+    });
+    await window.T.frame();
+    document.querySelector('#list tr[data-id="1"] td.label a').click();
+    await window.T.frame();
+    await window.T.frame();
+    res.cMounted = c.mounted;
+    res.freshRows = [...document.querySelectorAll('#fresh tr')].map((tr) => tr.dataset.id);
+    window.fresh.unmount();
+    res.cComponents = rt.memoryStats().components;
+
+    // A response whose body fails half-way is a network error: the list
+    // stops loading and says so (before, it waited for ever).
+    const realFetch = window.fetch;
+    let calls = 0;
+    window.fetch = async () => {
+      calls++;
+      return { status: 200, text: () => Promise.reject(new TypeError('Failed to fetch')) };
+    };
+    try {
+      const p = rt.mount('LivePostList', 'list', { api: '/api/posts', url: 'ws://127.0.0.1:9/ws/posts' });
+      for (let i = 0; i < 50 && p.state.get('loading') !== false; i++) await new Promise((r) => setTimeout(r, 20));
+      res.loading = p.state.get('loading');
+      res.calls = calls;
+      p.unmount();
+    } finally {
+      window.fetch = realFetch;
+    }
+    res.components = rt.memoryStats().components;
+    return res;
+  });
+  assert.deepEqual(out.unknown, ['PyFrameError', -5]);
+  assert.deepEqual(out.cyclic, ['PyFrameError', -4]);
+  assert.equal(out.kept, '<p>placeholder content</p>');
+  assert.equal(out.selectedAfterThrow, '2');
+  assert.deepEqual(out.rowsAfterThrow, ['2']);
+  assert.equal(out.afterUnmountA, 0);
+  assert.equal(out.bMounted, false);
+  assert.equal(out.bComponents, 0);
+  assert.equal(out.bRows, 0);
+  assert.equal(out.cMounted, false);
+  assert.deepEqual(out.freshRows, ['9']);
+  assert.equal(out.cComponents, 0);
+  assert.equal(out.loading, false);
+  assert.equal(out.calls, 1);
+  assert.equal(out.components, 0);
+  // The one throwing listener is reported (after its task); nothing else.
+  assert.deepEqual(errors.filter((e) => !/WebSocket|ERR_|net::/.test(e)), ['Error: listener bug']);
+  await page.close();
+});

@@ -279,3 +279,20 @@ test('streams to the same URL share one HTTP stream; shared: false opens its own
   for (const r of [ra, rb, rc, rd]) assert.deepEqual(r.errors, []);
   await srv.stop();
 });
+
+test('dispose() ends a stream, shared or private, with a closed state, as close() does', async () => {
+  const sc = scripted((n, req, res) => {
+    res.writeHead(200, streamHead);
+    res.write('data: {"n":1}\n\n');
+  });
+  const srv = await startServer({ onRequest: sc.handler });
+  for (const shared of [true, false]) {
+    const [s, rec] = open(srv.httpUrl(`/events?shared=${shared}`), { shared });
+    await until(() => s.state === 'open' && rec.data.length === 1, `open (shared: ${shared})`);
+    assert.equal(s.stats.received, 1);
+    s.dispose();
+    assert.equal(s.state, 'closed', `shared: ${shared}`);
+    assert.equal(rec.states.at(-1).state, 'closed');
+  }
+  await srv.stop();
+});

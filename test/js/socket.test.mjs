@@ -287,9 +287,9 @@ test("fullPolicy 'dropOldest' drops the oldest send and reports it", async () =>
   await srv.stop();
   const [s, rec] = open(srv.wsUrl('/ws/chat'), { outboxMax: 2, fullPolicy: 'dropOldest' });
   await s.ready;
-  s.send('a');
-  s.send('b');
-  s.send('c');
+  assert.equal(s.send('a'), false);
+  assert.equal(s.send('b'), false);
+  assert.equal(s.send('c'), false, 'queued, though the outbox kept its length');
   assert.deepEqual(rec.errors.map((e) => [e.code, e.text]), [[-10, 'a']]);
   await srv.start();
   await until(() => got.length === 2, 'b and c');
@@ -436,5 +436,36 @@ test('a gap the server cannot fill becomes one resync, then the stream goes on',
   assert.deepEqual(urls, ['', '?since=1']);
   assert.deepEqual(rec.errors.map((e) => e.code), [-12]); // PF_EPROTO, with the frame
   s.close();
+  await srv.stop();
+});
+
+test('noQueue: true on a private socket: every send is noQueue, before it attaches too', async () => {
+  const got = [];
+  const srv = await startServer({ onSocket: (ws) => ws.on('message', (d) => got.push(String(d))) });
+  const [s] = open(srv.wsUrl('/ws/chat'), { shared: false, noQueue: true });
+  assert.throws(() => s.send('early'), (e) => e.code === -9, 'not attached yet: not queued either');
+  await s.ready;
+  if (s.state !== 'open') assert.throws(() => s.send('connecting'), (e) => e.code === -9);
+  await until(() => s.state === 'open', 'open');
+  assert.equal(s.send('now'), true);
+  await until(() => got.length === 1, 'now');
+  assert.deepEqual(got, ['now']);
+  s.close();
+  await srv.stop();
+});
+
+test('idleTimeout: 0 closes a shared socket as soon as its last user leaves; stats before attaching', async () => {
+  const srv = await startServer({ onSocket: () => {} });
+  const [s] = open(srv.wsUrl('/ws/chat'), { idleTimeout: 0, heartbeat: false });
+  // Not attached yet: zeros (and what waits), not null.
+  assert.equal(s.stats.received, 0);
+  s.send('waiting');
+  assert.equal(s.stats.queued, 1);
+  await until(() => s.state === 'open', 'open');
+  assert.equal(srv.sockets.size, 1);
+  const t0 = Date.now();
+  s.close();
+  await until(() => srv.sockets.size === 0, 'the connection closes', 2000);
+  assert.ok(Date.now() - t0 < 500, `closed after ${Date.now() - t0} ms`);
   await srv.stop();
 });

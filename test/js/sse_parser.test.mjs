@@ -53,3 +53,17 @@ test('retry: and id: in a block without data still reach the core', () => {
     { event: 'message', id: '9', data: 'y', retry: -1 },
   ]);
 });
+
+test('CR-only line ends: each event is dispatched with its own chunk', () => {
+  const events = [];
+  const p = new SseParser((e) => events.push(e));
+  p.push('data: 1\r\r');
+  assert.deepEqual(events.map((e) => e.data), ['1'], 'not held back until the next chunk');
+  p.push('data: 2\r\r');
+  assert.deepEqual(events.map((e) => e.data), ['1', '2']);
+  // A CRLF split between two chunks is still one line end.
+  p.push('data: 3\r');
+  p.push('');
+  p.push('\n\r\n');
+  assert.deepEqual(events.map((e) => e.data), ['1', '2', '3']);
+});

@@ -155,3 +155,76 @@ test('1,000 stores created and freed leave the heap bounded', async () => {
   }
   assert.equal(rt.core.HEAPU8.length, before);
 });
+
+test('a subscriber may free its store: the delivery stops there and the runtime goes on', async () => {
+  const rt = await PyFrameRT.load();
+  const a = rt.createState({ n: 0 });
+  const b = rt.createState({ n: 0 });
+  const seen = [];
+  a.subscribe(() => {
+    seen.push('a1');
+    a.free();
+    // Allocations right after the free may take its memory.
+    const c = rt.createState({ filler: 'x'.repeat(40) });
+    c.free();
+  });
+  a.subscribe(() => seen.push('a2'));
+  b.subscribe(() => seen.push('b'));
+  a.update('n', 1);
+  b.update('n', 1);
+  await tick();
+  assert.deepEqual(seen.sort(), ['a1', 'b']);
+  assert.throws(() => a.get('n'), (e) => e.code === -9);
+  b.update('n', 2);
+  await tick();
+  assert.deepEqual(seen.sort(), ['a1', 'b', 'b']);
+  b.free();
+});
+
+test('a subscriber that throws is reported and does not stop other stores or later ticks', async () => {
+  const rt = await PyFrameRT.load();
+  const a = rt.createState({ n: 0 });
+  const b = rt.createState({ n: 0 });
+  const seen = [];
+  const thrown = [];
+  // The runtime reports a listener's exception by throwing it from a
+  // timer; this test catches it there instead of as an uncaught exception.
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (fn, ms, ...args) => realSetTimeout(() => {
+    try { fn(...args); } catch (e) { thrown.push(e.message); }
+  }, ms);
+  try {
+    a.subscribe(() => { seen.push('a1'); throw new Error('subscriber bug'); });
+    a.subscribe(() => seen.push('a2'));
+    b.subscribe(() => seen.push('b'));
+    a.update('n', 1);
+    b.update('n', 1);
+    await tick();
+    await tick();
+    assert.deepEqual(seen.sort(), ['a1', 'a2', 'b']);
+    a.update('n', 2);
+    b.update('n', 2);
+    await tick();
+    await tick();
+    assert.deepEqual(seen.sort(), ['a1', 'a1', 'a2', 'a2', 'b', 'b']);
+    assert.deepEqual(thrown, ['subscriber bug', 'subscriber bug']);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+  a.free();
+  b.free();
+});
+
+test('values with no JSON (a cycle, a BigInt) throw PyFrameError -4, not TypeError', async () => {
+  const rt = await PyFrameRT.load();
+  const s = rt.createState();
+  const cyclic = {};
+  cyclic.self = cyclic;
+  for (const bad of [cyclic, { n: 1n }]) {
+    assert.throws(() => s.update('k', bad), (e) => e instanceof PyFrameRT.PyFrameError && e.code === -4);
+    assert.throws(() => s.setMultiple({ k: bad }), (e) => e instanceof PyFrameRT.PyFrameError && e.code === -4);
+    assert.throws(() => rt.createState({ k: bad }), (e) => e instanceof PyFrameRT.PyFrameError && e.code === -4);
+  }
+  assert.equal(s.size, 0);
+  s.free();
+});

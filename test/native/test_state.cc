@@ -1,6 +1,8 @@
 // Tests of runtime/pf_state.h: the State store.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -262,6 +264,39 @@ TEST_F(StateTest, FreeWithPendingFlushCancelsIt)
     s = nullptr;
     fake_host_run_flush(); // must not touch the freed store
     EXPECT_TRUE(r.calls.empty());
+}
+
+struct SelfFreer {
+    int calls = 0;
+    static void cb(void *ud, pf_state *st, const char *const *, size_t)
+    {
+        static_cast<SelfFreer *>(ud)->calls++;
+        // What changes here is dropped with the store; a pending flush it
+        // schedules is cancelled.
+        EXPECT_EQ(pf_state_update_json(st, "b", 1, "2", 1, nullptr), PF_OK);
+        pf_state_free(st);
+        // The next allocation may take the store's memory; the delivery
+        // loop must not read it after this.
+        void *p = malloc(64);
+        memset(p, 0xAB, 64);
+        free(p);
+    }
+};
+
+TEST_F(StateTest, FreeFromInsideACallbackStopsTheDeliveryAndFreesAfterIt)
+{
+    Recorder before, after;
+    SelfFreer f;
+    pf_state_subscribe(s, nullptr, Recorder::cb, &before);
+    pf_state_subscribe(s, nullptr, SelfFreer::cb, &f);
+    pf_state_subscribe(s, nullptr, Recorder::cb, &after);
+    update("a", "1");
+    pf_state_flush(s);
+    s = nullptr; // freed by the callback (ASan/LSan check the rest)
+    fake_host_run_flush();
+    EXPECT_EQ(before.calls.size(), 1u);
+    EXPECT_EQ(f.calls, 1);
+    EXPECT_TRUE(after.calls.empty()) << "no subscriber after the one that freed the store";
 }
 
 TEST_F(StateTest, ToJsonHoldsEveryKey)
