@@ -6,7 +6,7 @@
 // (once per user, however many tabs that user has open). One rate limiter,
 // keyed by user, covers both endpoints.
 
-import { wsSend, errorMessage, cleanText, parseSeqParam, publicUser, RateLimiter } from './util.mjs';
+import { wsSend, errorMessage, cleanText, parseSeqParam, publicUser, RateLimiter, typeName } from './util.mjs';
 
 const GLOBAL_ROOM = 'chat';
 
@@ -64,7 +64,7 @@ export function createChat(ctx) {
 
   function message(ws, msg, user) {
     if (msg.type !== undefined && msg.type !== 'message') {
-      wsSend(ws, errorMessage('unknown_type', `Unknown message type ${JSON.stringify(String(msg.type))} on chat`));
+      wsSend(ws, errorMessage('unknown_type', `Unknown message type ${typeName(msg.type)} on chat`));
       return;
     }
     // A client id (protocol section 7): a message sent again after a

@@ -189,7 +189,7 @@ export class Store {
       docSnapshot: q('UPDATE documents SET content = ?, rev = ?, updated_at = ? WHERE id = ? AND rev <= ?'),
       opInsert: q('INSERT INTO doc_ops (doc_id, rev, op, src, seq, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       opsRange: q('SELECT * FROM doc_ops WHERE doc_id = ? AND rev >= ? AND rev < ? ORDER BY rev'),
-      opBySrc: q('SELECT rev FROM doc_ops WHERE doc_id = ? AND src = ? AND seq = ?'),
+      opBySrc: q('SELECT rev FROM doc_ops WHERE doc_id = ? AND src = ? AND seq = ? AND user_id = ?'),
     };
     // (doc_id, rev) is the key of doc_ops: a second operation at a base
     // revision (two authorities on one file) fails the transaction.
@@ -384,8 +384,8 @@ export class Store {
   }
 
   /** The base revision at which (src, seq) was applied, or null. */
-  docOpRevBySrc(docId, src, seq) {
-    return this.s.opBySrc.get(docId, src, seq)?.rev ?? null;
+  docOpRevBySrc(docId, src, seq, userId) {
+    return this.s.opBySrc.get(docId, src, seq, userId)?.rev ?? null;
   }
 
   /** Appends the operation applied at base `rev`; `content`, the text after

@@ -21,7 +21,7 @@
 // an otType without an otDocument keeps the text as a JS string and applies
 // operations with the type.
 
-import { wsSend, errorMessage, codePointLength, publicUser } from './util.mjs';
+import { wsSend, errorMessage, codePointLength, publicUser, typeName } from './util.mjs';
 
 /** Checks the text-unicode operation grammar and returns
  *  {op, span, inserted, deleted} or an error string. `span` is the number of
@@ -253,7 +253,10 @@ export function createDocs(ctx) {
     if (seq !== undefined && seq !== null && !isInt(seq)) return reject(ws, 'invalid_message', 'seq must be a non-negative integer');
     const hasId = typeof src === 'string' && isInt(seq);
     if (hasId) {
-      const appliedAt = store.docOpRevBySrc(s.id, src, seq);
+      // Only this user's own: another user cannot take an editor's next
+      // (src, seq), which every broadcast shows, and so have its real
+      // operation acknowledged as a duplicate and dropped.
+      const appliedAt = store.docOpRevBySrc(s.id, src, seq, user.id);
       if (appliedAt !== null) {
         wsSend(ws, { type: 'ack', rev: appliedAt, seq, duplicate: true });
         return;
@@ -264,14 +267,21 @@ export function createDocs(ctx) {
     if (s.rev - rev > options.catchupLimit) return reject(ws, 'rev_too_old', `rev ${rev} is too old to transform`, seqOut);
     const checked = checkTextOp(msg.operations, options.maxOpComponents);
     if (typeof checked === 'string') return reject(ws, 'invalid_op', checked, seqOut);
+    if ((s.rev - rev) * msg.operations.length > options.maxTransformWork) {
+      return reject(ws, 'rev_too_old', `an operation of ${msg.operations.length} components is too large to transform past ${s.rev - rev} operations`, seqOut);
+    }
     let op;
-    let cursor = isInt(msg.cursor_position) ? msg.cursor_position : null;
+    const missed = opsSince(s, rev);
+    // The operation must fit the document it was based on.
+    const base = s.length - missed.reduce((n, e) => n + spanOf(e.op).delta, 0);
+    if (checked.span > base) return reject(ws, 'invalid_op', `the operation spans ${checked.span} characters but the document at rev ${rev} has ${base}`, seqOut);
+    // The cursor (in the sender's text after its operation) is a hint: out
+    // of range, it is clamped; it never makes an operation fail.
+    const after = base + checked.inserted - checked.deleted;
+    let cursor = isInt(msg.cursor_position) ? Math.min(msg.cursor_position, after) : null;
     try {
       op = type.normalize(checked.op);
-      // The operation must fit the document it was based on.
-      const base = s.length - opsSince(s, rev).reduce((n, e) => n + spanOf(e.op).delta, 0);
-      if (checked.span > base) return reject(ws, 'invalid_op', `the operation spans ${checked.span} characters but the document at rev ${rev} has ${base}`, seqOut);
-      for (const entry of opsSince(s, rev)) {
+      for (const entry of missed) {
         if (cursor !== null) cursor = type.transformPosition(cursor, type.transform(entry.op, op, 'right'));
         op = type.transform(op, entry.op, 'left');
       }
@@ -312,7 +322,7 @@ export function createDocs(ctx) {
         p.cursor = null; // a cursor is a hint; never let it stop an applied operation
       }
     }
-    wsSend(ws, { type: 'ack', rev: baseRev, seq: hasId ? seq : null });
+    wsSend(ws, { type: 'ack', rev: baseRev, seq: seqOut ?? null });
     broadcast(s, opMessage(entry), ws);
     if (cursor !== null) {
       cursor = Math.min(cursor, s.length);
@@ -328,8 +338,16 @@ export function createDocs(ctx) {
     let position = msg.position;
     if (msg.rev !== undefined && msg.rev !== null) {
       if (!isInt(msg.rev) || msg.rev > s.rev) return reject(ws, 'invalid_rev', 'rev must be a known revision');
-      if (s.rev - msg.rev <= options.catchupLimit) {
-        for (const entry of opsSince(s, msg.rev)) position = type.transformPosition(position, entry.op);
+      // Older than the operations kept to transform it: it would be shown
+      // in the wrong place; the client's next cursor will do.
+      if (s.rev - msg.rev > options.catchupLimit) return undefined;
+      const missed = opsSince(s, msg.rev);
+      // Clamped to the document at that rev (a hint is never an error).
+      position = Math.min(position, s.length - missed.reduce((n, e) => n + spanOf(e.op).delta, 0));
+      try {
+        for (const entry of missed) position = type.transformPosition(position, entry.op);
+      } catch {
+        return undefined;
       }
     }
     position = Math.min(position, s.length);
@@ -345,7 +363,7 @@ export function createDocs(ctx) {
       }
       return msg.type === 'content_change' ? contentChange(ws, msg, user) : cursorUpdate(ws, msg, user);
     }
-    wsSend(ws, errorMessage('unknown_type', `Unknown message type ${JSON.stringify(String(msg.type))} on /ws/docs`));
+    wsSend(ws, errorMessage('unknown_type', `Unknown message type ${typeName(msg.type)} on /ws/docs`));
   }
 
   function close(ws, user) {

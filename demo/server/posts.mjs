@@ -6,7 +6,7 @@
 // Every stream message carries `seq`; the last `retain` events are kept in
 // the database so a client can resume with ?since=SEQ, even across restarts.
 
-import { HttpError, sendJson, wsSend, errorMessage, cleanText, parseSeqParam } from './util.mjs';
+import { HttpError, sendJson, wsSend, errorMessage, cleanText, codePointLength, parseSeqParam, typeName } from './util.mjs';
 
 const FIELDS = ['title', 'content', 'published'];
 
@@ -19,7 +19,7 @@ function validatePost(body, existing) {
   }
   if (!existing || body.content !== undefined) {
     const content = body.content === undefined && !existing ? '' : body.content;
-    if (typeof content !== 'string' || content.length > 100_000 || !content.isWellFormed()) {
+    if (typeof content !== 'string' || codePointLength(content) > 100_000 || !content.isWellFormed()) {
       throw new HttpError(400, 'invalid_field', 'content must be a string of at most 100000 characters', { field: 'content' });
     }
     out.content = content;
@@ -154,7 +154,7 @@ export function createPosts(ctx) {
   }
 
   function message(ws, msg) {
-    wsSend(ws, errorMessage('unknown_type', `Unknown message type ${JSON.stringify(String(msg.type))} on /ws/posts`));
+    wsSend(ws, errorMessage('unknown_type', `Unknown message type ${typeName(msg.type)} on /ws/posts`));
   }
 
   function close(ws) {

@@ -116,6 +116,13 @@ export function isValidId(id) {
   return typeof id === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(id) && id !== '.' && id !== '..';
 }
 
+/** A message's `type` for an error text: quoted if a string, else its
+ * JSON type (an object has no safe String()). */
+export function typeName(type) {
+  if (typeof type === 'string') return JSON.stringify(type);
+  return type === null ? 'null' : Array.isArray(type) ? 'an array' : `a ${typeof type}`;
+}
+
 export function codePointLength(text) {
   let n = 0;
   for (let i = 0; i < text.length; i++) {

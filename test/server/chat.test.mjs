@@ -100,6 +100,8 @@ test('the seed errors: {"error": "Invalid JSON format"}; typed errors for bad me
     assert.equal((await a.next('error')).code, 'invalid_message');
     a.send({ type: 'dance' });
     assert.equal((await a.next('error')).code, 'unknown_type');
+    a.send({ type: { toString: 1 } }); // no String() for this one
+    assert.equal((await a.next('error')).code, 'unknown_type');
     a.send([1, 2]);
     assert.equal((await a.next('error')).code, 'invalid_message');
     a.send({ type: 'ping' });

@@ -285,3 +285,98 @@ test('the authority uses only the injected OT type', async () => {
   await a.close();
   await s.close();
 });
+
+test("another user cannot take an editor's (src, seq): the editor's operation is still applied", async () => {
+  const a = await joined(alice, 'squat');
+  await a.next('snapshot');
+  const b = await joined(bob, 'squat');
+  await b.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['hello'], src: 'alice-editor', seq: 1 });
+  await a.next('ack');
+  const seen = await b.next('content_change');
+  // Bob sends a no-op under alice's src and her next seq.
+  b.send({ type: 'content_change', rev: 1, operations: [], src: seen.src, seq: seen.seq + 1 });
+  const bobAck = await b.next('ack');
+  assert.equal(bobAck.duplicate, undefined);
+  a.send({ type: 'content_change', rev: 2, operations: [5, ' world'], src: 'alice-editor', seq: 2 });
+  const ack = await a.next('ack');
+  assert.equal(ack.duplicate, undefined, 'not taken for a duplicate');
+  assert.equal((await serverText('squat')).content, 'hello world');
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('cursor positions are hints: out of range they are clamped, never an error; too old ones are dropped', async () => {
+  const a = await joined(alice, 'cursors');
+  await a.next('snapshot');
+  const b = await joined(bob, 'cursors');
+  await b.next('snapshot');
+  a.send({ type: 'content_change', rev: 0, operations: ['ab'], src: 'A', seq: 1 });
+  await a.next('ack');
+  a.send({ type: 'content_change', rev: 1, operations: ['xy'], src: 'A', seq: 2 });
+  await a.next('ack');
+  // An operation based on rev 1 (transformed past one) with a huge cursor.
+  b.send({ type: 'content_change', rev: 1, operations: [2, '!'], src: 'B', seq: 1, cursor_position: 2 ** 32 });
+  const ack = await b.next((m) => m.type === 'ack' || m.type === 'error');
+  assert.deepEqual([ack.type, ack.rev], ['ack', 2]);
+  const moved = await a.next('cursor_update');
+  assert.deepEqual([moved.position, moved.rev], [5, 3], 'the end of "ab", past the "xy" and the "!"');
+  for (const position of [2 ** 32 - 1, 2 ** 32 + 3, Number.MAX_SAFE_INTEGER]) {
+    // The end of "ab" at rev 1: after the "xy" before it, and before bob's
+    // "!" inserted there (an insert at a position leaves it in place).
+    b.send({ type: 'cursor_update', position, rev: 1 });
+    const cur = await a.next('cursor_update');
+    assert.deepEqual([cur.position, cur.rev], [4, 3], String(position));
+  }
+  assert.ok(await b.none('error'), 'no error for a hint');
+
+  // An ack echoes a seq sent without src.
+  b.send({ type: 'content_change', rev: 3, operations: ['>'], seq: 9 });
+  assert.deepEqual(await b.next('ack'), { type: 'ack', rev: 3, seq: 9 });
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('a type that is not a string gets unknown_type, not internal_error', async () => {
+  const a = await joined(alice, 'types');
+  await a.next('snapshot');
+  for (const type of [{ toString: 1 }, [1], 5]) {
+    a.send({ type });
+    const err = await a.next('error');
+    assert.equal(err.code, 'unknown_type', JSON.stringify(type));
+  }
+  await a.close();
+});
+
+test('limits of transform work: a cursor older than the window is dropped; a large operation far behind gets rev_too_old', async () => {
+  const small = await startTestServer({ catchupLimit: 3, maxTransformWork: 20 });
+  try {
+    const open = async (who) => {
+      const c = await WsClient.open(small.wsUrl('/ws/docs/w', who.token));
+      c.send({ type: 'join' });
+      await c.next('snapshot');
+      return c;
+    };
+    const [ua, ub] = [await login(small.base, 'alice'), await login(small.base, 'bob')];
+    const a = await open(ua);
+    const b = await open(ub);
+    for (let i = 0; i < 5; i++) {
+      a.send({ type: 'content_change', rev: i, operations: ['x'], src: 'A', seq: i + 1 });
+      await a.next('ack');
+    }
+    b.send({ type: 'cursor_update', position: 1, rev: 0 }); // 5 behind, window 3
+    assert.ok(await a.none('cursor_update'), 'not relayed');
+    assert.ok(await b.none('error'), 'no reply');
+    b.send({ type: 'cursor_update', position: 1, rev: 3 }); // within the window
+    assert.equal((await a.next('cursor_update')).rev, 5);
+    // 7 components past 3 operations: 21 > 20.
+    const big = [1, 'a', 1, 'b', 1, 'c', 'd'];
+    b.send({ type: 'content_change', rev: 2, operations: big, src: 'B', seq: 1 });
+    const err = await b.next('error');
+    assert.deepEqual([err.code, err.seq], ['rev_too_old', 1]);
+    // The same operation at the current rev is applied.
+    b.send({ type: 'content_change', rev: 5, operations: big, src: 'B', seq: 2 });
+    assert.equal((await b.next('ack')).rev, 5);
+    await Promise.all([a.close(), b.close()]);
+  } finally {
+    await small.close();
+  }
+});

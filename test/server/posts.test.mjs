@@ -53,6 +53,10 @@ test('validation errors are 400 with the field; bad ids 404; other authors 403',
   assert.equal((await api(srv.base, 'PATCH', `/api/posts/${p.id}`, { token: alice.token, body: { title: '' } })).status, 400);
   const big = await api(srv.base, 'POST', '/api/posts', { token: alice.token, raw: JSON.stringify({ title: 't', content: 'x'.repeat(1_100_000) }) });
   assert.equal(big.status, 413);
+  // content counts characters (code points), as title does: 100,000 emoji
+  // are 200,000 UTF-16 units and fit; one more does not.
+  assert.equal((await create(alice, { title: 'emoji', content: '😀'.repeat(100_000) })).status, 201);
+  assert.equal((await create(alice, { title: 'emoji', content: '😀'.repeat(100_001) })).status, 400);
 });
 
 test('/ws/posts: snapshot on connect, then post_created / post_updated with changes / post_deleted, each with seq', async () => {
@@ -129,5 +133,7 @@ test('/ws/posts answers ping and rejects other client messages as unknown_type',
   const e = await c.next('error');
   assert.equal(e.code, 'unknown_type');
   assert.equal(typeof e.message, 'string');
+  c.send({ type: { toString: 1 } });
+  assert.equal((await c.next('error')).code, 'unknown_type');
   await c.close();
 });
