@@ -183,10 +183,19 @@ const PyFrameRT = (() => {
 
     timerStart(id, delay) {
       this.timerCancel(id);
-      this.timers.set(id, setTimeout(() => {
-        this.timers.delete(id);
-        this.core._pf_timer_fired(id);
-      }, delay));
+      // setTimeout holds at most 2^31 - 1 ms (about 24.8 days; a longer
+      // delay fires at once): a longer one is waited out in parts.
+      let left = Math.max(0, delay);
+      const arm = () => {
+        const part = Math.min(left, 2147483647);
+        left -= part;
+        this.timers.set(id, setTimeout(() => {
+          if (left > 0) return arm();
+          this.timers.delete(id);
+          this.core._pf_timer_fired(id);
+        }, part));
+      };
+      arm();
     }
 
     timerCancel(id) {

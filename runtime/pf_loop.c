@@ -81,10 +81,19 @@ typedef struct task {
     void *ud;
 } task;
 
+/* A round of tasks being run by queue_run; a round run from inside a task
+ * (pf_flush called there) points to the one around it. */
+typedef struct task_round {
+    task *items;
+    size_t count;
+    struct task_round *outer;
+} task_round;
+
 typedef struct task_queue {
     task *items;
     size_t count, cap;
     int requested;
+    task_round *round;  /* innermost round being run, NULL between */
 } task_queue;
 
 static task_queue flush_q, frame_q;
@@ -119,9 +128,14 @@ static void queue_run(task_queue *q)
     memcpy(batch, q->items, n * sizeof *batch);
     memmove(q->items, q->items + n, (q->count - n) * sizeof *q->items);
     q->count -= n;
+    /* pf_cancel_deferred reaches the rounds being run too: a task may free
+     * an object whose own task comes later in the round. */
+    task_round round = { batch, n, q->round };
+    q->round = &round;
     for (size_t i = 0; i < n; i++)
         if (batch[i].fn)
             batch[i].fn(batch[i].ud);
+    q->round = round.outer;
     free(batch);
 }
 
@@ -147,6 +161,10 @@ int pf_defer_frame(pf_task_fn fn, void *ud)
 
 static void queue_cancel(task_queue *q, void *ud)
 {
+    for (task_round *r = q->round; r; r = r->outer)
+        for (size_t i = 0; i < r->count; i++)
+            if (r->items[i].ud == ud)
+                r->items[i].fn = NULL;
     size_t w = 0;
     for (size_t r = 0; r < q->count; r++)
         if (q->items[r].ud != ud)

@@ -145,9 +145,8 @@ static void idle_expired(void *ud)
 static void begin(entry *e) { e->pool->dispatching++; }
 
 /* Ends a dispatch; may free the pool: touch nothing after. */
-static void end(entry *e)
+static void end_pool(pf_pool *pool)
 {
-    pf_pool *pool = e->pool;
     if (--pool->dispatching)
         return;
     if (pool->dying) {
@@ -160,6 +159,8 @@ static void end(entry *e)
             compact(pool->entries[i]);
     }
 }
+
+static void end(entry *e) { end_pool(e->pool); }
 
 static int should_stop(const entry *e) { return e->pool->dying; }
 
@@ -430,14 +431,18 @@ int pf_pool_set_token(pf_pool *pool, const char *token, size_t len)
     free(pool->token);
     pool->token = copy;
     pool->token_len = copy ? len : 0;
-    for (size_t i = 0; i < pool->n; i++) {
+    /* A connection waiting for a token starts again here and calls its
+     * subscribers, who may free the pool: as in a dispatch, that waits for
+     * the end of the loop. */
+    int rc = PF_OK;
+    pool->dispatching++;
+    for (size_t i = 0; i < pool->n && rc == PF_OK && !pool->dying; i++) {
         entry *e = pool->entries[i];
-        int rc = e->ws ? pf_ws_set_token(e->ws, pool->token, pool->token_len)
-                       : pf_sse_set_token(e->sse, pool->token, pool->token_len);
-        if (rc != PF_OK)
-            return rc;
+        rc = e->ws ? pf_ws_set_token(e->ws, pool->token, pool->token_len)
+                   : pf_sse_set_token(e->sse, pool->token, pool->token_len);
     }
-    return PF_OK;
+    end_pool(pool);
+    return rc;
 }
 
 size_t pf_pool_connections(const pf_pool *pool) { return pool ? pool->n : 0; }
@@ -596,6 +601,14 @@ static void catch_up(entry *e, pf_pool_sub *sub, const char *last_id, size_t las
 /* Adds `sub` (taken) to the entry for `url` and the socket options `wo`,
  * or (wo NULL) the stream options `so`, opening it when there is none;
  * else catches the joiner up. */
+/* The entry's connection has stopped for good: only a new connect starts it
+ * (an auth_failed one waits for a token instead). */
+static int stopped(const entry *e)
+{
+    pf_ws_state st = e->ws ? pf_ws_get_state(e->ws) : pf_sse_get_state(e->sse);
+    return st == PF_WS_CLOSED || st == PF_WS_FORBIDDEN || st == PF_WS_NOT_FOUND;
+}
+
 static int attach(pf_pool *pool, pf_pool_sub *sub, const char *url, size_t url_len,
                   const pf_ws_opts *wo, const pf_sse_opts *so, const char *last_id,
                   size_t last_id_len, pf_pool_sub **out)
@@ -615,6 +628,21 @@ static int attach(pf_pool *pool, pf_pool_sub *sub, const char *url, size_t url_l
             return rc;
         }
         fresh = 1;
+    } else if (stopped(e)) {
+        /* A joiner of a connection that has stopped (max retries, 204,
+         * 4003, 4004) starts it again, as a connection of its own would;
+         * the others hear it too. Their callbacks may free the pool. */
+        pool->dispatching++;
+        if (e->ws)
+            pf_ws_connect(e->ws);
+        else
+            pf_sse_connect(e->sse);
+        if (pool->dying) {
+            end_pool(pool);
+            sub_free(sub);
+            return PF_ESTATE;
+        }
+        end_pool(pool);
     }
     if (e->nsubs == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 4;

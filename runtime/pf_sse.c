@@ -35,6 +35,7 @@ struct pf_sse {
     uint32_t retry_timer, connect_timer, idle_timer;
     double last_rx;        /* time of the last event or comment */
     double server_retry_ms; /* the last retry: value, or -1 */
+    double not_before;      /* the link ended: no attempt before this (retry:) */
 
     char *last_id;
     size_t last_id_len;
@@ -132,6 +133,7 @@ static void schedule_retry(pf_sse *s, pf_ws_cause cause, int status)
     delay = pf_backoff_next(&s->bo);
     if (s->server_retry_ms > delay)
         delay = s->server_retry_ms;
+    s->not_before = s->server_retry_ms > 0 ? pf_host_now() + s->server_retry_ms : 0;
     if (!pf_host_online()) {
         set_state(s, PF_WS_OFFLINE, PF_WS_CAUSE_NETWORK, 0, status);
         return;
@@ -393,7 +395,15 @@ static void net_changed(void *ud, int online, int visible)
         if (s->state != PF_WS_OFFLINE)
             set_state(s, PF_WS_OFFLINE, PF_WS_CAUSE_NETWORK, 0, 0);
     } else if (s->state == PF_WS_OFFLINE || (became_visible && s->retry_timer)) {
-        attempt(s);
+        /* At once, but never sooner than the server's retry: asked. */
+        double wait = s->not_before - pf_host_now();
+        if (wait > 0) {
+            clear_timer(&s->retry_timer);
+            s->retry_timer = pf_timer_set(wait, retry_due, s);
+            set_state(s, PF_WS_RECONNECTING, PF_WS_CAUSE_NETWORK, wait, 0);
+        } else {
+            attempt(s);
+        }
     }
     leave(s);
 }

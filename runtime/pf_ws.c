@@ -77,7 +77,7 @@ struct pf_ws {
     double last_rx;        /* time of the last inbound frame */
     int ping_outstanding;
     double ping_sent_at;
-    int pong_seen;         /* this server has answered a ping */
+    int pong_seen;         /* the server answered a ping on this connection */
     int core_only;         /* this connection's server ignored a ping */
     int probe_online;      /* the outstanding ping probes a network change */
 
@@ -347,6 +347,9 @@ static void flush_outbox(pf_ws *ws)
 
 static int queue_frame(pf_ws *ws, const char *data, size_t len)
 {
+    /* A frame that can never fit drops nothing for its sake. */
+    if (len > ws->o.outbox_max_bytes || ws->o.outbox_max == 0)
+        return PF_EFULL;
     while (ws->outbox.count >= ws->o.outbox_max ||
            ws->outbox_bytes + len > ws->o.outbox_max_bytes) {
         if (ws->o.full_policy != PF_WS_FULL_DROP_OLDEST || ws->outbox.count == 0)
@@ -658,6 +661,11 @@ static void io_opened(void *ud, int32_t handle)
     enter(ws);
     clear_timer(&ws->connect_timer);
     ws->opened = 1;
+    /* Judged per connection (docs/protocol.md section 4): a server that
+     * answered on an earlier link may not on this one (another server
+     * behind the same URL); one that never does is left alone, not
+     * reconnected every heartbeat. */
+    ws->pong_seen = 0;
     ws->core_only = 0;
     ws->st.core_only = 0;
     ws->ping_outstanding = 0;
@@ -682,6 +690,9 @@ static int is_rate_limit_reply(const cJSON *msg, double *ms, double fallback_ms)
         return 0;
     *ms = cJSON_IsNumber(after) && after->valuedouble >= 0 ? after->valuedouble * 1000.0
                                                             : fallback_ms;
+    /* At most 7 days, as a 4029's reason (pf__ws_parse_number). */
+    if (*ms > 86400.0 * 7 * 1000)
+        *ms = 86400.0 * 7 * 1000;
     return 1;
 }
 
@@ -1260,7 +1271,10 @@ int pf__ws_parse_number(const char *s, size_t len, double *out)
 int64_t pf__ws_seq_of(const cJSON *msg)
 {
     const cJSON *seq = cJSON_GetObjectItemCaseSensitive(msg, "seq");
-    if (!cJSON_IsNumber(seq) || seq->valuedouble < 0 || seq->valuedouble > 9007199254740992.0)
+    /* Up to 2^53 - 1: above it a double cannot tell two seqs apart (the
+     * text 9007199254740993 reads as 2^53), so such a message has no seq
+     * and is delivered rather than dropped as a duplicate. */
+    if (!cJSON_IsNumber(seq) || seq->valuedouble < 0 || seq->valuedouble > 9007199254740991.0)
         return -1;
     if (seq->valuedouble != (double)(int64_t)seq->valuedouble)
         return -1;

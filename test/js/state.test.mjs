@@ -228,3 +228,24 @@ test('values with no JSON (a cycle, a BigInt) throw PyFrameError -4, not TypeErr
   assert.equal(s.size, 0);
   s.free();
 });
+
+test('a timer longer than setTimeout holds (2^31 - 1 ms) is waited out in parts, not fired at once', async () => {
+  const rt = await PyFrameRT.load();
+  const realSetTimeout = globalThis.setTimeout;
+  const delays = [];
+  let pending = null;
+  globalThis.setTimeout = (fn, ms) => { delays.push(ms); pending = fn; return 0; };
+  try {
+    rt.host.timerStart(999999, 5e9); // no C timer has this id: firing it is a no-op
+    assert.deepEqual(delays, [2147483647]);
+    pending();
+    assert.deepEqual(delays, [2147483647, 2147483647]);
+    pending();
+    assert.deepEqual(delays, [2147483647, 2147483647, 5e9 - 2 * 2147483647]);
+    assert.ok(rt.host.timers.has(999999));
+    pending();
+    assert.equal(rt.host.timers.has(999999), false, 'fired after the last part');
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+});
