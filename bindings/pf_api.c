@@ -850,9 +850,15 @@ int pf_api_ot_invertible(int what, const char *op, size_t len, const char *doc, 
         }
     } else {
         pf_text *t = pf_text_new();
+        pf_ot_op *c = NULL;
         rc = t ? pf_text_set(t, doc, doc_len) : PF_ENOMEM;
+        /* A delete past the end is cut to the end first, as apply does
+         * (and ot-text-unicode). */
         if (rc == PF_OK)
-            rc = pf_ot_make_invertible(o, t, &r);
+            rc = ot_clamp(o, pf_text_length(t), &c, err);
+        if (rc == PF_OK)
+            rc = pf_ot_make_invertible(c, t, &r);
+        pf_ot_free(c);
         pf_text_free(t);
         if (rc == PF_OK && what == 3) {
             pf_ot_op *inv = NULL;

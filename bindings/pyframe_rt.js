@@ -2035,7 +2035,14 @@ const PyFrameRT = (() => {
 
     undo(redo) {
       if (!this.handle.root) return;
-      this.core._pf_api_editor_undo(this.handle.root, redo ? 1 : 0);
+      // The textarea shows it through remote(), with the caret after the
+      // restored text (or where the undone text was), as a native undo.
+      this.undoing = true;
+      try {
+        this.core._pf_api_editor_undo(this.handle.root, redo ? 1 : 0);
+      } finally {
+        this.undoing = false;
+      }
       this.scheduleCursor();
     }
 
@@ -2048,7 +2055,7 @@ const PyFrameRT = (() => {
       }
       if (this.comp || e.isComposing) return;
       const el = this.el;
-      this.pending = { type: t, s: el.selectionStart, e: el.selectionEnd, text: EDITOR_INSERT.has(t) ? editorText(e) : '' };
+      this.pending = { type: t, s: el.selectionStart, e: el.selectionEnd, text: EDITOR_INSERT.has(t) ? editorText(e) : '', ev: e };
     }
 
     onInput(e) {
@@ -2058,8 +2065,11 @@ const PyFrameRT = (() => {
         if (this.comp && t === 'insertCompositionText') this.comp.len = (e.data || '').length;
         return;
       }
-      const p = this.pending;
+      let p = this.pending;
       this.pending = null;
+      // A beforeinput the page cancelled had no input of its own: this one
+      // (document.execCommand fires none) is not what it announced.
+      if (p && p.ev.defaultPrevented) p = null;
       if (this.afterComp && (t === 'insertCompositionText' || t === 'insertFromComposition' || t === 'deleteCompositionText')) {
         return; // a late event of the composition already sent
       }
@@ -2144,7 +2154,9 @@ const PyFrameRT = (() => {
       const el = this.el;
       this.pending = null;
       const sel = el.selectionEnd - el.selectionStart;
-      this.comp = { start: el.selectionStart, orig: sel, len: sel, broken: false, queue: [], flushing: false };
+      this.comp = { start: el.selectionStart, orig: sel, len: sel, broken: false, queue: [], flushing: false,
+        // What the composition replaces (only read when there is some).
+        origText: sel ? el.value.slice(el.selectionStart, el.selectionEnd) : '' };
     }
 
     onCompositionEnd(e) {
@@ -2155,6 +2167,7 @@ const PyFrameRT = (() => {
       }
       this.afterComp = true;
       const text = String(e.data || '').replace(/\r\n?/g, '\n');
+      if (this.overlapped(c, text)) return undefined;
       // The remote edits that waited, mapped around the committed text.
       c.len = text.length;
       c.flushing = true;
@@ -2163,6 +2176,52 @@ const PyFrameRT = (() => {
       if (c.broken || this.el.selectionStart !== c.start + text.length) return this.fallback();
       if (text.length === 0 && c.orig === 0) return;
       this.splice(c.start, c.orig, text);
+    }
+
+    /** The composition's range [c.start, c.start + c.orig) in C's text,
+     * carried through the remote edits that waited: if one of them
+     * overlaps it, the textarea is rebuilt as C's text (the one it had at
+     * compositionstart with those edits) with `text` over the carried
+     * range, as OT would merge them, and that splice is sent. Returns
+     * false when none overlaps (remote() maps them one by one). */
+    overlapped(c, text) {
+      let s = c.start;
+      let end = c.start + c.orig;
+      let overlap = false;
+      for (const a of c.queue) {
+        const n = String(a.text).length;
+        if (a.end <= s) {
+          s += n - (a.end - a.start);
+          end += n - (a.end - a.start);
+        } else if (a.start < end) {
+          // Deleted by both: gone. The remote's inserted text is kept,
+          // after the composition's start when that was inside it.
+          overlap = true;
+          const d = n - (a.end - a.start);
+          const ns = s <= a.start ? s : a.start + n;
+          end = end >= a.end ? end + d : a.start;
+          s = ns;
+          if (end < s) end = s;
+        }
+      }
+      if (!overlap) return false;
+      const el = this.el;
+      const v = el.value;
+      // The textarea holds the committed text where the composition began.
+      if (v.substr(c.start, text.length) !== text) {
+        this.comp = null;
+        this.fallback();
+        return true;
+      }
+      let t = v.slice(0, c.start) + c.origText + v.slice(c.start + text.length);
+      for (const a of c.queue) t = t.slice(0, a.start) + String(a.text) + t.slice(a.end);
+      this.comp = null;
+      this.len = t.length;
+      el.value = t.slice(0, s) + text + t.slice(end);
+      el.setSelectionRange(s + text.length, s + text.length);
+      this.stats.remote += c.queue.length;
+      if (text.length || end > s) this.splice(s, end - s, text);
+      return true;
     }
 
     /** A remote edit (set_range_text), in the text as C knows it. During an
@@ -2194,12 +2253,12 @@ const PyFrameRT = (() => {
       // Reading the selection of a focused textarea costs Chromium time in
       // proportion to the text: only an unfocused one needs it restored.
       const focused = el.ownerDocument.activeElement === el;
-      const [s, e] = focused ? [0, 0] : [el.selectionStart, el.selectionEnd];
+      const [s, e, dir] = focused ? [0, 0, 'none'] : [el.selectionStart, el.selectionEnd, el.selectionDirection];
       const b0 = performance.now();
-      el.setRangeText(text, start, end, 'preserve');
+      el.setRangeText(text, start, end, this.undoing ? 'end' : 'preserve');
       this.stats.browserMs += performance.now() - b0;
-      if (!focused) el.setSelectionRange(s <= start ? s : Math.max(start, s + text.length - (end - start)),
-        e <= start ? e : Math.max(start, e + text.length - (end - start)));
+      if (!focused && !this.undoing) el.setSelectionRange(s <= start ? s : Math.max(start, s + text.length - (end - start)),
+        e <= start ? e : Math.max(start, e + text.length - (end - start)), dir);
       this.len += text.length - (end - start);
       this.stats.remote++;
       this.stats.remoteMs += performance.now() - t0;
@@ -2684,6 +2743,9 @@ const PyFrameRT = (() => {
         const doc = this.alive('splice');
         if (!(Number.isInteger(pos) && pos >= 0 && Number.isInteger(del) && del >= 0))
           throw new PyFrameError('Document.splice: pos and del must be integers >= 0', -6);
+        // Beyond 2^32 - 1 the wasm's size_t would wrap them: no document is
+        // that long, so they are out of range.
+        if (pos > 0xffffffff || del > 0xffffffff) throw new PyFrameError('Document.splice: position or count out of range', -6);
         if (typeof ins !== 'string') throw new PyFrameError('Document.splice: the inserted text must be a string', PF_ETYPE);
         let n = 0;
         if (ins.length) {

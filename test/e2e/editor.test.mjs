@@ -38,8 +38,8 @@ function login(name) {
 }
 
 /** The server's text of the document, asked over a socket of its own. */
-async function serverText(token) {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/docs/${DOC}?token=${token}`);
+async function serverText(token, doc = DOC) {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/docs/${doc}?token=${token}`);
   try {
     return await new Promise((resolve, reject) => {
       ws.on('open', () => ws.send(JSON.stringify({ type: 'join' })));
@@ -54,14 +54,14 @@ async function serverText(token) {
   }
 }
 
-async function openEditor(session) {
+async function openEditor(session, doc = DOC) {
   const context = await browser.newContext();
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(`${server.url}/editor.html`);
   await page.evaluate(() => window.E.ready);
-  await page.evaluate((p) => window.E.mount(p), { doc: DOC, token: session.token, user: session.user });
+  await page.evaluate((p) => window.E.mount(p), { doc, token: session.token, user: session.user });
   await page.waitForFunction(() => window.E.loaded(), null, { timeout: 5000 });
   await page.click('textarea.editor');
   return { context, page, errors };
@@ -260,5 +260,78 @@ test('edits the server keeps refusing show "Edits not saved" with its reason unt
   } finally {
     await context.close();
     await small.close();
+  }
+});
+
+test('an IME composition and remote edits that overlap it merge as OT would; a cancelled keystroke is not sent; redo puts the caret after the text', async () => {
+  const alice = await login('alice');
+  const bob = await login('bob');
+  let n = 0;
+  // Alice composes (Chromium's IME over CDP) while Bob edits around or
+  // over the place; the composition commits after Bob's edits arrived.
+  async function scenario({ caret, remote, commit, expect }) {
+    const doc = `ime-${++n}`;
+    const A = await openEditor(alice, doc);
+    const B = await openEditor(bob, doc);
+    try {
+      await A.page.keyboard.type('0123456789', { delay: 5 });
+      assert.equal(await converged(A, B), '0123456789');
+      const cdp = await A.context.newCDPSession(A.page);
+      const before = await B.page.evaluate(() => window.E.handle.editorStats().rev);
+      await A.page.evaluate(([s, e]) => window.E.area().setSelectionRange(s, e), caret);
+      await cdp.send('Input.imeSetComposition', { text: 'に', selectionStart: 1, selectionEnd: 1 });
+      for (const [rs, re, t] of remote) {
+        await B.page.evaluate(([a, b]) => { const x = window.E.area(); x.focus(); x.setSelectionRange(a, b); }, [rs, re]);
+        if (t) await B.page.keyboard.insertText(t);
+        else await B.page.keyboard.press('Backspace');
+      }
+      // Bob's edits are saved and have reached Alice's component (her
+      // textarea queues them while she composes).
+      await B.page.waitForFunction((r) => window.E.handle.editorStats().rev > r && window.E.saved(), before);
+      const rev = await B.page.evaluate(() => window.E.handle.editorStats().rev);
+      await A.page.waitForFunction((want) => window.E.handle.editorStats().rev >= want, rev);
+      await cdp.send('Input.insertText', { text: commit });
+      const text = await converged(A, B);
+      assert.equal(text, expect, JSON.stringify({ caret, remote }));
+      assert.equal(await serverText(alice.token, doc), expect);
+    } finally {
+      await A.context.close();
+      await B.context.close();
+    }
+  }
+  await scenario({ caret: [5, 5], remote: [[3, 7, null]], commit: '日本', expect: '012日本789' });
+  await scenario({ caret: [5, 5], remote: [[4, 6, null]], commit: '日', expect: '0123日6789' });
+  await scenario({ caret: [3, 6], remote: [[4, 5, null]], commit: '日', expect: '012日6789' });
+  await scenario({ caret: [5, 5], remote: [[0, 0, 'A'], [9, 9, 'B']], commit: '日本', expect: 'A01234日本567B89' });
+
+  // A page that cancels a keystroke in beforeinput, then inserts by
+  // execCommand (which fires no beforeinput): the insert is what is sent.
+  const doc = 'cancelled';
+  const A = await openEditor(alice, doc);
+  const B = await openEditor(bob, doc);
+  try {
+    await A.page.keyboard.type('abcdef', { delay: 5 });
+    assert.equal(await converged(A, B), 'abcdef');
+    await A.page.evaluate(() => {
+      window.E.area().addEventListener('beforeinput', (e) => { if (/\d/.test(e.data || '')) e.preventDefault(); });
+      window.E.area().setSelectionRange(1, 1);
+    });
+    await A.page.keyboard.type('7');
+    await A.page.evaluate(() => { window.E.area().setSelectionRange(4, 4); document.execCommand('insertText', false, '*'); });
+    assert.equal(await converged(A, B), 'abcd*ef');
+    assert.equal(await serverText(alice.token, doc), 'abcd*ef');
+    // Undo then redo (Ctrl+Z, Ctrl+Shift+Z): the caret ends after the
+    // restored text, as a native redo leaves it.
+    await A.page.evaluate(() => window.E.area().setSelectionRange(7, 7));
+    await A.page.keyboard.type('!!', { delay: 5 });
+    assert.equal(await converged(A, B), 'abcd*ef!!');
+    await A.page.keyboard.press('Control+z'); // (the editor groups quick edits into one step)
+    assert.notEqual(await converged(A, B), 'abcd*ef!!');
+    await A.page.keyboard.press('Control+Shift+z');
+    assert.equal(await converged(A, B), 'abcd*ef!!');
+    assert.deepEqual(await A.page.evaluate(() => [window.E.area().selectionStart, window.E.area().selectionEnd]), [9, 9]);
+  } finally {
+    await A.context.close();
+    await B.context.close();
   }
 });

@@ -161,6 +161,20 @@ test('invert, makeInvertible, stripInvertible, isInvertible, invertWithDoc', () 
   const doc = 'héllo wörld 中文';
   const op = [2, { d: 3 }, '😀', 3, { d: 2 }];
   assert.equal(type.apply(type.apply(doc, op), type.invertWithDoc(op, doc)), doc);
+  // A delete past the end is cut to it, as apply does, and as the npm type does.
+  for (const [o, d] of [[[1, { d: 5 }], 'a😀b'], [[{ d: 9 }], 'xy'], [[2, 'z', { d: 3 }], 'abc']]) {
+    assert.deepEqual(type.makeInvertible(o, d), npm.makeInvertible(JSON.parse(JSON.stringify(o)), d), JSON.stringify(o));
+    assert.deepEqual(type.invertWithDoc(o, d), npm.invertWithDoc(JSON.parse(JSON.stringify(o)), d), JSON.stringify(o));
+  }
+});
+
+test('Document.splice refuses positions and counts past 2^32 - 1 instead of wrapping them', () => {
+  const doc = new rt.ot.Document('abcdef');
+  for (const [pos, del] of [[2 ** 32, 0], [2 ** 32 + 2, 0], [0, 2 ** 32 + 1], [1, 2 ** 32], [Number.MAX_SAFE_INTEGER, 0]]) {
+    assert.throws(() => doc.splice(pos, del, 'X'), (e) => e instanceof PyFrameRT.PyFrameError && e.code === -6, `${pos}, ${del}`);
+  }
+  assert.equal(doc.text, 'abcdef');
+  doc.free();
 });
 
 test('api: the editing helpers of the npm type', () => {
