@@ -38,6 +38,7 @@ import Database from 'better-sqlite3';
 import otText from 'ot-text-unicode';
 import { repoRoot } from '../lib/static_server.mjs';
 import { launch, watchErrors } from '../lib/browser.mjs';
+import { startProxy } from '../lib/tcp_proxy.mjs';
 
 const seed = Number(process.env.PF_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = Number(process.env.PF_CHAOS_KILLS ?? 20);
@@ -133,23 +134,9 @@ async function killChild() {
 
 // ---- a TCP proxy that cuts connections at random ------------------------------
 
-const pairs = new Set();
-const proxy = net.createServer((down) => {
-  const up = net.connect(serverPort, '127.0.0.1');
-  const pair = { down, up, at: Date.now() };
-  pairs.add(pair);
-  const end = () => {
-    pairs.delete(pair);
-    down.destroy();
-    up.destroy();
-  };
-  down.on('error', end).on('close', end);
-  up.on('error', end).on('close', end);
-  down.pipe(up);
-  up.pipe(down);
-});
-await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${proxy.address().port}`;
+const proxy = await startProxy(() => serverPort);
+const { pairs } = proxy;
+const base = proxy.url;
 const direct = `http://127.0.0.1:${serverPort}`;
 
 function dropOne() {
@@ -495,8 +482,7 @@ try {
     child.kill('SIGKILL');
     await child.exited;
   }
-  proxy.close();
-  for (const p of pairs) { p.down.destroy(); p.up.destroy(); }
+  await proxy.close();
   serverLog.end();
   if (exitCode === 0 && !process.env.PF_CHAOS_KEEP) rmSync(dir, { recursive: true, force: true });
 }

@@ -11,13 +11,13 @@
 // the history's "cids": true tells the client that a resend is safe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../../demo/server/main.mjs';
 import { launch, watchErrors } from '../lib/browser.mjs';
 import { WsClient } from '../lib/net_clients.mjs';
+import { startProxy } from '../lib/tcp_proxy.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -25,37 +25,19 @@ let dir;
 let srv;
 let browser;
 let proxy;
-let base;
 // 'pass', 'swallow-up' (browser -> server bytes dropped) or 'swallow-down'.
 let mode = 'pass';
-const pairs = new Set();
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pyframe-chat-resend-'));
   srv = await startServer({ port: 0, dbPath: join(dir, 'demo.db'), log: () => {} });
-  proxy = net.createServer((down) => {
-    const up = net.connect(srv.port, '127.0.0.1');
-    const pair = { down, up };
-    pairs.add(pair);
-    const end = () => {
-      pairs.delete(pair);
-      down.destroy();
-      up.destroy();
-    };
-    down.on('error', end).on('close', end);
-    up.on('error', end).on('close', end);
-    down.on('data', (b) => { if (mode !== 'swallow-up') up.write(b); });
-    up.on('data', (b) => { if (mode !== 'swallow-down') down.write(b); });
-  });
-  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${proxy.address().port}`;
+  proxy = await startProxy(srv.port, { passUp: () => mode !== 'swallow-up', passDown: () => mode !== 'swallow-down' });
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  for (const p of pairs) { p.down.destroy(); p.up.destroy(); }
-  await new Promise((r) => (proxy ? proxy.close(r) : r()));
+  await proxy?.close();
   await srv?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -88,7 +70,7 @@ async function send(page, text) {
 /** Every connection through the proxy is cut, then bytes pass again. */
 async function cutAll() {
   await sleep(300); // the swallowed frame has left the browser
-  for (const p of pairs) { p.down.destroy(); p.up.destroy(); }
+  proxy.cutAll();
   mode = 'pass';
 }
 
@@ -97,7 +79,7 @@ test('a chat line dropped on the way up, or whose echo is lost, is stored and sh
   const page = await context.newPage();
   const errors = watchErrors(page);
   try {
-    await page.goto(`${base}/`);
+    await page.goto(`${proxy.url}/`);
     await page.fill('#login-name', 'rita');
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('body[data-ready]');
