@@ -14,7 +14,10 @@ function base64url(buf) {
 
 function fromBase64url(text) {
   if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  return Buffer.from(text, 'base64url');
+  const buf = Buffer.from(text, 'base64url');
+  // One spelling per value: the decoder ignores the unused low bits of the
+  // last character, so "…g", "…h", "…i" and "…j" would all be one signature.
+  return base64url(buf) === text ? buf : null;
 }
 
 function signature(secret, signingInput) {
@@ -26,7 +29,8 @@ function signature(secret, signingInput) {
 export function signJwt(claims, secret, { ttlSeconds = 7 * 24 * 3600, now = Date.now() } = {}) {
   const iat = Math.floor(now / 1000);
   const body = { iat, ...claims };
-  if (body.exp === undefined && ttlSeconds > 0) body.exp = iat + ttlSeconds;
+  // Every token expires (verifyJwt refuses one without exp).
+  if (body.exp === undefined) body.exp = iat + (ttlSeconds > 0 ? ttlSeconds : 7 * 24 * 3600);
   const payload = base64url(Buffer.from(JSON.stringify(body)));
   const input = `${HEADER}.${payload}`;
   return `${input}.${base64url(signature(secret, input))}`;
@@ -51,9 +55,8 @@ export function verifyJwt(token, secret, { now = Date.now() } = {}) {
   const given = fromBase64url(s);
   const expected = signature(secret, `${h}.${p}`);
   if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  if (claims.exp !== undefined) {
-    if (typeof claims.exp !== 'number' || !(now / 1000 < claims.exp)) return null;
-  }
+  // Every token expires (a token without exp would be good for ever).
+  if (typeof claims.exp !== 'number' || !(now / 1000 < claims.exp)) return null;
   if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || now / 1000 < claims.nbf)) return null;
   return claims;
 }

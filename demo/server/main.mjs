@@ -45,7 +45,7 @@ export function parseArgs(argv, env = process.env) {
     };
     switch (flag) {
       case '--port': opts.port = number(0); break;
-      case '--host': opts.host = value(); break;
+      case '--host': opts.host = value(); if (!opts.host) throw new Error('--host: empty (use 0.0.0.0 to listen on every interface)'); break;
       case '--db': opts.dbPath = resolve(value()); break;
       case '--chat-rate': opts.chatRate = number(1); break;
       case '--chat-window': opts.chatWindowMs = number(0.001) * 1000; break;

@@ -20,6 +20,18 @@ export function createNotifications(ctx) {
   const streams = new Map(); // user_id -> Set<res>
   const all = new Set();
 
+  // Writes to a stream; one that has stopped reading (more than
+  // maxBufferedBytes unsent, as for sockets) is ended: its client resumes
+  // with Last-Event-ID and loses nothing.
+  function send(res, text) {
+    if (res.destroyed) return;
+    if (res.writableLength > options.maxBufferedBytes) {
+      res.destroy();
+      return;
+    }
+    res.write(text);
+  }
+
   function openStream(req, res, url, { connected }) {
     const user = ctx.requireUser(req, url);
     const header = req.headers['last-event-id'];
@@ -40,7 +52,7 @@ export function createNotifications(ctx) {
     }
     if (lastId !== null && !Number.isNaN(lastId)) {
       for (const n of store.notificationsSince(user.id, lastId, options.replayLimit)) {
-        res.write(sseEvent({ id: n.id, event: 'notification', data: n }));
+        send(res, sseEvent({ id: n.id, event: 'notification', data: n }));
       }
     }
     let set = streams.get(user.id);
@@ -60,7 +72,7 @@ export function createNotifications(ctx) {
     const set = streams.get(n.user_id);
     if (!set) return;
     const text = sseEvent({ id: n.id, event: 'notification', data: n });
-    for (const res of set) res.write(text);
+    for (const res of set) send(res, text);
   }
 
   function ownNotificationId(text) {
@@ -133,7 +145,7 @@ export function createNotifications(ctx) {
   }
 
   const keepAlive = setInterval(() => {
-    for (const res of all) res.write(': keep-alive\n\n');
+    for (const res of all) send(res, ': keep-alive\n\n');
   }, options.sseKeepAliveMs);
   keepAlive.unref();
 

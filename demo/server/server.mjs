@@ -93,7 +93,9 @@ export async function startServer(opts = {}) {
   const sink = options.log ?? (() => {});
   const log = (line) => sink(redactTokens(line));
   const store = openStore(options.dbPath);
-  const secret = options.secret ?? process.env.PYFRAME_SECRET ?? store.secret();
+  // An empty secret (PYFRAME_SECRET= in an env file) would sign with an
+  // empty key that anyone can use: it counts as unset.
+  const secret = options.secret || process.env.PYFRAME_SECRET || store.secret();
 
   function authenticate(token) {
     const claims = verifyJwt(token, secret);
@@ -155,6 +157,9 @@ export async function startServer(opts = {}) {
       return;
     }
     if (path === '/api/login') return login(req, res);
+    if ((path === '/api/health' || path === '/api/me') && req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, 'method_not_allowed', 'Method not allowed');
+    }
     if (path === '/api/health') return sendJson(res, 200, { ok: true });
     if (path === '/api/me') {
       const user = ctx.requireUser(req, url);

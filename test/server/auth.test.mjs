@@ -151,3 +151,35 @@ test('unknown WebSocket paths get HTTP 404; invalid room or document ids close w
     assert.equal(r.code, 4004, path);
   }
 });
+
+test('jwt: a token without exp, or with a signature in a non-canonical spelling, is rejected', () => {
+  const header = b64({ alg: 'HS256', typ: 'JWT' });
+  const payload = b64({ user_id: 7 }); // no exp
+  const sig = createHmac('sha256', 's3cret').update(`${header}.${payload}`).digest('base64url');
+  assert.equal(verifyJwt(`${header}.${payload}.${sig}`, 's3cret'), null);
+  const t = signJwt({ user_id: 7 }, 's3cret', { ttlSeconds: 0 }); // 0: the default lifetime, never none
+  assert.ok(verifyJwt(t, 's3cret').exp > 0);
+  // The last character of a 32-byte signature carries 4 unused bits: the
+  // decoder ignores them, so 4 spellings would verify. Only the canonical one does.
+  const last = t.at(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const i = alphabet.indexOf(last);
+  let accepted = 0;
+  for (let k = (i & ~3); k < (i & ~3) + 4; k++) if (verifyJwt(t.slice(0, -1) + alphabet[k], 's3cret')) accepted++;
+  assert.equal(accepted, 1);
+});
+
+test('an empty secret counts as unset: a token signed with an empty key is refused', async () => {
+  const srv2 = await startTestServer({ secret: '' });
+  try {
+    const forged = signJwt({ user_id: 1, name: 'x' }, '');
+    const r = await api(srv2.base, 'GET', '/api/me', { token: forged });
+    assert.equal(r.status, 401);
+    const user = await login(srv2.base, 'ann');
+    assert.equal((await api(srv2.base, 'GET', '/api/me', { token: user.token })).status, 200);
+    assert.equal((await api(srv2.base, 'DELETE', '/api/me', { token: user.token })).status, 405);
+    assert.equal((await api(srv2.base, 'POST', '/api/health')).status, 405);
+  } finally {
+    await srv2.close();
+  }
+});

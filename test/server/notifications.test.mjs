@@ -122,3 +122,41 @@ test('/events starts with event: connected {user_id, timestamp} and carries noti
   assert.equal((await s.next('notification')).data.title, 'generic');
   s.close();
 });
+
+test('a stream that stops reading is ended past maxBufferedBytes (the client resumes with Last-Event-ID); others go on', async () => {
+  const small = await startTestServer({ maxBufferedBytes: 256 * 1024 });
+  try {
+    const carol = await login(small.base, 'carol');
+    const net = await import('node:net');
+    // A raw stream whose reader never reads: a socket paused from the start.
+    let sock;
+    const ended = new Promise((resolve) => {
+      sock = net.connect(new URL(small.base).port, '127.0.0.1', () => {
+        sock.write(`GET /events/notifications?token=${encodeURIComponent(carol.token)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        sock.pause();
+      });
+      sock.on('close', () => resolve(true));
+      sock.on('error', () => resolve(true));
+    });
+    const live = await SseClient.open(`${small.base}/events/notifications?token=${encodeURIComponent(carol.token)}`);
+    const message = '😀'.repeat(2000); // 8 KB of UTF-8 per event
+    // 8 MB: more than the kernel's socket buffers and the 256 KB allowed.
+    const posted = 1000;
+    for (let i = 0; i < posted; i++) {
+      const r = await api(small.base, 'POST', '/api/notifications', { token: carol.token, body: { title: `n${i}`, message } });
+      assert.equal(r.status, 201);
+    }
+    // Reading again, the paused client finds its stream ended by the server
+    // (a stream left open would go on with keep-alives).
+    sock.on('data', () => {});
+    sock.resume();
+    const closed = await Promise.race([ended, sleep(5000).then(() => false)]);
+    assert.ok(closed, 'the paused stream was ended');
+    // The reading stream got every event.
+    const last = await live.next((e) => e.event === 'notification' && e.data?.title === `n${posted - 1}`);
+    assert.ok(last);
+    await live.close();
+  } finally {
+    await small.close();
+  }
+});
