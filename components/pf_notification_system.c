@@ -72,6 +72,7 @@ typedef struct notif_system {
     size_t stream_url_len;
     cJSON *items;          /* normalised notifications, newest first */
     double extra_unread;   /* unread on the server beyond `items` */
+    size_t live_since_load; /* items the stream added (at the front) since load() */
     int32_t load;          /* GET in flight, 0 if none */
     int32_t posts[MAX_POSTS];
     uint32_t fallback_timer;
@@ -317,11 +318,13 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     if (skipped)
         ignore(s, "NotificationSystem: skipped malformed notifications in the list");
 
-    /* Live ones not in the loaded list (a stream that opened early). */
+    /* Live ones that arrived while the list loaded and are not in it (a
+     * stream that opened early). The rest of the old list goes: after a
+     * resync the loaded list is the server's whole truth (a reset server
+     * may have none of them, and reuse their ids). */
     if (pf_component_sse(s->c)) {
-        cJSON *live;
-        cJSON_ArrayForEach(live, s->items)
-        {
+        cJSON *live = s->items->child;
+        for (size_t i = 0; live && i < s->live_since_load; i++, live = live->next) {
             if (!find_item(loaded, num_of(live, "id")))
                 cJSON_AddItemToArray(list, cJSON_Duplicate(live, 1));
         }
@@ -349,6 +352,7 @@ static void load(notif_system *s)
 {
     if (s->load > 0)
         return;
+    s->live_since_load = 0;
     size_t len = 0;
     char *url = api_url(s, "/api/notifications?days=7", &len);
     int32_t h = url ? pf_host_http_request("GET", 3, url, len, NULL, 0) : PF_ENOMEM;
@@ -419,6 +423,7 @@ static void stream_on_message(void *ud, const pf_sse_message *m)
         return;
     }
     cJSON_InsertItemInArray(s->items, 0, n);
+    s->live_since_load++;
     trim(s);
     items_changed(s);
     if (!is_read(n))

@@ -501,3 +501,53 @@ TEST_F(SharedStream, A401AsksTheAppsTokenProviderOnceAndRetriesWithTheFreshToken
     EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
     pf_component_set_token_provider(nullptr, nullptr);
 }
+
+// A server whose data was reset sends resync; the reload is its whole truth.
+namespace {
+std::string resync_notif(int id, const std::string &title, bool read = false)
+{
+    return "{\"id\":" + std::to_string(id) + ",\"user_id\":3,\"title\":" + lc_json_str(title) +
+           ",\"message\":\"m\",\"icon\":\"x\",\"read\":" + (read ? "true" : "false") +
+           ",\"created_at\":\"2026-11-26T14:45:00.000Z\"}";
+}
+class NotificationResync : public ::testing::Test {
+  protected:
+    pf_component *c = nullptr;
+    int32_t sse = 0;
+    void SetUp() override { fake_host_reset(); ASSERT_EQ(pf_component_register(&pf_notification_system_class), PF_OK); }
+    void TearDown() override { pf_component_unmount_all(); pf_component_registry_clear(); fake_host_reset(); }
+    void push(const std::string &data, const char *event = "notification", const std::string &id = "")
+    { pf_io_sse(sse, event, strlen(event), id.data(), id.size(), data.data(), data.size(), -1); }
+    std::string html() { return lc_html(c); }
+};
+}
+// The server's data was reset: it sends resync; the component reloads. The
+// old notifications must not survive the reload, and new ids that collide
+// with them must not be dropped as duplicates.
+TEST_F(NotificationResync, AResyncReloadReplacesTheListAndANewIdLikeAnOldOneIsShown)
+{
+    std::string props = "{\"token\":\"T\"}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[" + resync_notif(3, "old three") + "," + resync_notif(2, "old two", true) + "," + resync_notif(1, "old one", true) +
+            "],\"unread_count\":1,\"last_event_id\":3}");
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    lc_tick();
+    EXPECT_NE(html().find("old three"), std::string::npos);
+    size_t nreq = fake_host_count(FAKE_HTTP_REQUEST);
+    push("", "resync");
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq + 1) << "resync did not reload";
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[],\"unread_count\":0,\"last_event_id\":0}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_EQ(h.find("old three"), std::string::npos) << "stale notification still shown";
+    EXPECT_EQ(lc_num(c, "unread_count"), 0) << "badge disagrees with the server's unread_count 0";
+    // The reset server numbers from 1 again.
+    push(resync_notif(1, "brand new"), "notification", "1");
+    lc_tick();
+    h = html();
+    EXPECT_NE(h.find("brand new"), std::string::npos) << "new notification dropped as a duplicate\n" << h;
+}
