@@ -783,13 +783,17 @@ static int editor_render(pf_component *c, void *self, pf_html *h)
         if (pf_ot_client_cursor(s->ot, i, &id, &id_len, &pos) != PF_OK)
             continue;
         const char *name = user_name(s, id);
+        /* Only users who are here: one who left while the link was down
+         * (no user_left reached us) is missing from the list a rejoin or a
+         * snapshot rebuilt, and so is its cursor. */
+        if (!name)
+            continue;
         pf_html_open(h, "span");
         pf_html_attr(h, "class", "cursor");
         pf_html_attr(h, "data-user", id);
         pf_html_attrf(h, "data-pos", "%zu", pos);
         pf_html_attrf(h, "data-offset", "%zu", u16_of(s, pos));
-        if (name)
-            pf_html_attr(h, "title", name);
+        pf_html_attr(h, "title", name);
         pf_html_close(h);
     }
     pf_html_close(h); /* editor-container */

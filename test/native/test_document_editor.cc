@@ -574,3 +574,42 @@ TEST_F(DocumentEditor, BadPropsAndMalformedFrames)
     EXPECT_EQ(pf_document_editor_splice(c, 1, 0, "\xff", 1), PF_EUTF8);
     EXPECT_EQ(pf_document_editor_splice(nullptr, 0, 0, "", 0), PF_EINVAL);
 }
+
+// Bob's cursor is shown; the link drops; bob leaves while we are away. On the
+// rejoin the server announces only who is present (nobody but us), so bob's
+// user_left never arrives. The user list is reset, and bob's cursor goes with him.
+TEST_F(DocumentEditor, TheCursorOfAUserWhoLeftWhileTheLinkWasDownIsNotDrawn)
+{
+    mount();
+    lc_ws(ws, "{\"type\":\"snapshot\",\"rev\":3,\"content\":\"hello\",\"users\":[{\"id\":1,\"name\":\"alice\",\"avatar\":\"\",\"cursor\":null},{\"id\":2,\"name\":\"bob\",\"avatar\":\"\",\"cursor\":null}]}");
+    lc_ws(ws, "{\"type\":\"cursor_update\",\"user_id\":2,\"position\":3,\"rev\":3}");
+    lc_tick();
+    ASSERT_NE(html().find("class=\"cursor\" data-user=\"2\""), std::string::npos) << html();
+    pf_io_closed(ws, 1006, "", 0);
+    lc_tick();
+    reopen(2);
+    ws = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(ws);
+    lc_tick();
+    // Rejoin at rev 3, nothing changed; only alice (ourselves) is present.
+    lc_ws(ws, "{\"type\":\"user_joined\",\"user\":{\"id\":1,\"name\":\"alice\",\"avatar\":\"\"}}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("1 online"), std::string::npos);
+    EXPECT_EQ(h.find("class=\"cursor\""), std::string::npos) << "bob's cursor still drawn though he is gone";
+}
+// Same, but the server cannot serve the rev and sends a fresh snapshot
+// listing only alice: bob's cursor goes too.
+TEST_F(DocumentEditor, ASnapshotWithoutAUserDropsItsCursor)
+{
+    mount();
+    lc_ws(ws, "{\"type\":\"snapshot\",\"rev\":3,\"content\":\"hello\",\"users\":[{\"id\":2,\"name\":\"bob\",\"avatar\":\"\",\"cursor\":null}]}");
+    lc_ws(ws, "{\"type\":\"cursor_update\",\"user_id\":2,\"position\":3,\"rev\":3}");
+    lc_tick();
+    lc_ws(ws, "{\"type\":\"resync\"}");
+    lc_tick();
+    lc_ws(ws, "{\"type\":\"snapshot\",\"rev\":9,\"content\":\"hello world\",\"users\":[{\"id\":1,\"name\":\"alice\",\"avatar\":\"\",\"cursor\":null}]}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_EQ(h.find("data-user=\"2\""), std::string::npos) << "bob's cursor survives a snapshot without him";
+}
