@@ -613,3 +613,22 @@ TEST_F(DocumentEditor, ASnapshotWithoutAUserDropsItsCursor)
     std::string h = html();
     EXPECT_EQ(h.find("data-user=\"2\""), std::string::npos) << "bob's cursor survives a snapshot without him";
 }
+// The protocol: snapshot users carry "cursor" (their position at rev). A
+// freshly joined editor should show them.
+TEST_F(DocumentEditor, TheCursorsASnapshotCarriesAreShown)
+{
+    mount();
+    lc_ws(ws, "{\"type\":\"snapshot\",\"rev\":3,\"content\":\"hello\",\"users\":[{\"id\":1,\"name\":\"alice\",\"avatar\":\"\",\"cursor\":null},{\"id\":2,\"name\":\"bob\",\"avatar\":\"\",\"cursor\":4}]}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("class=\"cursor\" data-user=\"2\" data-pos=\"4\""), std::string::npos) << "bob's cursor from the snapshot";
+    // Out of range, fractional or not a number: no cursor, no error.
+    lc_ws(ws, "{\"type\":\"snapshot\",\"rev\":4,\"content\":\"hi\",\"users\":[{\"id\":2,\"name\":\"bob\",\"cursor\":1e300},"
+              "{\"id\":3,\"name\":\"carol\",\"cursor\":1.5},{\"id\":4,\"name\":\"dan\",\"cursor\":\"7\"},{\"id\":5,\"name\":\"eve\",\"cursor\":9}]}");
+    lc_tick();
+    h = html();
+    EXPECT_EQ(h.find("data-user=\"3\" data-pos"), std::string::npos);
+    EXPECT_EQ(h.find("data-user=\"4\" data-pos"), std::string::npos);
+    EXPECT_NE(h.find("class=\"cursor\" data-user=\"5\" data-pos=\"2\""), std::string::npos) << "clamped to the text\n" << h;
+    EXPECT_EQ(lc_check_patches(c), "");
+}
