@@ -645,17 +645,6 @@ static void editor_on_message(pf_component *c, void *self, const cJSON *msg, con
             cJSON_ArrayForEach(u, users)
             {
                 user_add(s, u);
-                /* The user's stored cursor (protocol section 9: at the
-                 * snapshot's rev), shown as a cursor_update would be. */
-                const cJSON *id = cJSON_GetObjectItemCaseSensitive(u, "id");
-                const cJSON *at = cJSON_GetObjectItemCaseSensitive(u, "cursor");
-                if (cJSON_IsNumber(id) && cJSON_IsNumber(at) && at->valuedouble >= 0 &&
-                    at->valuedouble < 9007199254740992.0 && at->valuedouble == (double)(int64_t)at->valuedouble) {
-                    char m[96];
-                    pf_fmt(m, sizeof m, "{\"type\":\"cursor_update\",\"user_id\":%.0f,\"position\":%.0f}",
-                           id->valuedouble, at->valuedouble);
-                    pf_ot_client_message(s->ot, m, strlen(m));
-                }
             }
             users_changed(s);
         }

@@ -366,9 +366,9 @@ static long cursor_find(const pf_ot_client *c, const char *user, size_t len)
 }
 
 /* A user id may be a string or a number on the wire. */
-static char *user_id_of(const cJSON *msg)
+static char *user_id_of(const cJSON *msg, const char *key)
 {
-    const cJSON *u = cJSON_GetObjectItemCaseSensitive(msg, "user_id");
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(msg, key);
     if (cJSON_IsString(u))
         return dup_bytes(u->valuestring, strlen(u->valuestring));
     if (cJSON_IsNumber(u))
@@ -376,14 +376,9 @@ static char *user_id_of(const cJSON *msg)
     return NULL;
 }
 
-static int handle_cursor(pf_ot_client *c, const cJSON *msg)
+/* Sets `user`'s cursor (taken) to `pos` in the server text. */
+static int put_cursor(pf_ot_client *c, char *user, uint64_t pos)
 {
-    uint64_t pos;
-    char *user = user_id_of(msg);
-    if (!user || !get_count(msg, "position", &pos)) {
-        free(user);
-        return PF_EPROTO;
-    }
     /* The position is relative to the server text; ours has the pending
      * edits on top. */
     size_t p = (size_t)pos;
@@ -417,9 +412,20 @@ static int handle_cursor(pf_ot_client *c, const cJSON *msg)
     return PF_OK;
 }
 
+static int handle_cursor(pf_ot_client *c, const cJSON *msg)
+{
+    uint64_t pos;
+    char *user = user_id_of(msg, "user_id");
+    if (!user || !get_count(msg, "position", &pos)) {
+        free(user);
+        return PF_EPROTO;
+    }
+    return put_cursor(c, user, pos);
+}
+
 static int handle_user_left(pf_ot_client *c, const cJSON *msg)
 {
-    char *user = user_id_of(msg);
+    char *user = user_id_of(msg, "user_id");
     if (!user)
         return PF_EPROTO;
     long i = cursor_find(c, user, strlen(user));
@@ -838,6 +844,18 @@ static int handle_snapshot(pf_ot_client *c, const cJSON *msg)
     c->my_cursor = pf_ot_transform_position(c->my_cursor, view);
     emit_changed(c, view, PF_OT_ORIGIN_SNAPSHOT);
     pf_ot_free(view);
+    /* The users' stored cursors, at the snapshot's rev (protocol section
+     * 9), as cursor_updates would set them. */
+    const cJSON *users = cJSON_GetObjectItemCaseSensitive(msg, "users"), *u;
+    if (!cJSON_IsArray(users))
+        users = NULL;
+    cJSON_ArrayForEach(u, users)
+    {
+        uint64_t pos;
+        char *user = get_count(u, "cursor", &pos) ? user_id_of(u, "id") : NULL;
+        if (user && put_cursor(c, user, pos) == PF_ENOMEM)
+            break;
+    }
     flush(c);
     return PF_OK;
 }

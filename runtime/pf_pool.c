@@ -598,9 +598,6 @@ static void catch_up(entry *e, pf_pool_sub *sub, const char *last_id, size_t las
     end(e);
 }
 
-/* Adds `sub` (taken) to the entry for `url` and the socket options `wo`,
- * or (wo NULL) the stream options `so`, opening it when there is none;
- * else catches the joiner up. */
 /* The entry's connection has stopped for good: only a new connect starts it
  * (an auth_failed one waits for a token instead). */
 static int stopped(const entry *e)
@@ -609,6 +606,9 @@ static int stopped(const entry *e)
     return st == PF_WS_CLOSED || st == PF_WS_FORBIDDEN || st == PF_WS_NOT_FOUND;
 }
 
+/* Adds `sub` (taken) to the entry for `url` and the socket options `wo`,
+ * or (wo NULL) the stream options `so`, opening it when there is none;
+ * else catches the joiner up. */
 static int attach(pf_pool *pool, pf_pool_sub *sub, const char *url, size_t url_len,
                   const pf_ws_opts *wo, const pf_sse_opts *so, const char *last_id,
                   size_t last_id_len, pf_pool_sub **out)
