@@ -1243,6 +1243,19 @@ const PyFrameRT = (() => {
     }
 
     /** Records a state event and tells 'state' and '<state>' listeners. */
+    /** `n` counters that `read(buf)` writes into the runtime's stats
+     * buffer as doubles; zeros when there is nothing to read yet (no
+     * `read`: not attached, or disposed). */
+    counters(n, read) {
+      const v = new Float64Array(n);
+      if (read) {
+        const buf = this.rt.statsBuffer();
+        read(buf);
+        v.set(new Float64Array(this.rt.core.HEAPU8.buffer, buf, n));
+      }
+      return v;
+    }
+
     setState(ev) {
       this.state = ev.state;
       this.lastEvent = ev;
@@ -1444,15 +1457,8 @@ const PyFrameRT = (() => {
     get stats() {
       // Before the socket attaches (or after dispose): nothing counted yet,
       // and what waits to be sent.
-      const v = new Float64Array(11);
-      if (this.ws) {
-        const core = this.rt.core;
-        const buf = this.rt.statsBuffer();
-        core._pf_api_ws_stats(this.ws, buf);
-        v.set(new Float64Array(core.HEAPU8.buffer, buf, 11));
-      } else {
-        v[9] = this.pending ? this.pending.length : 0;
-      }
+      const v = this.counters(11, this.ws && ((buf) => this.rt.core._pf_api_ws_stats(this.ws, buf)));
+      if (!this.ws) v[9] = this.pending ? this.pending.length : 0;
       return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], sent: v[4],
         requeued: v[5], attempts: v[6], pings: v[7], coreOnly: !!v[8], queued: v[9], gaps: v[10] };
     }
@@ -1634,13 +1640,7 @@ const PyFrameRT = (() => {
     get serverRetry() { return this.sse ? this.rt.core._pf_sse_server_retry_ms(this.sse) : this.left.retry; }
 
     get stats() {
-      const v = new Float64Array(7); // zeros before the stream attaches
-      if (this.sse) {
-        const core = this.rt.core;
-        const buf = this.rt.statsBuffer();
-        core._pf_api_sse_stats(this.sse, buf);
-        v.set(new Float64Array(core.HEAPU8.buffer, buf, 7));
-      }
+      const v = this.counters(7, this.sse && ((buf) => this.rt.core._pf_api_sse_stats(this.sse, buf)));
       return { received: v[0], duplicates: v[1], malformed: v[2], tooBig: v[3], attempts: v[4], errors: v[5],
         deadLinks: v[6] };
     }
