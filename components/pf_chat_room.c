@@ -72,6 +72,7 @@ typedef struct chat_room {
     unsigned long cid_next;
     int link_down;         /* the connection dropped since the last open */
     int cid_ok;            /* the server keeps cids: its history said so, or it echoed one of ours */
+    int own_socket;        /* moved to a socket of its own after a resync (chat_on_resync) */
     uint32_t countdown;    /* the 1 s rate-limit tick */
     double retry_in;
     double ignored;
@@ -550,6 +551,32 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
     }
 }
 
+static void own_socket(void *ud)
+{
+    chat_room *s = ud;
+    if (pf_component_ws_connect_private(s->c, s->url, s->url_len, NULL) != PF_OK)
+        set_error(s, "Could not connect to the chat");
+}
+
+/* The room's stream reached this instance without the history it needs:
+ * it joined a busy shared socket after more frames than the pool keeps for
+ * late joiners, or a seq gap the server could not fill. A socket of its own
+ * starts with the room's history (the same user's second connection to a
+ * room is not announced to the others). Once per mount: a server that
+ * answers every connection with a resync cannot make it loop. /ws/chat has
+ * no history, and what a gap lost there is gone. */
+static void chat_on_resync(pf_component *c, void *self)
+{
+    chat_room *s = self;
+    (void)c;
+    if (s->user || s->own_socket)
+        return;
+    s->own_socket = 1;
+    /* Not from inside the callback of the connection it ends. */
+    if (pf_defer(own_socket, s) != PF_OK)
+        own_socket(s);
+}
+
 static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *ev)
 {
     chat_room *s = self;
@@ -735,6 +762,7 @@ static void chat_destroy(void *self)
     if (!s)
         return;
     pf_timer_clear(s->countdown);
+    pf_cancel_deferred(s);
     cJSON_Delete(s->log);
     cJSON_Delete(s->held);
     cJSON_Delete(s->unacked);
@@ -749,6 +777,7 @@ const pf_component_class pf_chat_room_class = {
     .did_mount = chat_did_mount,
     .on_message = chat_on_message,
     .on_connection = chat_on_connection,
+    .on_resync = chat_on_resync,
     .render = chat_render,
     .on_event = chat_on_event,
     .will_unmount = chat_will_unmount,

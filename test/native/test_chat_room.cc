@@ -412,3 +412,65 @@ TEST_F(ChatRoom, InvalidRoomIsShownAndNothingConnects)
     EXPECT_NE(html().find("<p class=\"error\">Invalid room id</p>"), std::string::npos);
     EXPECT_EQ(type_and_send("x"), PF_ESTATE);
 }
+
+// A second ChatRoom of a room joins the shared socket after more frames than
+// the pool keeps for late joiners (512): the pool tells it to resync, and it
+// takes a socket of its own, which starts with the room's history. The
+// first one stays on the shared socket. Once per mount: a resync on its own
+// socket does not open another.
+TEST_F(ChatRoom, ALateSecondRoomOnABusySharedSocketGetsTheHistoryOnASocketOfItsOwn)
+{
+    mount("{\"room\":\"busy\"}");
+    pf_component *first = c;
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[" + chat_msg(1, "bob", "first", 1) + "],\"seq\":1}");
+    for (int i = 2; i <= 600; i++)
+        lc_ws(ws, chat_msg(i, "bob", "m" + std::to_string(i), i));
+    lc_tick();
+    ASSERT_EQ(lc_count(lc_html(first), "<li class=\"message\""), 500u);
+
+    pf_component *second = nullptr;
+    std::string props = "{\"room\":\"busy\"}";
+    ASSERT_EQ(pf_component_mount("ChatRoom", 4, props.data(), props.size(), &second), PF_OK);
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    int32_t own = fake_host_last(FAKE_WS_OPEN)->handle;
+    EXPECT_NE(own, ws);
+    EXPECT_STREQ(fake_host_last(FAKE_WS_OPEN)->text, "/ws/room/busy");
+    pf_io_opened(own);
+    std::string hist = "{\"type\":\"history\",\"messages\":[";
+    for (int i = 551; i <= 600; i++)
+        hist += (i > 551 ? "," : "") + chat_msg(i, "bob", "m" + std::to_string(i), i);
+    lc_ws(own, hist + "],\"seq\":600}");
+    lc_ws(own, chat_msg(601, "carol", "after", 601));
+    lc_ws(ws, chat_msg(601, "carol", "after", 601));
+    lc_tick();
+    std::string h = lc_html(second);
+    EXPECT_EQ(lc_count(h, "<li class=\"message\""), 51u);
+    EXPECT_NE(h.find("data-id=\"m551\""), std::string::npos);
+    EXPECT_NE(h.find("data-id=\"m601\""), std::string::npos);
+    EXPECT_EQ(lc_check_patches(second), "");
+    // The first one kept its socket and its log.
+    EXPECT_EQ(lc_count(lc_html(first), "<li class=\"message\""), 500u);
+    EXPECT_NE(lc_html(first).find("data-id=\"m601\""), std::string::npos);
+    EXPECT_EQ(fake_host_count(FAKE_WS_CLOSE), 0u);
+
+    lc_ws(own, "{\"type\":\"resync\"}");
+    lc_tick();
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    EXPECT_EQ(pf_component_unmount(second), PF_OK);
+}
+
+// A ChatRoom unmounted before its deferred switch runs opens nothing.
+TEST_F(ChatRoom, UnmountedBeforeItsSwitchToASocketOfItsOwnOpensNothing)
+{
+    mount("{\"room\":\"busy\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0}");
+    for (int i = 1; i <= 600; i++)
+        lc_ws(ws, chat_msg(i, "bob", "m" + std::to_string(i), i));
+    pf_component *second = nullptr;
+    std::string props = "{\"room\":\"busy\"}";
+    ASSERT_EQ(pf_component_mount("ChatRoom", 4, props.data(), props.size(), &second), PF_OK);
+    EXPECT_EQ(pf_component_unmount(second), PF_OK);
+    lc_tick();
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+}
