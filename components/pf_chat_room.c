@@ -57,6 +57,7 @@
 #define MAX_HELD 10000        /* messages waiting for an open connection */
 #define MAX_UNCONFIRMED 64    /* kept for their echo before the server shows it keeps cids */
 #define MAX_RESENDS 3         /* a message never echoed is given up after that */
+#define HISTORY_WAIT_MS 5000  /* after a resync, for the history (chat_on_resync) */
 
 typedef struct chat_room {
     pf_component *c;
@@ -73,6 +74,8 @@ typedef struct chat_room {
     int link_down;         /* the connection dropped since the last open */
     int cid_ok;            /* the server keeps cids: its history said so, or it echoed one of ours */
     int own_socket;        /* moved to a socket of its own after a resync (chat_on_resync) */
+    int just_joined;       /* joined a running shared socket; no frame since */
+    uint32_t history_wait; /* after a resync: the history the server should send */
     uint32_t countdown;    /* the 1 s rate-limit tick */
     double retry_in;
     double ignored;
@@ -477,6 +480,7 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
     (void)c;
     (void)raw;
     (void)raw_len;
+    s->just_joined = 0;
     if (!cJSON_IsObject(msg)) {
         ignore(s, "ChatRoom: ignored a frame that is not an object");
         return;
@@ -525,6 +529,8 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "cids")))
             s->cid_ok = 1;
         /* The history is the room's state: it replaces the log. */
+        pf_timer_clear(s->history_wait);
+        s->history_wait = 0;
         cJSON_Delete(s->log);
         s->log = log;
         log_changed(s);
@@ -554,27 +560,36 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
 static void own_socket(void *ud)
 {
     chat_room *s = ud;
+    s->history_wait = 0;
+    s->own_socket = 1;
     if (pf_component_ws_connect_private(s->c, s->url, s->url_len, NULL) != PF_OK)
         set_error(s, "Could not connect to the chat");
 }
 
-/* The room's stream reached this instance without the history it needs:
- * it joined a busy shared socket after more frames than the pool keeps for
- * late joiners, or a seq gap the server could not fill. A socket of its own
- * starts with the room's history (the same user's second connection to a
- * room is not announced to the others). Once per mount: a server that
- * answers every connection with a resync cannot make it loop. /ws/chat has
- * no history, and what a gap lost there is gone. */
+/* The room's stream cannot give this instance what it missed. After the
+ * server's {"type":"resync"} the room's history follows on the same socket.
+ * Two cases get none: an instance that joined a busy shared socket (the
+ * pool no longer holds the frames since the history: it calls on_resync
+ * right after the join), and a seq gap the server could not fill. Then a
+ * socket of the instance's own starts with the room's history (the server
+ * does not announce a user's second connection to a room): at once after
+ * a join, else when no history came within HISTORY_WAIT_MS. Once per
+ * mount, so a server that answers every connection with a resync cannot
+ * make it loop. /ws/chat has no history; what a gap lost there is gone. */
 static void chat_on_resync(pf_component *c, void *self)
 {
     chat_room *s = self;
     (void)c;
-    if (s->user || s->own_socket)
+    if (s->user || s->own_socket || s->history_wait)
         return;
-    s->own_socket = 1;
-    /* Not from inside the callback of the connection it ends. */
-    if (pf_defer(own_socket, s) != PF_OK)
-        own_socket(s);
+    if (s->just_joined) {
+        /* Not from inside the callback of the connection it ends. */
+        s->own_socket = 1;
+        if (pf_defer(own_socket, s) != PF_OK)
+            own_socket(s);
+    } else {
+        s->history_wait = pf_timer_set(HISTORY_WAIT_MS, own_socket, s);
+    }
 }
 
 static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *ev)
@@ -583,6 +598,7 @@ static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *e
     pf_state *st = pf_component_state(c);
     char status[96];
     int connected = pf__connection_status(ev, "Room not found", 1, status, sizeof status);
+    s->just_joined = ev->cause == PF_WS_CAUSE_SHARED;
     pf_state_update(st, "state", cJSON_CreateString(pf_ws_state_name(ev->state)));
     pf_state_update(st, "status", cJSON_CreateString(status));
     pf_state_update(st, "connected", cJSON_CreateBool(connected));
@@ -752,6 +768,8 @@ static void chat_will_unmount(pf_component *c, void *self)
     (void)c;
     pf_timer_clear(s->countdown);
     s->countdown = 0;
+    pf_timer_clear(s->history_wait);
+    s->history_wait = 0;
     if (s->held->child || (pf_component_ws(c) && pf_ws_outbox_len(pf_component_ws(c))))
         pf__log(PF_LOG_WARN, "ChatRoom: unmounted with messages not sent");
 }
@@ -762,6 +780,7 @@ static void chat_destroy(void *self)
     if (!s)
         return;
     pf_timer_clear(s->countdown);
+    pf_timer_clear(s->history_wait);
     pf_cancel_deferred(s);
     cJSON_Delete(s->log);
     cJSON_Delete(s->held);

@@ -456,8 +456,42 @@ TEST_F(ChatRoom, ALateSecondRoomOnABusySharedSocketGetsTheHistoryOnASocketOfItsO
 
     lc_ws(own, "{\"type\":\"resync\"}");
     lc_tick();
+    fake_host_advance(10000);
     EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
     EXPECT_EQ(pf_component_unmount(second), PF_OK);
+}
+
+// On a socket it shares from the start, a resync is followed by the room's
+// history (the server's rule): nothing more is opened. A resync that no
+// history follows within 5 s (a server that cannot fill a gap) moves the
+// ChatRoom to a socket of its own, which starts with the history.
+TEST_F(ChatRoom, AResyncWithoutAHistoryWithinFiveSecondsTakesASocketOfItsOwn)
+{
+    mount("{\"room\":\"r\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[" + chat_msg(1, "bob", "one", 1) + "],\"seq\":1}");
+    lc_ws(ws, "{\"type\":\"resync\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[" + chat_msg(2, "bob", "two", 2) + "],\"seq\":2}");
+    lc_tick();
+    fake_host_advance(10000);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+    EXPECT_NE(html().find("data-id=\"m2\""), std::string::npos);
+
+    lc_ws(ws, "{\"type\":\"resync\"}");
+    lc_ws(ws, chat_msg(9, "bob", "nine", 9));
+    lc_tick();
+    fake_host_advance(4900);
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+    fake_host_advance(200);
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    int32_t own = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(own);
+    lc_ws(own, "{\"type\":\"history\",\"messages\":[" + chat_msg(8, "bob", "eight", 8) + "," +
+                   chat_msg(9, "bob", "nine", 9) + "],\"seq\":9}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("data-id=\"m8\""), std::string::npos);
+    EXPECT_EQ(h.find("data-id=\"m2\""), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
 }
 
 // A ChatRoom unmounted before its deferred switch runs opens nothing.
