@@ -34,6 +34,12 @@ export function createNotifications(ctx) {
 
   function openStream(req, res, url, { connected }) {
     const user = ctx.requireUser(req, url);
+    // A user's streams are bounded: each holds a socket and up to
+    // maxBufferedBytes of memory here. One more gets 429 (the client backs
+    // off and tries again, when a tab has closed one).
+    if ((streams.get(user.id)?.size ?? 0) >= options.maxStreamsPerUser) {
+      throw new HttpError(429, 'too_many_streams', `At most ${options.maxStreamsPerUser} event streams per user`);
+    }
     const header = req.headers['last-event-id'];
     let lastId = parseSeqParam(typeof header === 'string' && header !== '' ? header.trim() : null);
     if (lastId === null || Number.isNaN(lastId)) lastId = parseSeqParam(url.searchParams.get('last_event_id'));

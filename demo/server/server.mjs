@@ -53,6 +53,7 @@ export const DEFAULTS = {
   maxOpComponents: 10_000,
   maxDocLength: 1_000_000, // code points
   sseRetryMs: 3000,
+  maxStreamsPerUser: 16, // open SSE streams per user; one more gets 429
   sseKeepAliveMs: 15_000,
   wsPingMs: 30_000, // protocol-level ping; a socket that misses one is dropped
   docSnapshotChars: 65_536, // a document up to this size (code points) is stored whole with each operation

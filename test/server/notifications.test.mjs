@@ -160,3 +160,37 @@ test('a stream that stops reading is ended past maxBufferedBytes (the client res
     await small.close();
   }
 });
+
+test('a user has at most maxStreamsPerUser open streams: one more gets 429 too_many_streams; other users and a freed slot are not affected', async () => {
+  const capped = await startTestServer({ maxStreamsPerUser: 3 });
+  try {
+    const erin = await login(capped.base, 'erin');
+    const frank = await login(capped.base, 'frank');
+    const open = (who, path = '/events/notifications') =>
+      SseClient.open(`${capped.base}${path}?token=${encodeURIComponent(who.token)}`);
+    const mine = [await open(erin), await open(erin, '/events'), await open(erin)];
+    for (const s of mine) assert.equal(s.status, 200);
+    const over = await open(erin);
+    assert.equal(over.status, 429);
+    assert.equal(over.body.code, 'too_many_streams');
+    assert.equal((await open(erin, '/events')).status, 429);
+    const other = await open(frank);
+    assert.equal(other.status, 200);
+    // The three open streams still carry erin's notifications.
+    const r = await api(capped.base, 'POST', '/api/notifications', { token: erin.token, body: { title: 'still here' } });
+    assert.equal(r.status, 201);
+    for (const s of mine) assert.ok(await s.next((e) => e.event === 'notification' && e.data?.title === 'still here'));
+    // A closed stream frees its slot (once the server has seen it close).
+    await mine[0].close();
+    let again;
+    for (let i = 0; i < 50; i++) {
+      again = await open(erin);
+      if (again.status === 200) break;
+      await sleep(20);
+    }
+    assert.equal(again.status, 200);
+    for (const s of [...mine.slice(1), again, other]) await s.close();
+  } finally {
+    await capped.close();
+  }
+});
