@@ -23,7 +23,7 @@ mergeInto(LibraryManager.library, {
   pf_host_sse_close: function (h) { Module['pfHost'].sseClose(h); },
   pf_host_http_request: function (m, ml, u, ul, b, bl) { return Module['pfHost'].httpRequest(m, ml, u, ul, b, bl); },
   pf_host_http_abort: function (h) { Module['pfHost'].httpAbort(h); },
-  pf_host_dom_patch: function (root, ptr, len) { Module['pfHost'].domPatch(root, ptr, len); },
+  pf_host_dom_patch: function (root, ptr, len) { return Module['pfHost'].domPatch(root, ptr, len); },
   pf_host_emit: function (t, e, el, j, jl) { Module['pfHost'].emit(t, e, el, j, jl); },
   pf_host_call: function (t, n, nl, a, al) { return Module['pfHost'].call(t, n, nl, a, al); },
   pf_host_online: function () { return Module['pfHost'].online(); },

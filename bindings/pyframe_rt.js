@@ -413,7 +413,7 @@ const PyFrameRT = (() => {
 
     domPatch(root, ptr, len) {
       const patch = this.patchers.get(root);
-      if (patch) patch(this.core.HEAPU8.slice(ptr, ptr + len));
+      return patch ? patch(this.core.HEAPU8.slice(ptr, ptr + len)) : 0;
     }
 
     // emit and call run inside a C call: an exception from JS must not
@@ -690,6 +690,9 @@ const PyFrameRT = (() => {
             const c0 = name.charCodeAt(0) | 0x20;
             if (c0 === 0x6f && (name.charCodeAt(1) | 0x20) === 0x6e) break; // on*: defence in depth, C never emits these
             el.setAttribute(name, value);
+            // The attribute is only the default once the user has clicked:
+            // the property is what the box shows (as SET_VALUE for value).
+            if (name === 'checked' || name === 'selected') el[name] = true;
             if (c0 === 0x64 && name.startsWith('data-on-')) {
               if (!delegated.has(name)) {
                 delegated.add(name);
@@ -698,7 +701,13 @@ const PyFrameRT = (() => {
             }
             break;
           }
-          case 0x07: { const el = node(varint()); el.removeAttribute(str(true)); break; }
+          case 0x07: {
+            const el = node(varint());
+            const name = str(true);
+            el.removeAttribute(name);
+            if (name === 'checked' || name === 'selected') el[name] = false;
+            break;
+          }
           case 0x08: { const t = node(varint()); t.data = str(false); break; }
           case 0x09: {
             const el = node(varint());
@@ -747,6 +756,17 @@ const PyFrameRT = (() => {
         if (this.removed) this.prune();
         else this.pruneAt = nodes.size * 2;
       }
+    }
+
+    /** Empties the root and forgets every id: the next patch builds the
+     * whole tree (after a patch that failed half-way). */
+    clear() {
+      this.root.textContent = '';
+      this.nodes = new Map([[0, this.root]]);
+      this.ids = new WeakMap();
+      this.ids.set(this.root, 0);
+      this.pruneAt = 1024;
+      this.removed = 0;
     }
 
     /** Forgets the ids of removed subtrees (they are never used again):
@@ -1851,11 +1871,15 @@ const PyFrameRT = (() => {
     handle.applier = new DomApplier(el, (type) => handle.delegate(type));
     this.host.patchers.set(root, (bytes) => {
       // Never let an exception unwind through the wasm frames that sent
-      // the patch: report it and leave C's state intact.
+      // the patch. A patch that stopped half-way left the DOM unlike C's
+      // tree: the root is emptied and C sends the whole tree again (-11).
       try {
         handle.applier.apply(bytes);
+        return 0;
       } catch (e) {
         console.error(redactTokens(`[pyframe_rt] ${String(name)}: ${e.message}`));
+        handle.applier.clear();
+        return -11;
       }
     });
     let propsJSON;

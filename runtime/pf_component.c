@@ -29,6 +29,7 @@ struct pf_component {
     pf_pool_sse_callbacks sse_cb; /* ... and whom it calls */
     void *sse_ud;
     int in_callback;        /* depth of calls into the class */
+    int patching;           /* the host is applying a patch of this instance */
     int last_error;
     unsigned long renders;
     struct pf_component *next;
@@ -131,7 +132,17 @@ static int send_diff(pf_component *c, pf_vdom *next)
     if (pf_dom_patch_op_count(c->patch) > 0) {
         size_t len = 0;
         const uint8_t *bytes = pf_dom_patch_bytes(c->patch, &len);
-        pf_host_dom_patch(c->root, bytes, len);
+        /* Page code runs during the patch (a moved or removed focused
+         * element fires blur and focusout at once): it may not unmount
+         * the instance (PF_ESTATE; the JS API unmounts right after) or
+         * render it (deferred) while its trees are in use. */
+        c->in_callback++;
+        c->patching = 1;
+        int rc = pf_host_dom_patch(c->root, bytes, len);
+        c->patching = 0;
+        c->in_callback--;
+        if (rc < 0)
+            return PF_EHOST;
     }
     return PF_OK;
 }
@@ -140,6 +151,8 @@ int pf_component_render_now(pf_component *c)
 {
     if (!c)
         return PF_EINVAL;
+    if (c->patching)
+        return pf_component_invalidate(c);
     pf_vdom *next = NULL;
     /* Memoized subtrees (pf_html_memo) are reused from the last render. */
     pf_html_set_previous(c->builder, c->tree);
@@ -163,6 +176,15 @@ int pf_component_render_now(pf_component *c)
     }
     if (rc == PF_OK) {
         rc = send_diff(c, next);
+        if (rc == PF_EHOST) {
+            /* The host could not apply the patch and emptied the root:
+             * the whole tree again, from nothing. */
+            pf_vdom *old = c->tree;
+            log_line(PF_LOG_WARN, "the DOM patch failed; rendering the component again from scratch");
+            c->tree = NULL;
+            rc = send_diff(c, next);
+            pf_vdom_free(old); /* after the diff: `next` may share its rows */
+        }
         if (rc == PF_OK) {
             pf_vdom_free(c->tree);
             c->tree = next;

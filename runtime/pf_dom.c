@@ -391,24 +391,25 @@ static void emit_create(diff_ctx *c, pf_vnode *n)
         put_str(c->out, a->name, a->name_len);
         put_str(c->out, a->value, a->value_len);
     }
-    if (n->has_value) {
-        put_op(c->out, PF_DOM_SET_VALUE, n->id);
-        put_str(c->out, n->value, n->value_len);
-    }
     if (n->has_html) {
         if (n->text_len) {
             put_op(c->out, PF_DOM_SET_HTML, n->id);
             put_str(c->out, n->text, n->text_len);
         }
-        return;
-    }
-    const pf_vnode *tmpl = NULL;
-    for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
-        if (!emit_clone(c, tmpl, ch)) {
-            emit_create(c, ch);
-            tmpl = ch;
+    } else {
+        const pf_vnode *tmpl = NULL;
+        for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
+            if (!emit_clone(c, tmpl, ch)) {
+                emit_create(c, ch);
+                tmpl = ch;
+            }
+            emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
         }
-        emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
+    }
+    /* After the children: a <select>'s value names one of its options. */
+    if (n->has_value) {
+        put_op(c->out, PF_DOM_SET_VALUE, n->id);
+        put_str(c->out, n->value, n->value_len);
     }
 }
 
@@ -679,13 +680,6 @@ static void diff_node(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
         return;
     }
     diff_attrs(c, o, n);
-    /* The value property follows the component's intent, not the DOM: only
-     * a changed intent is written, so typing is never overwritten by a
-     * render that did not mean to change it. */
-    if (n->has_value && (!o->has_value || !bytes_eq(o->value, o->value_len, n->value, n->value_len))) {
-        put_op(c->out, PF_DOM_SET_VALUE, n->id);
-        put_str(c->out, n->value, n->value_len);
-    }
     if (n->has_html) {
         if (!o->has_html) {
             for (const pf_vnode *ch = o->first_child; ch; ch = ch->next)
@@ -695,16 +689,21 @@ static void diff_node(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
             put_op(c->out, PF_DOM_SET_HTML, n->id);
             put_str(c->out, n->text, n->text_len);
         }
-        return;
-    }
-    if (o->has_html) {
+    } else if (o->has_html) {
         put_op(c->out, PF_DOM_SET_HTML, n->id);
         put_str(c->out, "", 0);
         diff_children(c, NULL, n);
-        return;
-    }
-    if (o->child_count || n->child_count)
+    } else if (o->child_count || n->child_count) {
         diff_children(c, o, n);
+    }
+    /* The value property follows the component's intent, not the DOM: only
+     * a changed intent is written, so typing is never overwritten by a
+     * render that did not mean to change it. After the children, so that
+     * a <select>'s options are there for the value to name. */
+    if (n->has_value && (!o->has_value || !bytes_eq(o->value, o->value_len, n->value, n->value_len))) {
+        put_op(c->out, PF_DOM_SET_VALUE, n->id);
+        put_str(c->out, n->value, n->value_len);
+    }
 }
 
 int pf_dom_diff(const pf_vdom *prev, pf_vdom *next, uint32_t *next_id, pf_dom_patch *out)

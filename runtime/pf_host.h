@@ -91,8 +91,11 @@ int32_t pf_host_http_request(const char *method, size_t method_len,
 void pf_host_http_abort(int32_t handle);
 
 /* Applies a batch of DOM patches (format: runtime/pf_dom.h) to the element
- * registered as `root`. */
-void pf_host_dom_patch(int32_t root, const uint8_t *ops, size_t len);
+ * registered as `root`. Returns 0, or a negative pf_err when it could not
+ * apply all of it (a page script changed the component's nodes, a property
+ * the browser refused): the host has then emptied the root and forgotten
+ * its node ids, and the core sends the whole tree again. */
+int pf_host_dom_patch(int32_t root, const uint8_t *ops, size_t len);
 
 /* Emits an event from a component to the page (handle.on(event, fn) in JS).
  * `json` is the payload as JSON text. */

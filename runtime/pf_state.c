@@ -1,5 +1,6 @@
 /* pf_state.c: keyed JSON values with batched change notification. */
 #include "pf_state.h"
+#include <math.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -204,12 +205,49 @@ static int mark_dirty(pf_state *s, const char *key)
     return PF_OK;
 }
 
+/* Every member of `a` is in `b` with an equal value. */
+static int same_json(const cJSON *a, const cJSON *b);
+static int members_in(const cJSON *a, const cJSON *b)
+{
+    for (const cJSON *x = a->child; x; x = x->next) {
+        const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+        if (!y || !same_json(x, y))
+            return 0;
+    }
+    return 1;
+}
+
+/* Two JSON values are equal: numbers exactly (cJSON_Compare allows a
+ * relative error, so 2^53 + 2 "equalled" 2^53 and an update was lost), -0
+ * apart from 0 (they print differently), object members in any order. */
+static int same_json(const cJSON *a, const cJSON *b)
+{
+    int t = a->type & 0xFF;
+    if (t != (b->type & 0xFF))
+        return 0;
+    if (t == cJSON_Number)
+        return a->valuedouble == b->valuedouble && !signbit(a->valuedouble) == !signbit(b->valuedouble);
+    if (t == cJSON_String || t == cJSON_Raw)
+        return a->valuestring && b->valuestring ? strcmp(a->valuestring, b->valuestring) == 0
+                                                : a->valuestring == b->valuestring;
+    if (t == cJSON_Array) {
+        const cJSON *x = a->child, *y = b->child;
+        for (; x && y; x = x->next, y = y->next)
+            if (!same_json(x, y))
+                return 0;
+        return !x && !y;
+    }
+    if (t == cJSON_Object)
+        return members_in(a, b) && members_in(b, a);
+    return 1; /* null, true, false */
+}
+
 /* Replaces (or adds) one member; owns `value`. Marks the key dirty unless the
  * old value is equal. */
 static int put(pf_state *s, const char *key, cJSON *value)
 {
     cJSON *old = cJSON_GetObjectItemCaseSensitive(s->values, key);
-    if (old && cJSON_Compare(old, value, 1)) {
+    if (old && same_json(old, value)) {
         cJSON_Delete(value);
         return PF_OK;
     }

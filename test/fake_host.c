@@ -68,6 +68,9 @@ void fake_host_clear_effects(void)
     effect_count = 0;
 }
 
+static fake_patch_hook patch_hook;
+static void *patch_hook_ud;
+
 void fake_host_reset(void)
 {
     pf_loop_reset();
@@ -88,6 +91,8 @@ void fake_host_reset(void)
     fail_next_open = 0;
     failing_send_handle = 0;
     failing_send_err = 0;
+    patch_hook = NULL;
+    patch_hook_ud = NULL;
 }
 
 /* ---- clock and timers ---------------------------------------------------- */
@@ -267,9 +272,16 @@ int32_t pf_host_http_request(const char *method, size_t method_len,
 
 void pf_host_http_abort(int32_t handle) { record(FAKE_HTTP_ABORT, handle, 0, NULL, 0, NULL, 0); }
 
-void pf_host_dom_patch(int32_t root, const uint8_t *ops, size_t len)
+void fake_host_on_dom_patch(fake_patch_hook fn, void *ud)
+{
+    patch_hook = fn;
+    patch_hook_ud = ud;
+}
+
+int pf_host_dom_patch(int32_t root, const uint8_t *ops, size_t len)
 {
     record(FAKE_DOM_PATCH, root, 0, NULL, 0, (const char *)ops, len);
+    return patch_hook ? patch_hook(root, patch_hook_ud) : 0;
 }
 
 void pf_host_emit(int32_t target, const char *event, size_t event_len,

@@ -74,6 +74,13 @@ const fake_effect *fake_host_last(fake_effect_kind kind);
 void fake_host_clear_effects(void);
 
 /* Network conditions reported by pf_host_online / pf_host_visible. */
+/* Called by pf_host_dom_patch after recording the patch, as page code that
+ * runs while a patch is applied (blur, focusout); its result is the
+ * patch's (0: applied; negative: the host failed and emptied the root).
+ * NULL (the default, and after a reset): every patch applies. */
+typedef int (*fake_patch_hook)(int32_t root, void *ud);
+void fake_host_on_dom_patch(fake_patch_hook fn, void *ud);
+
 void fake_host_set_online(int online);
 void fake_host_set_visible(int visible);
 

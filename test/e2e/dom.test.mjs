@@ -639,3 +639,82 @@ test('app callbacks cannot break the runtime: throwing listeners, unmount from a
   assert.deepEqual(errors.filter((e) => !/WebSocket|ERR_|net::/.test(e)), ['Error: listener bug']);
   await page.close();
 });
+
+test('a patch that fails half-way (the page moved the component\'s nodes) is followed by a fresh render of the whole tree', async () => {
+  const { page, errors } = await openPage();
+  const out = await page.evaluate(async (initial) => {
+    const { rt, canon } = window.T;
+    const h = rt.mount('KeyedList', 'list', { items: initial });
+    h.flush();
+    // A page script takes the rows out of the table behind the runtime's back.
+    const tbody = document.querySelector('#list tbody');
+    const taken = [...tbody.children];
+    tbody.replaceChildren();
+    document.getElementById('fresh').append(...taken);
+    // Moving a row before another that is no longer in the table throws in
+    // the applier: the root is emptied and C sends its whole tree again.
+    h.deliver({ type: 'swap', a: 0, b: 3 });
+    h.flush();
+    const after = canon(document.getElementById('list'));
+    const rowsShown = [...document.querySelectorAll('#list tbody tr')].map((r) => r.dataset.id);
+    // Later patches apply to the rebuilt tree.
+    h.deliver({ type: 'update', id: 2, label: 'two' });
+    h.flush();
+    const label = document.querySelector('#list tr[data-id="2"] a').textContent;
+    // What a fresh mount of the same items shows.
+    const items = h.state.get('items');
+    const f = rt.mount('KeyedList', 'fresh', { items });
+    f.flush();
+    const fresh = canon(document.getElementById('fresh'));
+    const now = canon(document.getElementById('list'));
+    f.unmount();
+    h.unmount();
+    return { rowsShown, ids: items.map((x) => String(x.id)), label, same: now === fresh, after };
+  }, rows(5));
+  assert.deepEqual(out.rowsShown, ['4', '2', '3', '1', '5']);
+  assert.deepEqual(out.rowsShown, out.ids);
+  assert.equal(out.label, 'two');
+  assert.ok(out.same, 'the rebuilt list equals a fresh render');
+  // The failed patch is reported once, on the console.
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0], /KeyedList/);
+  await page.close();
+});
+
+test('checked and selected follow the component after the user has clicked (the property, not only the attribute)', async () => {
+  const { page, errors } = await openPage();
+  const out = await page.evaluate(() => {
+    const { DomApplier } = PyFrameRT._internal;
+    const el = document.createElement('div');
+    document.body.append(el);
+    const a = new DomApplier(el, null);
+    const enc = (s) => [s.length, ...[...s].map((c) => c.charCodeAt(0))];
+    const P = (...ops) => a.apply(new Uint8Array([0x50, 0x46, 0x01, ...ops.flat()]));
+    // <input type=checkbox checked> and <select><option>a<option selected>b
+    P([0x01, 1, ...enc('input')], [0x06, 1, ...enc('type'), ...enc('checkbox')],
+      [0x06, 1, ...enc('checked'), 0], [0x03, 0, 1, 0],
+      [0x01, 2, ...enc('select')], [0x01, 3, ...enc('option')], [0x01, 4, ...enc('option')],
+      [0x06, 4, ...enc('selected'), 0], [0x03, 2, 3, 0], [0x03, 2, 4, 0], [0x03, 0, 2, 0]);
+    const box = el.querySelector('input');
+    const sel = el.querySelector('select');
+    const seen = [box.checked, sel.selectedIndex];
+    box.click();                                    // the user unchecks
+    seen.push(box.checked);
+    P([0x07, 1, ...enc('checked')]);                // the component follows
+    P([0x06, 1, ...enc('checked'), 0]);             // then checks it again
+    seen.push(box.checked);
+    box.click();
+    box.click();                                    // checked by the user
+    P([0x07, 1, ...enc('checked')]);                // the component unchecks it
+    seen.push(box.checked);
+    sel.selectedIndex = 0;                          // the user picks the first
+    P([0x07, 4, ...enc('selected')]);
+    P([0x06, 4, ...enc('selected'), 0]);            // the component selects b again
+    seen.push(sel.selectedIndex);
+    el.remove();
+    return seen;
+  });
+  assert.deepEqual(out, [true, 1, false, true, false, 1]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

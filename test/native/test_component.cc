@@ -213,6 +213,7 @@ class Component : public ::testing::Test {
     }
     void TearDown() override
     {
+        fake_host_on_dom_patch(nullptr, nullptr); // a test's hook data is gone
         pf_component_unmount_all();
         EXPECT_EQ(pf_component_pool_connections(), 0u); // teardown closes them all
         EXPECT_EQ(pf_component_pool_configure(0, 0), PF_OK);
@@ -990,4 +991,112 @@ TEST_F(Component, SharedSocketWithoutATokenProviderStopsOn4001)
     EXPECT_EQ(self_of(a)->last_state, PF_WS_AUTH_FAILED);
     fake_host_advance(120000);
     EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+}
+
+// ---- page code that runs while a patch is applied ---------------------------
+
+namespace {
+struct PatchHook {
+    int calls = 0;
+    int unmount_rc = 1, flush_rc = 1;
+    int fail_first = 0;  // patches to fail (the host emptied the root)
+    bool unmount = false, flush = false;
+};
+
+int patch_hook(int32_t root, void *ud)
+{
+    PatchHook *h = static_cast<PatchHook *>(ud);
+    h->calls++;
+    // Chromium fires blur/focusout at once when a patch moves or removes the
+    // focused element; a page listener may unmount or flush the component.
+    if (h->unmount)
+        h->unmount_rc = pf_component_unmount_root(root);
+    if (h->flush) {
+        h->flush = false;
+        pf_component *c = pf_component_find(root);
+        pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(7));
+        h->flush_rc = pf_component_flush(c);
+    }
+    if (h->fail_first > 0) {
+        h->fail_first--;
+        return PF_EHOST;
+    }
+    return 0;
+}
+}  // namespace
+
+// Unmounting from inside the patch freed the instance under
+// pf_component_render_now (ASan: heap-use-after-free). It is refused like
+// any unmount from the instance's own callbacks; the JS API retries it once
+// the patch has returned, which succeeds.
+TEST_F(Component, UnmountWhileItsPatchIsAppliedIsRefusedThenWorks)
+{
+    pf_component *c = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, nullptr, 0, &c), PF_OK);
+    PatchHook h;
+    h.unmount = true;
+    fake_host_on_dom_patch(patch_hook, &h);
+    pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(3));
+    run_tick();
+    EXPECT_EQ(h.calls, 1);
+    EXPECT_EQ(h.unmount_rc, PF_ESTATE);
+    EXPECT_EQ(pf_component_count(), 1u);
+    EXPECT_EQ(pf_component_last_error(c), PF_OK);
+    h.unmount = false;
+    EXPECT_EQ(pf_component_unmount(c), PF_OK);
+    EXPECT_EQ(pf_component_count(), 0u);
+    EXPECT_EQ(g_destroyed, 1);
+}
+
+// A flush from inside the patch would diff against the tree being applied;
+// it is deferred to the next frame instead, which renders the change.
+TEST_F(Component, RenderRequestedWhileItsPatchIsAppliedComesNextFrame)
+{
+    pf_component *c = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, nullptr, 0, &c), PF_OK);
+    PatchHook h;
+    h.flush = true;
+    fake_host_on_dom_patch(patch_hook, &h);
+    pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(3));
+    run_tick();
+    EXPECT_EQ(h.flush_rc, PF_OK);
+    EXPECT_EQ(h.calls, 1);  // no patch sent from inside the patch
+    EXPECT_EQ(pf_component_render_count(c), 2u);
+    run_tick();  // the next frame renders count 7
+    EXPECT_EQ(h.calls, 2);
+    EXPECT_EQ(pf_component_render_count(c), 3u);
+    double count = 0;
+    ASSERT_EQ(pf_state_get_number(pf_component_state(c), "count", &count), PF_OK);
+    EXPECT_EQ(count, 7);
+    RefDom dom;
+    ASSERT_EQ(apply_patches(dom, 0), "");
+    EXPECT_EQ(dom.compare(pf_component_tree(c)), "");
+}
+
+// A patch the host could not apply (it emptied the root): the component
+// sends its whole tree again at once, and later renders diff against it.
+TEST_F(Component, APatchTheHostFailedIsFollowedByTheWholeTree)
+{
+    pf_component *c = nullptr;
+    ASSERT_EQ(pf_component_mount("TestList", 1, nullptr, 0, &c), PF_OK);
+    pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(2));
+    run_tick();
+    size_t before = fake_host_count(FAKE_DOM_PATCH);
+    PatchHook h;
+    h.fail_first = 1;
+    fake_host_on_dom_patch(patch_hook, &h);
+    pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(3));
+    run_tick();
+    EXPECT_EQ(h.calls, 2);
+    ASSERT_EQ(fake_host_count(FAKE_DOM_PATCH), before + 2);
+    EXPECT_EQ(pf_component_last_error(c), PF_OK);
+    EXPECT_EQ(fake_host_last(FAKE_LOG)->code, PF_LOG_WARN);
+    // The second patch alone builds the DOM: it starts from an empty root.
+    RefDom dom;
+    ASSERT_EQ(apply_patches(dom, before + 1), "");
+    EXPECT_EQ(dom.compare(pf_component_tree(c)), "");
+    pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(4));
+    run_tick();
+    ASSERT_EQ(apply_patches(dom, before + 2), "");
+    EXPECT_EQ(dom.compare(pf_component_tree(c)), "");
 }

@@ -793,3 +793,71 @@ TEST(Dom, ThousandItemRenderAndDiffIsFast)
     pf_dom_patch_free(p);
     pf_vdom_free(prev);
 }
+
+// A <select>'s value names one of its options: the browser ignores a value
+// set before that option is in the select (and then shows the first one).
+// The value is written after the children, when created and when diffed.
+namespace {
+pf_vdom *select_tree(const char *value, const std::vector<const char *> &options)
+{
+    pf_html *h = pf_html_new();
+    pf_html_open(h, "select");
+    pf_html_attr(h, "data-id", "s");
+    pf_html_value(h, value, strlen(value));
+    for (const char *o : options) {
+        pf_html_open(h, "option");
+        pf_html_attr(h, "value", o);
+        pf_html_str(h, o);
+        pf_html_close(h);
+    }
+    pf_html_close(h);
+    pf_vdom *t = nullptr;
+    EXPECT_EQ(pf_html_finish(h, &t), PF_OK);
+    pf_html_free(h);
+    return t;
+}
+
+// The ops of the diff prev -> next, as "OPNAME id" lines; *value_at is the
+// index of SET_VALUE, *last_insert that of the last INSERT into `parent`.
+std::vector<std::string> op_lines(const pf_vdom *prev, pf_vdom *next, uint32_t *next_id, uint32_t parent,
+                                  int *value_at, int *last_insert)
+{
+    std::vector<std::string> lines;
+    pf_dom_patch *p = pf_dom_patch_new();
+    EXPECT_EQ(pf_dom_diff(prev, next, next_id, p), PF_OK);
+    size_t len = 0, pos = PF_DOM_HEADER_LEN;
+    const uint8_t *b = pf_dom_patch_bytes(p, &len);
+    pf_dom_op op;
+    *value_at = *last_insert = -1;
+    while (pf_dom_patch_next(b, len, &pos, &op) == 1) {
+        if (op.code == PF_DOM_SET_VALUE)
+            *value_at = (int)lines.size();
+        if ((op.code == PF_DOM_INSERT || op.code == PF_DOM_MOVE) && op.parent == parent)
+            *last_insert = (int)lines.size();
+        lines.push_back(std::string(pf_dom_opcode_name(op.code)) + " " + std::to_string(op.id));
+    }
+    pf_dom_patch_free(p);
+    return lines;
+}
+}  // namespace
+
+TEST(Dom, ASelectsValueIsWrittenAfterItsOptions)
+{
+    uint32_t next_id = 1;
+    int value_at, last_insert;
+    const uint32_t sel = 1; // the first node created
+    pf_vdom *a = select_tree("b", { "a", "b", "c" });
+    std::vector<std::string> ops = op_lines(nullptr, a, &next_id, sel, &value_at, &last_insert);
+    ASSERT_EQ(pf_vdom_root(a)->first_child->id, sel);
+    ASSERT_GE(value_at, 0);
+    ASSERT_GE(last_insert, 0);
+    EXPECT_GT(value_at, last_insert) << ops[value_at];
+    // An option added in the render that selects it.
+    pf_vdom *b = select_tree("d", { "a", "b", "c", "d" });
+    ops = op_lines(a, b, &next_id, sel, &value_at, &last_insert);
+    ASSERT_GE(value_at, 0);
+    ASSERT_GE(last_insert, 0);
+    EXPECT_GT(value_at, last_insert);
+    pf_vdom_free(a);
+    pf_vdom_free(b);
+}

@@ -353,3 +353,39 @@ TEST_F(StateNulTest, U0000EscapeIsRefusedNotTruncated)
 }
 
 } // namespace
+
+// Numbers compare exactly: cJSON_Compare's relative epsilon made 2^53 + 2
+// "equal" to 2^53 and 0.30000000000000004 to 0.3, and the update was lost.
+TEST(State, AnUpdateToANumberThatDiffersInItsLastBitIsKept)
+{
+    fake_host_reset();
+    pf_state *s = pf_state_new();
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "9007199254740992", 16, nullptr), PF_OK);
+    pf_state_flush(s);
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "9007199254740994", 16, nullptr), PF_OK);
+    double v = 0;
+    ASSERT_EQ(pf_state_get_number(s, "n", &v), PF_OK);
+    EXPECT_EQ(v, 9007199254740994.0);
+    EXPECT_EQ(pf_state_pending(s), 1u);
+    pf_state_flush(s);
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "[0.3,{\"a\":1}]", 13, nullptr), PF_OK);
+    pf_state_flush(s);
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "[0.30000000000000004,{\"a\":1}]", 29, nullptr), PF_OK);
+    EXPECT_EQ(pf_state_pending(s), 1u);
+    pf_state_flush(s);
+    // -0 prints differently from 0; equal values, members in another order, are no change.
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "{\"x\":0,\"y\":[true,null,\"s\"]}", 27, nullptr), PF_OK);
+    pf_state_flush(s);
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "{\"y\":[true,null,\"s\"],\"x\":0}", 27, nullptr), PF_OK);
+    EXPECT_EQ(pf_state_pending(s), 0u);
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "{\"y\":[true,null,\"s\"],\"x\":-0}", 28, nullptr), PF_OK);
+    EXPECT_EQ(pf_state_pending(s), 1u);
+    pf_state_flush(s);
+    // A duplicate member does not make two different objects equal.
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "{\"x\":1,\"x\":1}", 13, nullptr), PF_OK);
+    pf_state_flush(s);
+    ASSERT_EQ(pf_state_update_json(s, "n", 1, "{\"x\":1,\"y\":2}", 13, nullptr), PF_OK);
+    EXPECT_EQ(pf_state_pending(s), 1u);
+    pf_state_free(s);
+    fake_host_reset();
+}
