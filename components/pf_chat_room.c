@@ -57,6 +57,7 @@
 #define MAX_HELD 10000        /* messages waiting for an open connection */
 #define MAX_UNCONFIRMED 64    /* kept for their echo before the server shows it keeps cids */
 #define MAX_RESENDS 3         /* a message never echoed is given up after that */
+#define MAX_IN_FLIGHT 8       /* sent and not echoed, once the server keeps cids (hand) */
 #define HISTORY_WAIT_MS 5000  /* after a resync, for the history (chat_on_resync) */
 
 typedef struct chat_room {
@@ -109,6 +110,16 @@ static size_t count_chars(const char *s)
         if (((unsigned char)*s & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+/* C0 controls other than tab and line breaks, and DEL: the server refuses
+ * them (docs/protocol.md section 7), so the draft is kept instead. */
+static int has_controls(const char *s)
+{
+    for (; *s; s++)
+        if (((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r') || *s == 0x7f)
+            return 1;
+    return 0;
 }
 
 static int only_space(const char *s)
@@ -257,11 +268,17 @@ static void update_queued(chat_room *s)
  * until its echo; PF_OK when sent. Nothing goes to the socket's outbox:
  * while the connection is not open the component holds messages itself,
  * so that on the next connection the ones to send again go out before
- * them, in the order typed. */
+ * them, in the order typed. Once the server keeps cids, at most
+ * MAX_IN_FLIGHT are out unechoed: after a rate-limit hold, say, the held
+ * messages go out as the echoes come, not in one burst that the server
+ * would mostly refuse (pf_ws puts a refused frame back in its outbox only
+ * among the last resend_window it sent: beyond that it was lost). */
 static int hand(chat_room *s, cJSON *item)
 {
     pf_ws *ws = pf_component_ws(s->c);
     const char *frame = str_of(item, "frame");
+    if (s->cid_ok && cJSON_GetArraySize(s->unacked) >= MAX_IN_FLIGHT)
+        return PF_EFULL;
     if (!ws || pf_ws_get_state(ws) != PF_WS_OPEN || pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
         return PF_EFULL;
     if (cJSON_GetArraySize(s->unacked) >= (s->cid_ok ? MAX_HELD : MAX_UNCONFIRMED))
@@ -284,44 +301,50 @@ static void flush_held(chat_room *s)
 }
 
 /* A new connection: what went out on an earlier one and was never echoed
- * is sent again, oldest first (the server keeps one copy per cid), given
- * up after MAX_RESENDS (the server may refuse it for good). Only once the
- * server has shown it keeps cids (cid_ok): one that does not know them
- * would store a resend twice. */
+ * goes back to the front of the held queue, oldest first, to be sent
+ * again before what was typed meanwhile (the server keeps one copy per
+ * cid); given up after MAX_RESENDS (the server may refuse it for good).
+ * Only once the server has shown it keeps cids (cid_ok): one that does
+ * not know them would store a resend twice. */
 static void resend_unacked(chat_room *s)
 {
-    cJSON *item = s->cid_ok ? s->unacked->child : NULL;
-    while (item) {
-        cJSON *next = item->next;
-        const char *frame = str_of(item, "frame");
+    cJSON *item;
+    if (!s->cid_ok)
+        return;
+    while ((item = s->unacked->child) != NULL) {
+        while (item->next)
+            item = item->next; /* the newest first, each put in front */
+        cJSON_DetachItemViaPointer(s->unacked, item);
         cJSON *tries = cJSON_GetObjectItemCaseSensitive(item, "tries");
         double n = cJSON_IsNumber(tries) ? tries->valuedouble : 0;
         if (n >= MAX_RESENDS) {
-            cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, item));
-        } else {
-            if (pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
-                break;
-            if (tries)
-                cJSON_SetNumberValue(tries, n + 1);
-            else
-                cJSON_AddNumberToObject(item, "tries", 1);
+            cJSON_Delete(item);
+            continue;
         }
-        item = next;
+        if (tries)
+            cJSON_SetNumberValue(tries, n + 1);
+        else
+            cJSON_AddNumberToObject(item, "tries", 1);
+        cJSON_InsertItemInArray(s->held, 0, item);
     }
 }
 
-/* The server's message `msg` may be the echo of one of ours. */
-static void echoed(chat_room *s, const cJSON *msg)
+/* The server's message `msg` may be the echo of one of ours (or, for an
+ * error, its refusal for good): it is no longer kept for a resend, and
+ * the next held message may go out. Returns 1 if it was ours. */
+static int echoed(chat_room *s, const cJSON *msg)
 {
     const char *cid = str_of(msg, "cid");
     if (!cid)
-        return;
+        return 0;
     for (cJSON *item = s->unacked->child; item; item = item->next)
         if (strcmp(str_of(item, "cid"), cid) == 0) {
             cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, item));
             s->cid_ok = 1;
-            return;
+            flush_held(s);
+            return 1;
         }
+    return 0;
 }
 
 /* Sends (or holds) one message. Returns PF_OK or an error shown to the
@@ -548,6 +571,7 @@ static void chat_on_message(pf_component *c, void *self, const cJSON *msg,
         log_changed(s);
     } else if (strcmp(t, "error") == 0) {
         const char *text = str_of(msg, "message");
+        echoed(s, msg); /* a message of ours refused for good carries its cid */
         if (!text)
             text = str_of(msg, "code");
         append_entry(s, s->log, "error", NO_ID, NULL, text ? text : "Error", NULL);
@@ -643,6 +667,10 @@ static int chat_on_event(pf_component *c, void *self, const pf_component_event *
         if (count_chars(draft) > MAX_TEXT_CHARS) {
             set_error(s, "Message too long (at most 4000 characters)");
             return PF_ERANGE;
+        }
+        if (has_controls(draft)) {
+            set_error(s, "The message holds control characters (other than tab and line breaks): remove them to send it");
+            return PF_EINVAL;
         }
         char *text = pf__strdup(draft);
         if (!text)

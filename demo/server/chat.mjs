@@ -6,7 +6,7 @@
 // (once per user, however many tabs that user has open). One rate limiter,
 // keyed by user, covers both endpoints.
 
-import { wsSend, errorMessage, cleanText, parseSeqParam, publicUser, RateLimiter, typeName } from './util.mjs';
+import { wsSend, errorMessage, cleanText, parseSeqParam, publicUser, RateLimiter, typeName, codePointLength } from './util.mjs';
 
 const GLOBAL_ROOM = 'chat';
 
@@ -74,11 +74,10 @@ export function createChat(ctx) {
       wsSend(ws, errorMessage('invalid_message', 'cid must be 1 to 64 of A-Z a-z 0-9 _ . : -'));
       return;
     }
-    const retryAfter = limiter.take(user.id);
-    if (retryAfter) {
-      wsSend(ws, { error: 'Rate limit exceeded', retry_after: retryAfter });
-      return;
-    }
+    // A refused message is answered with its cid, so that the client stops
+    // sending it again; refusals and resends of a stored message cost no
+    // rate-limit quota (only a message that gets stored does).
+    const refuse = (why) => wsSend(ws, errorMessage('invalid_message', why, cid ? { cid } : {}));
     if (cid) {
       const stored = store.chatMessageByCid(ws.chat.key, user.id, cid);
       if (stored) {
@@ -86,9 +85,20 @@ export function createChat(ctx) {
         return;
       }
     }
+    if (typeof msg.text !== 'string' || msg.text.trim() === '') {
+      refuse('text must be a non-empty string');
+      return;
+    }
     const text = cleanText(msg.text, options.chatMaxLength, { allowNewlines: true });
     if (text === null) {
-      wsSend(ws, errorMessage('invalid_message', `text must be a non-empty string of at most ${options.chatMaxLength} characters`));
+      refuse(codePointLength(msg.text.trim()) > options.chatMaxLength
+        ? `text must be at most ${options.chatMaxLength} characters`
+        : 'text must not hold control characters (other than tab and line breaks) or lone surrogates');
+      return;
+    }
+    const retryAfter = limiter.take(user.id);
+    if (retryAfter) {
+      wsSend(ws, { error: 'Rate limit exceeded', retry_after: retryAfter });
       return;
     }
     const saved = store.saveChatMessage(ws.chat.key, user, text, cid);

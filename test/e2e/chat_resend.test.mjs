@@ -18,6 +18,7 @@ import { startServer } from '../../demo/server/main.mjs';
 import { launch, watchErrors } from '../lib/browser.mjs';
 import { WsClient } from '../lib/net_clients.mjs';
 import { startProxy } from '../lib/tcp_proxy.mjs';
+import { login } from '../lib/demo_api.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,5 +112,56 @@ test('a chat line dropped on the way up, or whose echo is lost, is stored and sh
     assert.deepEqual(errors.filter((e) => !/WebSocket|ERR_|net::|Failed to load resource|EventSource/.test(e)), []);
   } finally {
     await context.close();
+  }
+});
+
+test('messages typed during a rate-limit hold are all stored once, in order, when it ends (no burst the server refuses)', async () => {
+  // 5 messages per 2 s: the 6th starts a hold, 25 more are typed during it.
+  const own = await startServer({ port: 0, dbPath: join(dir, 'rate.db'), log: () => {}, chatRate: 5, chatWindowMs: 2000 });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  try {
+    const base = `http://127.0.0.1:${own.port}`;
+    const { token } = await login(base, 'burst');
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => window.PyFrameRT);
+    await page.evaluate(async (token) => {
+      const d = document.createElement('div');
+      d.id = 'burst';
+      document.body.append(d);
+      await PyFrameRT.mount('ChatRoom', 'burst', { room: 'burst', token });
+    }, token);
+    const state = () => page.evaluate(() => document.querySelector('#burst .chat-status')?.dataset.state);
+    await waitFor('the room to open', async () => (await state()) === 'open');
+    const typeAll = (texts) => page.evaluate((texts) => {
+      const input = document.querySelector('#burst .send-box input[name=text]');
+      const form = document.querySelector('#burst .send-box');
+      for (const t of texts) {
+        input.value = t;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        form.requestSubmit();
+      }
+    }, texts);
+    const first = Array.from({ length: 6 }, (_, i) => `first ${i + 1}`);
+    const held = Array.from({ length: 25 }, (_, i) => `held ${i + 1}`);
+    await typeAll(first);
+    await waitFor('the hold', async () => (await state()) === 'rate_limited');
+    await typeAll(held);
+    const all = [...first, ...held];
+    const shown = () => page.$$eval('#burst .messages li.message .text', (els) => els.map((e) => e.textContent));
+    await waitFor('every message', async () => (await shown()).length === all.length, 40000);
+    await sleep(2500); // a late duplicate or refusal would show now
+    assert.deepEqual(await shown(), all);
+    const ws = await WsClient.open(`ws://127.0.0.1:${own.port}/ws/room/burst?token=${encodeURIComponent(token)}`);
+    const history = await ws.next('history');
+    await ws.close();
+    // The history holds the last 50: all 31, once each, in the order typed.
+    assert.deepEqual(history.messages.map((m) => m.text), all);
+    assert.equal(await page.evaluate(() => document.querySelector('#burst .queued')), null);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await own.close();
   }
 });

@@ -508,3 +508,79 @@ TEST_F(ChatRoom, UnmountedBeforeItsSwitchToASocketOfItsOwnOpensNothing)
     lc_tick();
     EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
 }
+
+namespace {
+std::string echo_of(int id, const std::string &text, const std::string &cid)
+{
+    std::string e = chat_msg(id, "alice", text, id);
+    e.insert(e.size() - 1, ",\"cid\":\"" + cid + "\"");
+    return e;
+}
+}  // namespace
+
+// Once the server keeps cids, at most 8 messages are out unechoed; the
+// others wait and go out, in order, as echoes come. (After a rate-limit
+// hold the whole queue went out at once; the server refused most of it and
+// pf_ws puts a refused frame back only among the last 16 it sent.)
+TEST_F(ChatRoom, AtMostEightMessagesAreOutWithoutTheirEchoTheRestFollowTheEchoes)
+{
+    mount("{\"room\":\"r1\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0,\"cids\":true}");
+    for (int i = 1; i <= 20; i++)
+        ASSERT_EQ(type_and_send("m" + std::to_string(i)), PF_OK);
+    std::vector<std::string> cids;
+    std::vector<std::string> out = sent(0, &cids);
+    ASSERT_EQ(out.size(), 8u);
+    EXPECT_EQ(out[7], "{\"text\":\"m8\"}");
+    EXPECT_NE(html().find("12 messages waiting to be sent"), std::string::npos) << html();
+    for (int k = 0; k < 20; k++) {
+        // Echo the oldest one out; the next one waiting goes.
+        lc_ws(ws, echo_of(k + 1, "m" + std::to_string(k + 1), cids[k]));
+        lc_tick();
+        std::vector<std::string> more;
+        out = sent(0, &more);
+        cids = more;
+        ASSERT_EQ(out.size(), std::min<size_t>(20, 9 + k)) << k;
+    }
+    for (int i = 0; i < 20; i++)
+        EXPECT_EQ(out[i], "{\"text\":\"m" + std::to_string(i + 1) + "\"}");
+    EXPECT_EQ(html().find("waiting to be sent"), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+// A message the server refuses for good comes back as an error with its
+// cid: shown once, no longer kept, not sent again on the next connection,
+// and its place among the eight goes to the next one.
+TEST_F(ChatRoom, AMessageRefusedWithItsClientIdIsShownOnceAndNotSentAgain)
+{
+    mount("{\"room\":\"r1\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0,\"cids\":true}");
+    ASSERT_EQ(type_and_send("refused"), PF_OK);
+    ASSERT_EQ(type_and_send("fine"), PF_OK);
+    std::vector<std::string> cids;
+    ASSERT_EQ(sent(0, &cids).size(), 2u);
+    lc_ws(ws, "{\"type\":\"error\",\"code\":\"invalid_message\",\"message\":\"no &lt;b&gt; here\",\"cid\":\"" +
+                  cids[0] + "\"}");
+    lc_tick();
+    EXPECT_EQ(lc_count(html(), "<li class=\"error\""), 1u);
+    drop(ws);
+    size_t before = fake_host_count(FAKE_WS_SEND);
+    reopen(ws);
+    EXPECT_EQ(sent(before), (std::vector<std::string>{ "{\"text\":\"fine\"}" }));
+    EXPECT_EQ(lc_count(html(), "<li class=\"error\""), 1u);
+}
+
+// Control characters (other than tab and line breaks) would be refused by
+// the server: the draft is kept with a clear error, nothing is sent.
+TEST_F(ChatRoom, AMessageWithControlCharactersKeepsTheDraftAndSaysWhy)
+{
+    mount("{\"room\":\"r1\"}");
+    EXPECT_EQ(type_and_send("line one\x0bline two"), PF_EINVAL);
+    EXPECT_EQ(fake_host_count(FAKE_WS_SEND), 0u);
+    std::string h = html();
+    EXPECT_NE(h.find("control characters"), std::string::npos);
+    EXPECT_NE(h.find("value=\"line one"), std::string::npos) << h;
+    // Tabs and line breaks are fine.
+    EXPECT_EQ(type_and_send("a\tb\nc\r\nd"), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_WS_SEND), 1u);
+}

@@ -161,3 +161,37 @@ test('a client id (cid) is stored once: a resend on a new connection gets the st
   assert.deepEqual(h.messages.map((m) => [m.text, m.cid]), [['once', 'k1-1'], ['mine', 'k1-1']]);
   await Promise.all([a.close(), a2.close(), b.close(), c.close()]);
 });
+
+test('a refused message is answered with its cid and the reason; refusals and resends of a stored message cost no rate-limit quota', async () => {
+  const own = await startTestServer({ chatRate: 3, chatWindowMs: 60_000 });
+  try {
+    const dan = await login(own.base, 'dan');
+    const a = await WsClient.open(own.wsUrl('/ws/room/quota', dan.token));
+    await a.next('history');
+    a.send({ text: 'line one\u000bline two', cid: 'q-1' });
+    const ctl = await a.next('error');
+    assert.equal(ctl.code, 'invalid_message');
+    assert.equal(ctl.cid, 'q-1');
+    assert.match(ctl.message, /control characters/);
+    a.send({ text: 'x'.repeat(4001), cid: 'q-2' });
+    const long = await a.next('error');
+    assert.equal(long.cid, 'q-2');
+    assert.match(long.message, /at most 4000 characters/);
+    a.send({ text: '   ', cid: 'q-3' });
+    assert.equal((await a.next('error')).cid, 'q-3');
+    a.send({ text: 'stored', cid: 'q-4' });
+    const stored = await a.next('message');
+    for (let i = 0; i < 4; i++) a.send({ text: 'stored', cid: 'q-4' });
+    for (let i = 0; i < 4; i++) assert.deepEqual(await a.next('message'), stored);
+    // Three refusals and four resends later, the window has room for two.
+    a.send({ text: 'two', cid: 'q-5' });
+    a.send({ text: 'three', cid: 'q-6' });
+    assert.equal((await a.next((m) => m.type === 'message' && m.cid === 'q-5')).text, 'two');
+    assert.equal((await a.next((m) => m.type === 'message' && m.cid === 'q-6')).text, 'three');
+    a.send({ text: 'four', cid: 'q-7' });
+    assert.equal((await a.next((m) => m.error)).error, 'Rate limit exceeded');
+    await a.close();
+  } finally {
+    await own.close();
+  }
+});
