@@ -22,7 +22,7 @@ const PyFrameRT = (() => {
   const isNode = typeof process === 'object' && !!(process.versions && process.versions.node) &&
     typeof window === 'undefined';
   const encoder = new TextEncoder();
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
   /** Removes credentials from a text that may be logged: the value of a
    * `token=` / `access_token=` query parameter, what follows `Bearer `, and

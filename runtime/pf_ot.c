@@ -109,7 +109,7 @@ size_t pf_ot_base_length(const pf_ot_op *op)
     size_t n = 0;
     for (size_t i = 0; op && i < op->count; i++)
         if (op->c[i].kind != PF_OT_INSERT)
-            n += op->c[i].n;
+            n = op->c[i].n > SIZE_MAX - n ? SIZE_MAX : n + op->c[i].n; /* no wrap in 32 bits */
     return n;
 }
 
@@ -173,6 +173,8 @@ static int append_raw(pf_ot_op *op, int kind, size_t n,
         len = 0;
     comp *last = op->count ? &op->c[op->count - 1] : NULL;
     if (last && last->kind == kind) {
+        if (n > SIZE_MAX - last->n)
+            return PF_ERANGE; /* counts past 2^32 (wasm): refused, never wrapped */
         if (kind == PF_OT_SKIP) {
             last->n += n;
             return PF_OK;
@@ -274,10 +276,11 @@ int pf_ot_normalize(pf_ot_op *op)
         return PF_EINVAL;
     pf_ot_op tmp = { 0 };
     for (size_t i = 0; i < op->count; i++) {
-        if (append_comp(&tmp, op, &op->c[i]) != PF_OK) {
+        int rc = append_comp(&tmp, op, &op->c[i]);
+        if (rc != PF_OK) {
             free(tmp.c);
             free(tmp.pool);
-            return PF_ENOMEM;
+            return rc;
         }
     }
     pf_ot_trim(&tmp);
@@ -512,15 +515,15 @@ int pf_ot_apply(const pf_ot_op *op, pf_text *doc)
 {
     if (!op || !doc)
         return PF_EINVAL;
-    size_t base = 0, ins = 0;
+    size_t base = 0, ins = 0, len = pf_text_length(doc);
     for (size_t i = 0; i < op->count; i++) {
         if (op->c[i].kind == PF_OT_INSERT)
             ins += op->c[i].len;
+        else if (op->c[i].n > len - base) /* compared, not summed: counts past 2^32 must not wrap */
+            return PF_ERANGE;
         else
             base += op->c[i].n;
     }
-    if (base > pf_text_length(doc))
-        return PF_ERANGE;
     if (pf_text_reserve(doc, ins) != PF_OK)
         return PF_ENOMEM;
     size_t pos = 0;

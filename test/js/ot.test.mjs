@@ -493,3 +493,39 @@ for (const file of traceFiles) {
     byOp.free();
   });
 }
+
+test('counts that add up past 2^32 are refused as too long, never wrapped (no trap, no wrong text)', () => {
+  const M = 2 ** 31 - 1;
+  const skips = [M, 'x', M, 'y', 2, 'z'];
+  const deletes = [1, 'q', { d: M }, 'r', { d: M }, 's', { d: 2 }];
+  assert.throws(() => npm.apply('abc', skips));
+  assert.throws(() => type.apply('abc', skips), (e) => e.name === 'PyFrameError');
+  // npm cuts a delete past the end to what is left; so does the type
+  // (before: "aqrsbc", the sum wrapped to a small count).
+  assert.equal(npm.apply('abc', deletes), 'aqrs');
+  assert.equal(type.apply('abc', deletes), 'aqrs');
+  // A Document refuses both (it never cuts an op to fit).
+  for (const op of [skips, deletes]) {
+    const doc = new rt.ot.Document('abc');
+    assert.throws(() => doc.apply(op), (e) => e.name === 'PyFrameError', JSON.stringify(op));
+    assert.equal(doc.text, 'abc');
+    doc.free();
+  }
+  // Still usable afterwards.
+  assert.equal(type.apply('abc', [3, 'd']), 'abcd');
+});
+
+test('a text that starts with U+FEFF keeps it (a byte order mark is text here)', async () => {
+  const s = '\uFEFFab';
+  assert.equal(type.apply(s, [1, 'x']), npm.apply(s, [1, 'x']));
+  assert.equal(type.apply(s, [1, 'x']), '\uFEFFxab');
+  const doc = new rt.ot.Document('\uFEFFhello');
+  assert.equal(doc.text, '\uFEFFhello');
+  assert.equal(doc.length, 6);
+  doc.apply([6, '!']);
+  assert.equal(doc.text, '\uFEFFhello!');
+  doc.free();
+  const st = await PyFrameRT.createState({ k: '\uFEFFkept' });
+  assert.equal(st.get('k'), '\uFEFFkept');
+  st.free();
+});
