@@ -190,6 +190,7 @@ export class Store {
       opInsert: q('INSERT INTO doc_ops (doc_id, rev, op, src, seq, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       opsRange: q('SELECT * FROM doc_ops WHERE doc_id = ? AND rev >= ? AND rev < ? ORDER BY rev'),
       opBySrc: q('SELECT rev FROM doc_ops WHERE doc_id = ? AND src = ? AND seq = ? AND user_id = ?'),
+      lastSeqBySrc: q('SELECT MAX(seq) AS seq FROM doc_ops WHERE doc_id = ? AND src = ? AND user_id = ?'),
     };
     // (doc_id, rev) is the key of doc_ops: a second operation at a base
     // revision (two authorities on one file) fails the transaction.
@@ -381,6 +382,11 @@ export class Store {
       seq: r.seq,
       user_id: r.user_id,
     }));
+  }
+
+  /** The highest seq applied from (src, user), or null. */
+  docLastSeqBySrc(docId, src, userId) {
+    return this.s.lastSeqBySrc.get(docId, src, userId)?.seq ?? null;
   }
 
   /** The base revision at which (src, seq) was applied, or null. */

@@ -182,8 +182,17 @@ export function createDocs(ctx) {
     for (const ws of s.clients) if (ws !== except) wsSend(ws, data);
   }
 
-  function snapshot(s) {
-    return { type: 'snapshot', rev: s.rev, content: s.doc.text, users: usersList(s) };
+  /** The document as it stands. To a client that joins with its `src`,
+   *  also the last `seq` applied from it (an extension, docs/protocol.md
+   *  section 9): an operation it sent before a drop and never saw acked
+   *  is then known to be in `content`, and is not applied a second time. */
+  function snapshot(s, src, user) {
+    const msg = { type: 'snapshot', rev: s.rev, content: s.doc.text, users: usersList(s) };
+    if (typeof src === 'string' && src.length > 0 && src.length <= 128) {
+      const seq = store.docLastSeqBySrc(s.id, src, user.id);
+      if (seq !== null) msg.seq = seq;
+    }
+    return msg;
   }
 
   function opMessage(entry) {
@@ -206,12 +215,12 @@ export function createDocs(ctx) {
     const s = ws.doc.session ?? session(ws.doc.id);
     try {
       if (rev === undefined || rev === null) {
-        wsSend(ws, snapshot(s));
+        wsSend(ws, snapshot(s, msg.src, user));
       } else if (rev <= s.rev && s.rev - rev <= options.catchupLimit) {
         for (const entry of opsSince(s, rev)) wsSend(ws, opMessage(entry));
       } else {
         // Unknown revision (a reset server, or too far behind): start over.
-        wsSend(ws, snapshot(s));
+        wsSend(ws, snapshot(s, msg.src, user));
       }
     } catch (e) {
       // (Reading old operations from the database failed.) A session this

@@ -380,3 +380,42 @@ test('limits of transform work: a cursor older than the window is dropped; a lar
     await small.close();
   }
 });
+
+test('a snapshot sent to a join with src says the last seq applied from that src, so an op whose ack was lost is not applied twice', async () => {
+  const small = await startTestServer({ catchupLimit: 3 });
+  try {
+    const ann = await login(small.base, 'ann'), ben = await login(small.base, 'ben');
+    const open = async (who, join) => {
+      const c = await WsClient.open(small.wsUrl('/ws/docs/stale', who.token));
+      c.send(join);
+      return c;
+    };
+    const a = await open(ann, { type: 'join', src: 'A' });
+    assert.equal((await a.next('snapshot')).seq, undefined, 'nothing applied from A yet');
+    a.send({ type: 'content_change', rev: 0, operations: ['base '], src: 'A', seq: 6 });
+    await a.next('ack');
+    a.send({ type: 'content_change', rev: 1, operations: [5, 'XYZ'], src: 'A', seq: 7 });
+    await a.next('ack'); // (as if this ack were lost with the connection)
+    await a.close();
+    const b = await open(ben, { type: 'join', src: 'B' });
+    await b.next('snapshot');
+    for (let i = 0; i < 5; i++) {
+      b.send({ type: 'content_change', rev: 2 + i, operations: [`${i}`], src: 'B', seq: i + 1 });
+      await b.next('ack');
+    }
+    // A comes back at rev 1, too far behind for a catch-up: a snapshot,
+    // which says A's seq 7 is in it.
+    const back = await open(ann, { type: 'join', rev: 1, src: 'A' });
+    const snap = await back.next('snapshot');
+    assert.equal(snap.content, '43210base XYZ');
+    assert.equal(snap.seq, 7);
+    // The same src of another user, and no src, say nothing.
+    const other = await open(ben, { type: 'join', rev: 1, src: 'A' });
+    assert.equal((await other.next('snapshot')).seq, undefined);
+    const none = await open(ann, { type: 'join', rev: 1 });
+    assert.equal((await none.next('snapshot')).seq, undefined);
+    await Promise.all([b.close(), back.close(), other.close(), none.close()]);
+  } finally {
+    await small.close();
+  }
+});
