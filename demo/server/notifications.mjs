@@ -57,8 +57,14 @@ export function createNotifications(ctx) {
       res.write(sseEvent({ event: 'connected', data: { user_id: user.id, timestamp: new Date().toISOString() } }));
     }
     if (lastId !== null && !Number.isNaN(lastId)) {
-      for (const n of store.notificationsSince(user.id, lastId, options.replayLimit)) {
-        send(res, sseEvent({ id: n.id, event: 'notification', data: n }));
+      const missed = store.notificationsSince(user.id, lastId, options.replayLimit + 1);
+      if (missed.length > options.replayLimit) {
+        // Too many to replay: the client reloads the list (GET
+        // /api/notifications) and the stream goes on from the newest id.
+        const newest = store.lastNotificationId(user.id);
+        send(res, sseEvent({ id: newest, event: 'resync', data: { type: 'resync' } }));
+      } else {
+        for (const n of missed) send(res, sseEvent({ id: n.id, event: 'notification', data: n }));
       }
     }
     let set = streams.get(user.id);

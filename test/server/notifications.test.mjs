@@ -194,3 +194,30 @@ test('a user has at most maxStreamsPerUser open streams: one more gets 429 too_m
     await capped.close();
   }
 });
+
+test('more missed than the replay limit: event: resync with the newest id instead of a partial replay', async () => {
+  const small = await startTestServer({ replayLimit: 3 });
+  try {
+    const gus = await login(small.base, 'gus');
+    const post = (title) => api(small.base, 'POST', '/api/notifications', { token: gus.token, body: { title } });
+    const first = (await post('n0')).body.notification.id;
+    for (let i = 1; i <= 3; i++) await post(`n${i}`);
+    const open = (id) => SseClient.open(`${small.base}/events/notifications?token=${encodeURIComponent(gus.token)}&last_event_id=${id}`);
+    // Three missed: replayed.
+    const three = await open(first);
+    for (let i = 1; i <= 3; i++) assert.equal((await three.next((e) => e.event === 'notification')).data.title, `n${i}`);
+    await three.close();
+    // Four missed: a resync carrying the newest id, and no notification.
+    const four = await open(first - 1);
+    const r = await four.next((e) => e.event === 'resync');
+    assert.equal(r.id, String(first + 3));
+    assert.deepEqual(r.data, { type: 'resync' });
+    assert.equal(four.events.filter((e) => e.event === 'notification').length, 0);
+    // Live events follow.
+    await post('n4');
+    assert.equal((await four.next((e) => e.event === 'notification')).data.title, 'n4');
+    await four.close();
+  } finally {
+    await small.close();
+  }
+});
