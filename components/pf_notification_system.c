@@ -35,7 +35,9 @@
  * Opening the panel (the bell's data-on-click="toggle") marks everything
  * read (POST /api/notifications/read-all, when something is unread); a click
  * on an unread item marks it (POST /api/notifications/<id>/read). The local
- * state changes at once; a failed request is shown as an error.
+ * state changes at once; a failed request is shown as an error and the list
+ * is loaded again, so that what the server still has unread shows again.
+ * A failed load is shown and tried again (5 s, then doubling up to 60 s).
  */
 #include <math.h>
 #include <stdio.h>
@@ -61,6 +63,8 @@
 #define DEFAULT_ICON "\xF0\x9F\x93\xA2" /* 📢, the protocol's default */
 
 #define DEFAULT_IDLE_TIMEOUT_MS 45000.0
+#define RETRY_FIRST_MS 5000.0        /* a failed load is tried again, doubling */
+#define RETRY_MAX_MS 60000.0
 
 typedef struct notif_system {
     pf_component *c;
@@ -76,6 +80,9 @@ typedef struct notif_system {
     int32_t load;          /* GET in flight, 0 if none */
     int32_t posts[MAX_POSTS];
     uint32_t fallback_timer;
+    uint32_t retry_timer;  /* the next load after a failed one */
+    double retry_ms;
+    int mark_failed;       /* "error" says a mark-as-read failed */
     double ignored;
     double idle_timeout_ms; /* pf_sse_opts.idle_timeout_ms */
 } notif_system;
@@ -198,6 +205,17 @@ static void trim(notif_system *s)
 /* ------------------------------------------------------------------------ */
 
 static void connect_stream(notif_system *s, const char *last_id);
+static void load(notif_system *s);
+
+/* A mark-as-read the server did not take: the list was marked here at
+ * once, so it is loaded again to show what the server has (still unread).
+ * The error goes with the next mark-as-read that works. */
+static void mark_failed(notif_system *s)
+{
+    s->mark_failed = 1;
+    set_error(s, "Could not mark notifications as read");
+    load(s);
+}
 
 static void post_done(void *ud, int32_t handle, int status, const char *body, size_t len)
 {
@@ -210,7 +228,10 @@ static void post_done(void *ud, int32_t handle, int status, const char *body, si
     if (status == 404) {
         pf__log(PF_LOG_INFO, "NotificationSystem: notification not found on the server");
     } else if (status < 200 || status > 299) {
-        set_error(s, "Could not mark notifications as read");
+        mark_failed(s);
+    } else if (s->mark_failed) {
+        s->mark_failed = 0;
+        set_error(s, NULL);
     }
 }
 
@@ -220,14 +241,10 @@ static void post(notif_system *s, const char *path)
 {
     size_t len = 0;
     char *url = api_url(s, path, &len);
-    if (!url) {
-        set_error(s, "Could not mark notifications as read");
-        return;
-    }
-    int32_t h = pf_host_http_request("POST", 4, url, len, NULL, 0);
+    int32_t h = url ? pf_host_http_request("POST", 4, url, len, NULL, 0) : PF_ENOMEM;
     free(url);
     if (h <= 0) {
-        set_error(s, "Could not mark notifications as read");
+        mark_failed(s);
         return;
     }
     for (size_t i = 0; i < MAX_POSTS; i++)
@@ -239,11 +256,28 @@ static void post(notif_system *s, const char *path)
     /* Too many at once: the request still goes; its answer is not read. */
 }
 
-static void load_failed(notif_system *s, const char *msg)
+static void retry_due(void *ud)
+{
+    notif_system *s = ud;
+    s->retry_timer = 0;
+    load(s);
+}
+
+/* The list could not be loaded: said, and tried again after 5 s, 10 s, ...
+ * up to a minute (the stream opens meanwhile; what it brings is kept when
+ * the list comes). Not after 401: the token will not get better. */
+static void load_failed(notif_system *s, const char *msg, int status)
 {
     pf__log(PF_LOG_WARN, "NotificationSystem: could not load notifications");
     set_error(s, msg);
+    s->mark_failed = 0;
     pf_component_invalidate(s->c);
+    if (status != 401 && !s->retry_timer) {
+        s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_FIRST_MS;
+        if (s->retry_ms > RETRY_MAX_MS)
+            s->retry_ms = RETRY_MAX_MS;
+        s->retry_timer = pf_timer_set(s->retry_ms, retry_due, s);
+    }
 }
 
 static void load_done(void *ud, int32_t handle, int status, const char *body, size_t len)
@@ -261,19 +295,19 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
             pf_fmt(msg, sizeof msg, "Could not load notifications (HTTP %d)", status);
         else
             pf_fmt(msg, sizeof msg, "Could not load notifications (network error)");
-        load_failed(s, msg);
+        load_failed(s, msg, status);
         connect_stream(s, NULL);
         return;
     }
     if (pf_json_parse(body, len, REST_MAX_BYTES, &doc, NULL) != PF_OK) {
-        load_failed(s, "Could not load notifications: the answer is not valid JSON");
+        load_failed(s, "Could not load notifications: the answer is not valid JSON", 0);
         connect_stream(s, NULL);
         return;
     }
     const cJSON *arr = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItemCaseSensitive(doc, "notifications");
     if (!cJSON_IsArray(arr)) {
         cJSON_Delete(doc);
-        load_failed(s, "Could not load notifications: the answer has no list");
+        load_failed(s, "Could not load notifications: the answer has no list", 0);
         connect_stream(s, NULL);
         return;
     }
@@ -287,7 +321,7 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
         cJSON_Delete(list);
         cJSON_Delete(loaded);
         cJSON_Delete(doc);
-        load_failed(s, "Could not load notifications: out of memory");
+        load_failed(s, "Could not load notifications: out of memory", 0);
         connect_stream(s, NULL);
         return;
     }
@@ -341,6 +375,10 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     s->extra_unread = server_unread - loaded_unread;
     trim(s);
     set_error(s, NULL);
+    s->mark_failed = 0;
+    s->retry_ms = 0;
+    pf_timer_clear(s->retry_timer);
+    s->retry_timer = 0;
     items_changed(s);
     /* The stream starts where the load ended: nothing falls in between. */
     connect_stream(s, idbuf);
@@ -360,7 +398,7 @@ static void load(notif_system *s)
     if (h <= 0 || pf_io_watch(h, &load_handler, s) != PF_OK) {
         if (h > 0)
             pf_host_http_abort(h);
-        load_failed(s, "Could not load notifications: the request could not start");
+        load_failed(s, "Could not load notifications: the request could not start", 0);
         connect_stream(s, NULL);
         return;
     }
@@ -704,6 +742,7 @@ static void ns_destroy(void *self)
     if (!s)
         return;
     pf_timer_clear(s->fallback_timer);
+    pf_timer_clear(s->retry_timer);
     if (s->load > 0) {
         pf_io_unwatch(s->load);
         pf_host_http_abort(s->load);

@@ -551,3 +551,86 @@ TEST_F(NotificationResync, AResyncReloadReplacesTheListAndANewIdLikeAnOldOneIsSh
     h = html();
     EXPECT_NE(h.find("brand new"), std::string::npos) << "new notification dropped as a duplicate\n" << h;
 }
+
+// A load that fails is tried again (5 s, then 10 s, ...): the list and the
+// badge come from the server in the end, with what the stream brought kept.
+// Before, the first failure left the badge at what the stream alone showed.
+TEST_F(Notification, AFailedLoadIsTriedAgainAndBringsTheServersList)
+{
+    std::string props = "{\"token\":\"T\"}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 0, "");
+    lc_tick();
+    EXPECT_NE(html().find("Could not load notifications (network error)"), std::string::npos);
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    push(notif(10, "live"), "notification", "10");
+    lc_tick();
+    EXPECT_EQ(items(), 1u);
+    fake_host_advance(4900);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 1u);
+    fake_host_advance(200);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 2u);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 503, "busy");
+    lc_tick();
+    fake_host_advance(9900);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 2u);
+    fake_host_advance(200);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 3u);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[" + notif(10, "live") + "," + notif(9, "nine") + "," + notif(8, "eight") +
+                "],\"unread_count\":3,\"last_event_id\":10}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_EQ(items(), 3u);
+    EXPECT_NE(h.find("<span class=\"badge\">3</span>"), std::string::npos) << h;
+    EXPECT_EQ(h.find("Could not load"), std::string::npos);
+    fake_host_advance(120000);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 3u); // loaded: no more tries
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+TEST_F(Notification, ALoadRefusedWith401IsNotTriedAgain)
+{
+    std::string props = "{\"token\":\"T\"}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 401, "{}");
+    lc_tick();
+    fake_host_advance(300000);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 1u);
+}
+
+// "Mark all as read" that the server never got: the badge came back only
+// with a page reload, and the error stayed after a later success. Now the
+// list is loaded again at once (still unread on the server: shown unread),
+// and the next mark-as-read that works clears the error.
+TEST_F(Notification, AFailedMarkAsReadLoadsTheListAgainAndALaterSuccessClearsTheError)
+{
+    std::string list = "{\"notifications\":[" + notif(7, "a") + "," + notif(6, "b") + "],\"unread_count\":2}";
+    mount_loaded(list);
+    size_t before = fake_host_count(FAKE_HTTP_REQUEST);
+    ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 1);
+    EXPECT_EQ(html().find("class=\"badge\""), std::string::npos); // marked here at once
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 0, "");
+    lc_tick();
+    EXPECT_NE(html().find("Could not mark notifications as read"), std::string::npos);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 2);
+    const fake_effect *reload = fake_host_last(FAKE_HTTP_REQUEST);
+    EXPECT_STREQ(reload->name, "GET");
+    lc_http(reload->handle, 200, list);
+    lc_tick();
+    EXPECT_NE(html().find("<span class=\"badge\">2</span>"), std::string::npos) << html();
+    // Close and open the panel: marked again, and this time it works.
+    ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
+    ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 3);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200, "{\"updated\":2,\"unread_count\":0}");
+    lc_tick();
+    std::string h = html();
+    EXPECT_EQ(h.find("Could not mark"), std::string::npos);
+    EXPECT_EQ(h.find("class=\"badge\""), std::string::npos);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
