@@ -719,6 +719,7 @@ static void render_entry(pf_html *h, const cJSON *e)
             pf_html_close(h);
         }
     } else {
+        pf_html_attr(h, "dir", "auto"); /* join/leave notices hold user names */
         pf_html_str(h, str_of(e, "text"));
     }
     pf_html_close(h);

@@ -685,6 +685,15 @@ static int ns_render(pf_component *c, void *self, pf_html *h)
     pf_html_open(h, "button");
     pf_html_attr(h, "class", "notification-button");
     pf_html_on(h, "click", "toggle");
+    /* Said to screen readers, and (an error) as a tooltip while the panel
+     * that shows it is closed. */
+    if (unread > 0)
+        pf_html_attrf(h, "aria-label", "Notifications, %.0f unread", unread);
+    else
+        pf_html_attr(h, "aria-label", "Notifications");
+    pf_html_attr(h, "aria-expanded", show ? "true" : "false");
+    if (error)
+        pf_html_attr(h, "title", error);
     pf_html_str(h, "\xF0\x9F\x94\x94 "); /* 🔔 */
     if (unread > 0) {
         pf_html_open(h, "span");

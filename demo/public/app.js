@@ -41,6 +41,7 @@
     if (!res.ok) {
       const err = new Error((data && data.error) || `HTTP ${res.status}`);
       err.status = res.status;
+      if (res.status === 401 && demo.session && path !== '/api/me') setTimeout(loginRefused, 0);
       throw err;
     }
     return data;
@@ -67,11 +68,27 @@
     ['editor', 'DocumentEditor', (s) => ({ doc: 'welcome', token: s.token, user: s.user })],
   ];
 
+  /** A login the server no longer takes (it expired, or the server's data
+   * was reset): said once, with the way out, instead of panels that stay
+   * "Authentication required". */
+  function loginRefused() {
+    if (!demo.session) return;
+    stop();
+    showError('Your login is no longer valid (it expired, or the server was reset): log in again.');
+  }
+
   async function mountAll(session) {
     for (const [id, name, props] of MOUNTS) {
       try {
-        demo.handles[id] = await PyFrameRT.mount(name, id, props(session));
+        const h = await PyFrameRT.mount(name, id, props(session));
+        demo.handles[id] = h;
         delete demo.errors[id];
+        // ChatRoom and NotificationSystem keep their connection's state
+        // name in "state" / "status".
+        const key = name === 'NotificationSystem' ? 'status' : 'state';
+        h.state.subscribe(key, () => {
+          if (h.state.get(key) === 'auth_failed') setTimeout(loginRefused, 0);
+        });
       } catch (e) {
         // A component that is not built in yet (or fails) shows why in its
         // own panel; the others still mount.
@@ -97,14 +114,21 @@
   // ---- posts (REST) -----------------------------------------------------------
 
   let myPosts = [];
+  let editing = null; // the post as it was when its form was filled
 
   async function refreshMyPosts() {
     if (!demo.session) return;
-    const data = await api('GET', '/api/posts');
-    const all = Array.isArray(data) ? data : data.posts;
-    myPosts = all.filter((p) => p.author_id === demo.session.user.id);
-    const list = $('my-posts');
-    list.replaceChildren(...myPosts.map((p) => {
+    // The user's own posts: drafts, and published ones (the public list is
+    // capped at the newest 500, so it is asked for only when short of that).
+    const me = demo.session.user.id;
+    const drafts = await api('GET', '/api/posts?published=false');
+    const published = await api('GET', '/api/posts?published=true');
+    const list = (d) => (Array.isArray(d) ? d : d.posts);
+    const byId = new Map();
+    for (const p of [...list(drafts), ...list(published)]) if (p.author_id === me) byId.set(p.id, p);
+    myPosts = [...byId.values()].sort((a, b) => b.id - a.id);
+    const ul = $('my-posts');
+    ul.replaceChildren(...myPosts.map((p) => {
       const li = document.createElement('li');
       li.dataset.id = String(p.id);
       const title = document.createElement('span');
@@ -130,7 +154,7 @@
       const li = document.createElement('li');
       li.className = 'muted';
       li.textContent = 'None yet: create one above.';
-      list.append(li);
+      ul.append(li);
     }
   }
 
@@ -139,6 +163,7 @@
     f.reset();
     f.elements.id.value = '';
     f.elements.published.checked = true;
+    editing = null;
     $('post-submit').textContent = 'Create post';
     $('post-cancel').hidden = true;
   }
@@ -152,8 +177,14 @@
       published: f.elements.published.checked,
     };
     const id = f.elements.id.value;
+    // An edit sends only what was changed in the form: a field changed
+    // meanwhile in another window is not put back to what the form held.
+    if (id && editing && String(editing.id) === id) {
+      for (const k of Object.keys(body)) if (body[k] === editing[k]) delete body[k];
+    }
     try {
-      if (id) await api('PATCH', `/api/posts/${encodeURIComponent(id)}`, body);
+      if (id && !Object.keys(body).length) setStatus('post-status', `Post ${id}: nothing changed.`);
+      else if (id) await api('PATCH', `/api/posts/${encodeURIComponent(id)}`, body);
       else await api('POST', '/api/posts', body);
       setStatus('post-status', id ? `Post ${id} saved.` : 'Post created.');
       resetPostForm();
@@ -175,6 +206,7 @@
       f.elements.title.value = post.title;
       f.elements.content.value = post.content || '';
       f.elements.published.checked = !!post.published;
+      editing = { id: post.id, title: post.title, content: post.content || '', published: !!post.published };
       $('post-submit').textContent = `Save post ${post.id}`;
       $('post-cancel').hidden = false;
       f.elements.title.focus();
@@ -185,7 +217,8 @@
         if ($('post-form').elements.id.value === String(id)) resetPostForm();
         await refreshMyPosts();
       } catch (e) {
-        setStatus('post-status', `Could not delete post ${id}: ${e.message}`, true);
+        setStatus('post-status', e.status === 404 ? `Post ${id} was already deleted.` : `Could not delete post ${id}: ${e.message}`, e.status !== 404);
+        if (e.status === 404) await refreshMyPosts().catch(() => {});
       }
     }
   }
@@ -288,5 +321,10 @@
   $('post-cancel').addEventListener('click', resetPostForm);
   $('my-posts').addEventListener('click', onMyPostsClick);
   $('notify-form').addEventListener('submit', onNotifySubmit);
+  // Posts written in another window (or over the API) show up here when
+  // this window is looked at again.
+  const refreshSoon = () => { if (demo.session && document.visibilityState === 'visible') refreshMyPosts().catch(() => {}); };
+  window.addEventListener('focus', refreshSoon);
+  document.addEventListener('visibilitychange', refreshSoon);
   resume().catch((e) => showError(String(e.message || e)));
 })();

@@ -490,3 +490,62 @@ test('custom.html mounts the KeyedList example live; state.html keeps the State 
     await context.close();
   }
 });
+
+test('demo: an edit sends only the fields changed in its form; a post deleted elsewhere is said so', async () => {
+  const ivy = await openUser('ivy');
+  try {
+    await submitPost(ivy, { title: 'Original title', content: 'first text' });
+    const id = await myPostId(ivy, 'Original title');
+    // The form is filled, then the title is changed elsewhere (another window).
+    await ivy.page.click(`#my-posts li[data-id="${id}"] button.edit`);
+    await rest(ivy.token, 'PATCH', `/api/posts/${id}`, { title: 'Retitled elsewhere' });
+    await ivy.page.fill('#post-form [name=content]', 'second text');
+    await ivy.page.click('#post-submit');
+    await ivy.page.waitForFunction(() => /saved/.test(document.getElementById('post-status').textContent));
+    const { post } = await rest(ivy.token, 'GET', `/api/posts/${id}`);
+    assert.equal(post.title, 'Retitled elsewhere', 'the title changed elsewhere is kept');
+    assert.equal(post.content, 'second text');
+    // A post deleted elsewhere: deleting it here says so and the row goes.
+    await submitPost(ivy, { title: 'Deleted elsewhere' });
+    const gone = await myPostId(ivy, 'Deleted elsewhere');
+    await rest(ivy.token, 'DELETE', `/api/posts/${gone}`);
+    await ivy.page.click(`#my-posts li[data-id="${gone}"] button.delete`);
+    await ivy.page.waitForFunction(() => /already deleted/.test(document.getElementById('post-status').textContent));
+    await ivy.page.waitForFunction((gid) => !document.querySelector(`#my-posts li[data-id="${gid}"]`), gone);
+  } finally {
+    await closeUser(ivy);
+  }
+});
+
+test('demo: a login that expires while the page runs is said once, with the login form back', async () => {
+  // Its own server, whose tokens last 2 s; restarted after they expired, so
+  // that every component connects again and is refused.
+  const own = join(dir, 'expiry.db');
+  let s2 = await startServer({ port: 0, dbPath: own, log: () => {}, tokenTtlSeconds: 2 });
+  const p2 = s2.port;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  try {
+    await page.goto(`${s2.url}/`);
+    await page.fill('#login-name', 'kim');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('body[data-ready]');
+    await sleep(2500);
+    await s2.close();
+    s2 = await startServer({ port: p2, dbPath: own, log: () => {}, tokenTtlSeconds: 2 });
+    await page.waitForSelector('#login-form:not([hidden])', { timeout: 20000 });
+    assert.match(await page.textContent('#app-error'), /login is no longer valid/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('pyframe-demo-session')), null);
+    assert.equal(await page.evaluate(() => Object.keys(window.pyframeDemo.handles).length), 0);
+    // Logging in again brings everything back.
+    await page.fill('#login-name', 'kim');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('body[data-ready]');
+    assert.equal(await page.isHidden('#app-error'), true);
+    assert.deepEqual(errors.filter((e) => !/WebSocket|ERR_|net::|Failed to load resource|401/.test(e)), []);
+  } finally {
+    await context.close();
+    await s2.close();
+  }
+});

@@ -124,7 +124,7 @@ TEST_F(ChatRoom, RoomHistoryMessagesAndPresence)
               std::string::npos);
     EXPECT_NE(h.find("data-id=\"m4\""), std::string::npos);
     EXPECT_EQ(h.find("dup"), std::string::npos);
-    EXPECT_NE(h.find("<li class=\"notice\" data-id=\"l1\">carol joined the room</li>"), std::string::npos);
+    EXPECT_NE(h.find("<li class=\"notice\" data-id=\"l1\" dir=\"auto\">carol joined the room</li>"), std::string::npos);
     EXPECT_NE(h.find(">User 4 left the room</li>"), std::string::npos);
     EXPECT_LT(h.find("m3"), h.find("m4"));
     EXPECT_EQ(lc_check_patches(c), "");
@@ -192,8 +192,8 @@ TEST_F(ChatRoom, ErrorsAreShownAsLines)
     lc_ws(ws, "{\"type\":\"error\",\"code\":\"invalid_message\",\"message\":\"<b>text must be</b>\"}");
     lc_tick();
     std::string h = html();
-    EXPECT_NE(h.find("<li class=\"error\" data-id=\"l1\">Invalid JSON format</li>"), std::string::npos);
-    EXPECT_NE(h.find("<li class=\"error\" data-id=\"l2\">&lt;b&gt;text must be&lt;/b&gt;</li>"), std::string::npos);
+    EXPECT_NE(h.find("<li class=\"error\" data-id=\"l1\" dir=\"auto\">Invalid JSON format</li>"), std::string::npos);
+    EXPECT_NE(h.find("<li class=\"error\" data-id=\"l2\" dir=\"auto\">&lt;b&gt;text must be&lt;/b&gt;</li>"), std::string::npos);
 }
 
 TEST_F(ChatRoom, AuthFailureIsShownWithoutAReconnectLoop)

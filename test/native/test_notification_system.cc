@@ -79,7 +79,7 @@ TEST_F(Notification, LoadsTheListThenOpensTheStreamFromItsPosition)
     lc_tick();
     std::string h = html();
     // One unread in the list plus two the list does not show.
-    EXPECT_NE(h.find("<button class=\"notification-button\" data-on-click=\"toggle\">\xF0\x9F\x94\x94 "
+    EXPECT_NE(h.find("<button class=\"notification-button\" data-on-click=\"toggle\" aria-label=\"Notifications, 3 unread\" aria-expanded=\"false\">\xF0\x9F\x94\x94 "
                      "<span class=\"badge\">3</span></button>"),
               std::string::npos);
     EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"31\" data-on-click=\"mark_read\">"
