@@ -566,7 +566,10 @@ static void catch_up(entry *e, pf_pool_sub *sub, const char *last_id, size_t las
     pf_ws_event ev;
     pf_pool *pool = e->pool;
     memset(&ev, 0, sizeof ev);
-    ev.state = e->ws ? pf_ws_get_state(e->ws) : pf_sse_get_state(e->sse);
+    if (e->ws)
+        pf_ws_last_event(e->ws, &ev); /* a hold's or backoff's time left, a close code */
+    else
+        ev.state = pf_sse_get_state(e->sse);
     ev.cause = PF_WS_CAUSE_SHARED;
     begin(e);
     if (sub->cb.on_state)

@@ -95,6 +95,8 @@ struct pf_ws {
     pf_ws_stats st;
 
     int busy;              /* callbacks on the stack */
+    pf_ws_event last_ev;   /* the last state event (pf_ws_last_event) */
+    double last_ev_at;
     int dying;             /* pf_ws_free was called inside a callback */
 };
 
@@ -206,13 +208,15 @@ static void set_state(pf_ws *ws, pf_ws_state s, pf_ws_cause cause, double delay,
 {
     pf_ws_event ev;
     ws->state = s;
-    if (!ws->cb.on_state || ws->dying)
-        return;
     ev.state = s;
     ev.cause = cause;
     ev.delay_ms = delay;
     ev.code = code;
     ev.attempt = ws->bo.attempt;
+    ws->last_ev = ev;
+    ws->last_ev_at = pf_host_now();
+    if (!ws->cb.on_state || ws->dying)
+        return;
     ws->busy++;
     ws->cb.on_state(ws->ud, &ev);
     ws->busy--;
@@ -1107,6 +1111,19 @@ int pf_ws_set_token(pf_ws *ws, const char *token, size_t len)
 }
 
 pf_ws_state pf_ws_get_state(const pf_ws *ws) { return ws ? ws->state : PF_WS_CLOSED; }
+
+void pf_ws_last_event(const pf_ws *ws, pf_ws_event *out)
+{
+    memset(out, 0, sizeof *out);
+    out->state = PF_WS_CLOSED;
+    if (!ws)
+        return;
+    *out = ws->last_ev;
+    out->state = ws->state;
+    out->delay_ms -= pf_host_now() - ws->last_ev_at;
+    if (out->delay_ms < 0)
+        out->delay_ms = 0;
+}
 
 const char *pf_ws_url(const pf_ws *ws, size_t *len)
 {

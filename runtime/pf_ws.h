@@ -240,6 +240,11 @@ int pf_ws_set_token(pf_ws *ws, const char *token, size_t len);
 /* ------------------------------------------------------------------------ */
 
 pf_ws_state pf_ws_get_state(const pf_ws *ws);
+
+/* The last state event (NULL socket: closed), its delay_ms counted down to
+ * now: what a subscriber joining the socket mid-hold or mid-backoff shows
+ * (pf_pool). */
+void pf_ws_last_event(const pf_ws *ws, pf_ws_event *out);
 /* The URL the socket was made with (borrowed; its length in *len). */
 const char *pf_ws_url(const pf_ws *ws, size_t *len);
 size_t pf_ws_outbox_len(const pf_ws *ws);

@@ -584,3 +584,31 @@ TEST_F(ChatRoom, AMessageWithControlCharactersKeepsTheDraftAndSaysWhy)
     EXPECT_EQ(type_and_send("a\tb\nc\r\nd"), PF_OK);
     EXPECT_EQ(fake_host_count(FAKE_WS_SEND), 1u);
 }
+
+// A second ChatRoom that joins the room's shared socket during a rate-limit
+// hold counts down what is left of it (it showed "retry in 1 s", then
+// nothing, for a 10 s hold).
+TEST_F(ChatRoom, ASecondRoomJoiningDuringAHoldCountsDownWhatIsLeft)
+{
+    mount("{\"room\":\"r1\"}");
+    ASSERT_EQ(type_and_send("one"), PF_OK);
+    lc_ws(ws, "{\"error\":\"Rate limit exceeded\",\"retry_after\":10}");
+    lc_tick();
+    fake_host_advance(3000);
+    lc_tick();
+    pf_component *second = nullptr;
+    std::string props = "{\"room\":\"r1\"}";
+    ASSERT_EQ(pf_component_mount("ChatRoom", 4, props.data(), props.size(), &second), PF_OK);
+    lc_tick();
+    EXPECT_EQ(fake_host_count(FAKE_WS_OPEN), 1u);
+    std::string h = lc_html(second);
+    EXPECT_NE(h.find("data-state=\"rate_limited\""), std::string::npos) << h;
+    EXPECT_NE(h.find("Rate limit exceeded: retry in 7 s"), std::string::npos) << h;
+    fake_host_advance(5000);
+    lc_tick();
+    EXPECT_NE(lc_html(second).find("retry in 2 s"), std::string::npos) << lc_html(second);
+    fake_host_advance(2500);
+    lc_tick();
+    EXPECT_EQ(lc_html(second).find("Rate limit"), std::string::npos);
+    EXPECT_EQ(pf_component_unmount(second), PF_OK);
+}
