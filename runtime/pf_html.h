@@ -14,8 +14,9 @@
  *     pf_html_on, which writes data-on-<event>="<handler>" for the runtime's
  *     event delegation (pf_component.h).
  *   - URL attributes (href, src, action, formaction, poster, ...) accept only
- *     http:, https:, mailto: and relative URLs; src and poster also accept
- *     data:image/ (not SVG). Obfuscation by case, whitespace, control
+ *     http:, https:, mailto: and relative URLs; <img src> alone also
+ *     accepts data:image/ (png, gif, jpeg, webp, avif, bmp, svg+xml: an
+ *     image never runs script). Obfuscation by case, whitespace, control
  *     characters or character references does not get javascript: through.
  *     An unsafe URL (or style) value is dropped, not fatal: such values come
  *     from data, and one hostile post must not blank the whole list. The
@@ -195,7 +196,7 @@ void pf_html_reset(pf_html *h);
 /* ------------------------------------------------------------------------ */
 
 /* Where a URL is used: LINK (href, action, ...), SRC (a resource some other
- * element loads: iframe/video src, poster, CSS url()), IMG (<img src>, a
+ * element loads: video or audio src, poster, CSS url()), IMG (<img src>, a
  * notification icon: the only place data: is allowed, and only data:image/
  * png, gif, jpeg, webp, avif, bmp or svg+xml, since an image never runs
  * script). */
