@@ -494,7 +494,10 @@ int pf_html_finish(pf_html *h, pf_vdom **out)
         h->tree = NULL;
     }
     pf_vdom_free(h->tree);
+    const char *why = h->msg;
     builder_start(h);
+    if (rc != PF_OK)
+        h->msg = why; /* still says why, for the caller's log */
     if (rc == PF_OK && h->err != PF_OK)
         return PF_OK; /* the tree is out; the next render will report ENOMEM */
     return rc;

@@ -185,7 +185,8 @@ const char *pf_html_message(const pf_html *h);
 /* Finishes the tree. On PF_OK, *out is the new tree (free with
  * pf_vdom_free()) and the builder starts a new, empty one. On error, *out is
  * NULL, the partial tree is discarded and the builder is reset too, so it can
- * be reused. PF_ESTATE if elements are still open. */
+ * be reused; pf_html_message still says what went wrong (until the next
+ * error). PF_ESTATE if elements are still open. */
 int pf_html_finish(pf_html *h, pf_vdom **out);
 
 /* Discards everything built so far and clears the error. */

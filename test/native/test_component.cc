@@ -528,6 +528,10 @@ TEST_F(Component, FailedRenderKeepsTheDom)
     EXPECT_EQ(pf_component_last_error(c), PF_EUNSAFE);
     EXPECT_GT(fake_host_count(FAKE_LOG), logs);
     EXPECT_EQ(fake_host_last(FAKE_LOG)->code, PF_LOG_ERROR);
+    // It says why (it logged "ok": the builder's reset wiped the reason).
+    EXPECT_NE(std::string(fake_host_last(FAKE_LOG)->text), "ok");
+    EXPECT_NE(std::string(fake_host_last(FAKE_LOG)->text).find("refused"), std::string::npos)
+        << fake_host_last(FAKE_LOG)->text;
     // Recovery: the next good render diffs against the last good tree.
     pf_state_update(pf_component_state(c), "bad", cJSON_CreateFalse());
     pf_state_update(pf_component_state(c), "count", cJSON_CreateNumber(9));
