@@ -93,7 +93,8 @@ const esm = `${banner}const PF_SCRIPT_URL = import.meta.url;
 ${core}
 ${apiCode}
 export default PyFrameRT;
-export { PyFrameRT };
+const PyFrameError = PyFrameRT.PyFrameError;
+export { PyFrameRT, PyFrameError };
 `;
 
 // Minified for size (names of properties are kept: the loader and the API

@@ -36,3 +36,14 @@ test('the declarations reject a misuse', () => {
     rmSync(cfg, { force: true });
   }
 });
+
+test('every named export the declarations give exists at runtime (PyFrameError, PyFrameRT, default)', async () => {
+  const mod = await import('../../dist/pyframe_rt.mjs');
+  assert.deepEqual(Object.keys(mod).sort(), ['PyFrameError', 'PyFrameRT', 'default']);
+  assert.equal(mod.PyFrameError, mod.default.PyFrameError);
+  assert.equal(mod.PyFrameRT, mod.default);
+  const dts = (await import('node:fs')).readFileSync(join(root, 'dist', 'pyframe_rt.d.ts'), 'utf8');
+  // Values (not types) the declarations export: each must be a runtime export.
+  const values = [...dts.matchAll(/^export declare (?:class|const|function) (\w+)/gm)].map((m) => m[1]);
+  for (const v of values) assert.ok(v in mod, `${v} is declared but not exported`);
+});
