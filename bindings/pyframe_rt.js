@@ -2276,13 +2276,16 @@ const PyFrameRT = (() => {
       }
       // Reading the selection of a focused textarea costs Chromium time in
       // proportion to the text: only an unfocused one needs it restored.
+      // (Its direction costs nothing to read, and setRangeText resets it: a
+      // selection being extended with Shift+Arrow keeps its anchor.)
       const focused = el.ownerDocument.activeElement === el;
-      const [s, e, dir] = focused ? [0, 0, 'none'] : [el.selectionStart, el.selectionEnd, el.selectionDirection];
+      const [s, e, dir] = focused ? [0, 0, el.selectionDirection] : [el.selectionStart, el.selectionEnd, el.selectionDirection];
       const b0 = performance.now();
       el.setRangeText(text, start, end, this.undoing ? 'end' : 'preserve');
       this.stats.browserMs += performance.now() - b0;
       if (!focused && !this.undoing) el.setSelectionRange(s <= start ? s : Math.max(start, s + text.length - (end - start)),
         e <= start ? e : Math.max(start, e + text.length - (end - start)), dir);
+      else if (dir === 'backward' && !this.undoing) el.setSelectionRange(el.selectionStart, el.selectionEnd, dir);
       this.len += text.length - (end - start);
       this.stats.remote++;
       this.stats.remoteMs += performance.now() - t0;

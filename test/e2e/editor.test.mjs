@@ -335,3 +335,35 @@ test('an IME composition and remote edits that overlap it merge as OT would; a c
     await B.context.close();
   }
 });
+
+test('a selection being extended with Shift+Arrow keeps its anchor when a remote edit lands before it', async () => {
+  const doc = 'e2e-editor-seldir';
+  const sa = await login('sel-alice');
+  const sb = await login('sel-bob');
+  const a = await openEditor(sa, doc);
+  const b = await openEditor(sb, doc);
+  try {
+    await a.page.keyboard.type('start | one two three');
+    assert.equal(await converged(a, b), 'start | one two three');
+    const sel = () => b.page.evaluate(() => {
+      const t = document.querySelector('textarea.editor');
+      return [t.selectionStart, t.selectionEnd, t.selectionDirection];
+    });
+    await b.page.evaluate(() => { const t = document.querySelector('textarea.editor'); t.focus(); t.setSelectionRange(t.value.length, t.value.length); });
+    for (let i = 0; i < 3; i++) await b.page.keyboard.press('Shift+ArrowLeft');
+    assert.deepEqual(await sel(), [18, 21, 'backward']);
+    // Alice types at the start, before Bob's selection.
+    await a.page.evaluate(() => { const t = document.querySelector('textarea.editor'); t.focus(); t.setSelectionRange(0, 0); });
+    await a.page.keyboard.type('X');
+    await b.page.waitForFunction(() => document.querySelector('textarea.editor').value.startsWith('X'));
+    assert.deepEqual(await sel(), [19, 22, 'backward']);
+    for (let i = 0; i < 2; i++) await b.page.keyboard.press('Shift+ArrowLeft');
+    assert.deepEqual(await sel(), [17, 22, 'backward']);
+    await b.page.keyboard.type('3');
+    assert.equal(await converged(a, b), 'Xstart | one two 3');
+    assert.deepEqual([...a.errors, ...b.errors], []);
+  } finally {
+    await a.context.close();
+    await b.context.close();
+  }
+});
