@@ -688,9 +688,11 @@ static int apply_remote(pf_ot_client *c, const pf_ot_op *op)
     c->rev++;
     cursors_transform(c, r);
     c->my_cursor = pf_ot_transform_position(c->my_cursor, r);
+    /* The undo entries now apply after r: the typing burst going on (if
+     * any) still groups, as when typing alone (a remote edit that ended it
+     * left one Ctrl+Z undoing the last few characters only). */
     stack_transform(&c->undo, r);
     stack_transform(&c->redo, r);
-    c->can_group = 0;
     emit_changed(c, r, PF_OT_ORIGIN_REMOTE);
     pf_ot_free(r1);
     pf_ot_free(r2);

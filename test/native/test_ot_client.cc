@@ -496,3 +496,22 @@ TEST_F(OtClient, UnicodeEdits) {
     ASSERT_EQ(msg(remote(0, "[1,{\"d\":1}]")), PF_OK);        /* drops the accent */
     EXPECT_EQ(text(), "e\xF0\x9F\x98\x85");
 }
+
+// A remote edit in the middle of a typing burst does not split its undo
+// group: one undo removes the whole burst, and leaves the remote text.
+TEST_F(OtClient, ARemoteEditDuringATypingBurstDoesNotSplitItsUndoGroup) {
+    join("base.", 0);
+    type(5, " a");
+    fake_host_advance(100);
+    ASSERT_EQ(msg(ack(0, 1)), PF_OK);
+    ASSERT_EQ(msg(remote(1, "[\"R\"]")), PF_OK);   /* someone else, elsewhere */
+    EXPECT_EQ(text(), "Rbase. a");
+    fake_host_advance(100);
+    type(8, "b");
+    fake_host_advance(100);
+    type(9, "c");
+    ASSERT_EQ(pf_ot_client_undo(c), PF_OK);
+    EXPECT_EQ(text(), "Rbase.");
+    ASSERT_EQ(pf_ot_client_redo(c), PF_OK);
+    EXPECT_EQ(text(), "Rbase. abc");
+}
