@@ -63,6 +63,7 @@ struct pf_ot_client {
     op_stack undo, redo;
     double last_edit_at;
     int can_group;
+    int cursor_set;          /* the app set my_cursor: sent again on each rejoin */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -325,6 +326,10 @@ int pf_ot_client_connected(pf_ot_client *c)
     c->rejoin_pending = 0;
     c->live = c->has_rev && !c->need_snapshot;
     send_join(c, c->live);
+    /* The others' view of our cursor may be gone (a restarted server keeps
+     * none) or stale: said again, at the rev we rejoin from. */
+    if (c->live && c->cursor_set)
+        pf_ot_client_set_cursor(c, c->my_cursor);
     flush(c);
     return PF_OK;
 }
@@ -447,6 +452,7 @@ int pf_ot_client_set_cursor(pf_ot_client *c, size_t position)
     if (position > pf_text_length(c->text))
         return PF_ERANGE;
     c->my_cursor = position;
+    c->cursor_set = 1;
     if (!c->connected || !c->live)
         return PF_ESTATE;
     /* Back through the buffer, then the outstanding op (both invertible). */
@@ -858,6 +864,8 @@ static int handle_snapshot(pf_ot_client *c, const cJSON *msg)
         if (user && put_cursor(c, user, pos) == PF_ENOMEM)
             break;
     }
+    if (c->live && c->cursor_set)
+        pf_ot_client_set_cursor(c, c->my_cursor); /* as on a rejoin */
     flush(c);
     return PF_OK;
 }

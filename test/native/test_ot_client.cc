@@ -515,3 +515,30 @@ TEST_F(OtClient, ARemoteEditDuringATypingBurstDoesNotSplitItsUndoGroup) {
     ASSERT_EQ(pf_ot_client_redo(c), PF_OK);
     EXPECT_EQ(text(), "Rbase. abc");
 }
+
+// Our cursor is said again after every rejoin (catch-up or snapshot): a
+// restarted server keeps no cursors and catch-up replays none, so the
+// others showed it where it was before the drop until we moved.
+TEST_F(OtClient, OurCursorIsSaidAgainAfterARejoin) {
+    join("abcdef", 0);
+    pf_ot_client_disconnected(c);
+    ASSERT_EQ(pf_ot_client_connected(c), PF_OK);
+    EXPECT_EQ(field(sent.back(), "type"), "join"); /* no cursor set yet: none sent */
+    ASSERT_EQ(pf_ot_client_set_cursor(c, 4), PF_OK);
+    pf_ot_client_disconnected(c);
+    sent.clear();
+    ASSERT_EQ(pf_ot_client_connected(c), PF_OK);  /* a rejoin with rev: catch-up */
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(field(sent[0], "type"), "join");
+    EXPECT_EQ(field(sent[1], "type"), "cursor_update");
+    EXPECT_EQ(field(sent[1], "position"), "4");
+    EXPECT_EQ(field(sent[1], "rev"), "0");
+    /* A resync's snapshot (the rev was too old): said again after it, moved
+     * by what the snapshot changed before it. */
+    sent.clear();
+    ASSERT_EQ(msg("{\"type\":\"snapshot\",\"rev\":9,\"content\":\"XXabcdef\",\"users\":[]}"), PF_OK);
+    ASSERT_FALSE(sent.empty());
+    EXPECT_EQ(field(sent.back(), "type"), "cursor_update");
+    EXPECT_EQ(field(sent.back(), "position"), "6");
+    EXPECT_EQ(field(sent.back(), "rev"), "9");
+}
