@@ -5,7 +5,8 @@
  * A component is a static table of callbacks (pf_component_class, see
  * runtime/pf_component.h) registered by name in components/pf_components.c.
  * The page mounts it with PyFrameRT.mount('KeyedList', 'some-id', props) or
- * with <div data-pyframe-component="KeyedList">. From then on:
+ * with <div data-pyframe-component="KeyedList"> and PyFrameRT.mountAll().
+ * From then on:
  *
  *   1. Everything the component shows lives in its State store:
  *        "items"     an array of {"id": number or string, "label": string}

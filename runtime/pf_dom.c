@@ -373,6 +373,23 @@ static int emit_clone(diff_ctx *c, const pf_vnode *tmpl, pf_vnode *n)
     return 1;
 }
 
+static void emit_create(diff_ctx *c, pf_vnode *n);
+
+/* Creates and inserts n's children, in order, into an empty n. New siblings
+ * of the same shape (a list's rows) are clones of the first one created
+ * node by node: see PF_DOM_CLONE. */
+static void create_children(diff_ctx *c, pf_vnode *n)
+{
+    const pf_vnode *tmpl = NULL;
+    for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
+        if (!emit_clone(c, tmpl, ch)) {
+            emit_create(c, ch);
+            tmpl = ch;
+        }
+        emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
+    }
+}
+
 /* Creates `n` and its subtree detached, so the browser lays it out once
  * when the caller inserts its top. */
 static void emit_create(diff_ctx *c, pf_vnode *n)
@@ -397,14 +414,7 @@ static void emit_create(diff_ctx *c, pf_vnode *n)
             put_str(c->out, n->text, n->text_len);
         }
     } else {
-        const pf_vnode *tmpl = NULL;
-        for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
-            if (!emit_clone(c, tmpl, ch)) {
-                emit_create(c, ch);
-                tmpl = ch;
-            }
-            emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
-        }
+        create_children(c, n);
     }
     /* After the children: a <select>'s value names one of its options. */
     if (n->has_value) {
@@ -517,16 +527,7 @@ static void diff_children(diff_ctx *c, const pf_vnode *o, pf_vnode *n)
     if (c->err)
         return;
     if (m == 0) {
-        /* New siblings of the same shape (a list's rows) are clones of the
-         * first one created node by node: see PF_DOM_CLONE. */
-        const pf_vnode *tmpl = NULL;
-        for (pf_vnode *ch = n->first_child; ch && !c->err; ch = ch->next) {
-            if (!emit_clone(c, tmpl, ch)) {
-                emit_create(c, ch);
-                tmpl = ch;
-            }
-            emit_insert(c, PF_DOM_INSERT, n->id, ch->id, 0);
-        }
+        create_children(c, n);
         return;
     }
     if (k == 0) {
