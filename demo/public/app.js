@@ -249,6 +249,21 @@
     }
   }
 
+  /** The NotificationSystem shows a browser notification for a new unread
+   * one only once the user has allowed it: the button asks (browsers want
+   * a click for that), and goes once the answer is given. */
+  function showPermission() {
+    const N = window.Notification;
+    $('notify-permission').hidden = !N || N.permission !== 'default';
+  }
+
+  async function askPermission() {
+    try {
+      await window.Notification.requestPermission();
+    } catch (e) { /* an old browser's callback form: nothing to do */ }
+    showPermission();
+  }
+
   // ---- log in / out -------------------------------------------------------------
 
   async function start(session) {
@@ -261,6 +276,7 @@
     $('app').hidden = false;
     document.title = `${session.user.name} · pyframe_rt demo`;
     await mountAll(session);
+    showPermission();
     try {
       await refreshMyPosts();
     } catch (e) {
@@ -321,6 +337,7 @@
   $('post-cancel').addEventListener('click', resetPostForm);
   $('my-posts').addEventListener('click', onMyPostsClick);
   $('notify-form').addEventListener('submit', onNotifySubmit);
+  $('notify-allow').addEventListener('click', askPermission);
   // Posts written in another window (or over the API) show up here when
   // this window is looked at again.
   const refreshSoon = () => { if (demo.session && document.visibilityState === 'visible') refreshMyPosts().catch(() => {}); };

@@ -549,3 +549,28 @@ test('demo: a login that expires while the page runs is said once, with the logi
     await s2.close();
   }
 });
+
+test('demo: the page offers to show browser notifications while the browser has not been asked, and not once it has', async () => {
+  for (const granted of [false, true]) {
+    const context = await browser.newContext();
+    if (granted) await context.grantPermissions(['notifications'], { origin: srv.url });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${srv.url}/`);
+      await page.fill('#login-name', granted ? 'perm-yes' : 'perm-ask');
+      await page.click('#login-form button[type=submit]');
+      await page.waitForSelector('body[data-ready]');
+      const permission = await page.evaluate(() => Notification.permission);
+      assert.equal(await page.isVisible('#notify-allow'), permission === 'default', `permission ${permission}`);
+      if (permission === 'default') {
+        await page.click('#notify-allow');
+        // Headless Chromium answers at once; the button goes with the answer.
+        await page.waitForFunction(() => Notification.permission !== 'default' || document.getElementById('notify-permission').hidden === false);
+        if (await page.evaluate(() => Notification.permission !== 'default')) assert.equal(await page.isVisible('#notify-allow'), false);
+      }
+      if (granted) assert.equal(permission, 'granted');
+    } finally {
+      await context.close();
+    }
+  }
+});
