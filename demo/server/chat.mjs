@@ -74,9 +74,17 @@ export function createChat(ctx) {
       wsSend(ws, errorMessage('invalid_message', 'cid must be 1 to 64 of A-Z a-z 0-9 _ . : -'));
       return;
     }
-    // A refused message is answered with its cid, so that the client stops
-    // sending it again; refusals and resends of a stored message cost no
-    // rate-limit quota (only a message that gets stored does).
+    // While the user is over the limit, every message gets the rate-limit
+    // reply (a client matches those replies with its latest sends, so none
+    // may be answered otherwise during a hold). Otherwise a refused message
+    // is answered with its cid, so that the client stops sending it again;
+    // refusals and resends of a stored message cost no quota (only a
+    // message that gets stored does).
+    const waitFor = limiter.wait(user.id);
+    if (waitFor) {
+      wsSend(ws, { error: 'Rate limit exceeded', retry_after: waitFor });
+      return;
+    }
     const refuse = (why) => wsSend(ws, errorMessage('invalid_message', why, cid ? { cid } : {}));
     if (cid) {
       const stored = store.chatMessageByCid(ws.chat.key, user.id, cid);

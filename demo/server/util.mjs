@@ -179,6 +179,15 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((times[0] + this.windowMs - now) / 1000));
   }
 
+  /** As take, without counting an event: 0 when one would be allowed. */
+  wait(key, now = Date.now()) {
+    const times = this.log.get(key);
+    if (!times) return 0;
+    while (times.length && times[0] <= now - this.windowMs) times.shift();
+    if (times.length < this.max) return 0;
+    return Math.max(1, Math.ceil((times[0] + this.windowMs - now) / 1000));
+  }
+
   /** Forgets keys whose window has passed (called from a timer). */
   sweep(now = Date.now()) {
     for (const [key, times] of this.log) {

@@ -190,6 +190,12 @@ test('a refused message is answered with its cid and the reason; refusals and re
     assert.equal((await a.next((m) => m.type === 'message' && m.cid === 'q-6')).text, 'three');
     a.send({ text: 'four', cid: 'q-7' });
     assert.equal((await a.next((m) => m.error)).error, 'Rate limit exceeded');
+    // Over the limit, every message gets the rate-limit reply, a bad one and
+    // a resend too: a client matches those replies with its latest sends.
+    a.send({ text: '\u00a0', cid: 'q-8' });
+    assert.equal((await a.next((m) => m.error || m.type === 'error')).error, 'Rate limit exceeded');
+    a.send({ text: 'stored', cid: 'q-4' });
+    assert.equal((await a.next((m) => m.error || m.type === 'message')).error, 'Rate limit exceeded');
     await a.close();
   } finally {
     await own.close();
