@@ -58,6 +58,7 @@
 #define MAX_UNCONFIRMED 64    /* kept for their echo before the server shows it keeps cids */
 #define MAX_RESENDS 3         /* a message never echoed is given up after that */
 #define MAX_IN_FLIGHT 8       /* sent and not echoed, once the server keeps cids (hand) */
+#define IN_FLIGHT_MS 10000.0  /* ...in the last 10 s: one never echoed stops counting */
 #define HISTORY_WAIT_MS 5000  /* after a resync, for the history (chat_on_resync) */
 
 typedef struct chat_room {
@@ -77,6 +78,7 @@ typedef struct chat_room {
     int own_socket;        /* moved to a socket of its own after a resync (chat_on_resync) */
     int just_joined;       /* joined a running shared socket; no frame since */
     uint32_t history_wait; /* after a resync: the history the server should send */
+    uint32_t flow_timer;   /* hand(): the next held message may go then */
     uint32_t countdown;    /* the 1 s rate-limit tick */
     double retry_in;
     double ignored;
@@ -273,14 +275,52 @@ static void update_queued(chat_room *s)
  * messages go out as the echoes come, not in one burst that the server
  * would mostly refuse (pf_ws puts a refused frame back in its outbox only
  * among the last resend_window it sent: beyond that it was lost). */
+static void flush_held(chat_room *s);
+
+static void flow_due(void *ud)
+{
+    chat_room *s = ud;
+    s->flow_timer = 0;
+    flush_held(s);
+}
+
+/* Whether MAX_IN_FLIGHT messages went out in the last IN_FLIGHT_MS without
+ * their echo; if so, a timer tries again when the oldest of them stops
+ * counting (a server that answers without the cid, say, cannot stall the
+ * queue for good). */
+static int flow_full(chat_room *s)
+{
+    double now = pf_host_now(), oldest = now;
+    size_t recent = 0;
+    const cJSON *it;
+    if (!s->cid_ok)
+        return 0;
+    cJSON_ArrayForEach(it, s->unacked)
+    {
+        const cJSON *at = cJSON_GetObjectItemCaseSensitive(it, "at");
+        if (cJSON_IsNumber(at) && at->valuedouble > now - IN_FLIGHT_MS) {
+            recent++;
+            if (at->valuedouble < oldest)
+                oldest = at->valuedouble;
+        }
+    }
+    if (recent < MAX_IN_FLIGHT)
+        return 0;
+    if (!s->flow_timer)
+        s->flow_timer = pf_timer_set(oldest + IN_FLIGHT_MS - now + 1, flow_due, s);
+    return 1;
+}
+
 static int hand(chat_room *s, cJSON *item)
 {
     pf_ws *ws = pf_component_ws(s->c);
     const char *frame = str_of(item, "frame");
-    if (s->cid_ok && cJSON_GetArraySize(s->unacked) >= MAX_IN_FLIGHT)
+    if (flow_full(s))
         return PF_EFULL;
     if (!ws || pf_ws_get_state(ws) != PF_WS_OPEN || pf_component_ws_send(s->c, frame, strlen(frame)) != PF_OK)
         return PF_EFULL;
+    cJSON_DeleteItemFromObjectCaseSensitive(item, "at");
+    cJSON_AddNumberToObject(item, "at", pf_host_now());
     if (cJSON_GetArraySize(s->unacked) >= (s->cid_ok ? MAX_HELD : MAX_UNCONFIRMED))
         cJSON_Delete(cJSON_DetachItemViaPointer(s->unacked, s->unacked->child));
     cJSON_AddItemToArray(s->unacked, item);
@@ -799,6 +839,8 @@ static void chat_will_unmount(pf_component *c, void *self)
     s->countdown = 0;
     pf_timer_clear(s->history_wait);
     s->history_wait = 0;
+    pf_timer_clear(s->flow_timer);
+    s->flow_timer = 0;
     if (s->held->child || (pf_component_ws(c) && pf_ws_outbox_len(pf_component_ws(c))))
         pf__log(PF_LOG_WARN, "ChatRoom: unmounted with messages not sent");
 }
@@ -810,6 +852,7 @@ static void chat_destroy(void *self)
         return;
     pf_timer_clear(s->countdown);
     pf_timer_clear(s->history_wait);
+    pf_timer_clear(s->flow_timer);
     pf_cancel_deferred(s);
     cJSON_Delete(s->log);
     cJSON_Delete(s->held);

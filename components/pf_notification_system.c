@@ -374,8 +374,8 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
      * sent, or beyond MAX_ITEMS) still count. */
     s->extra_unread = server_unread - loaded_unread;
     trim(s);
-    set_error(s, NULL);
-    s->mark_failed = 0;
+    if (!s->mark_failed) /* that one stays until a mark-as-read works */
+        set_error(s, NULL);
     s->retry_ms = 0;
     pf_timer_clear(s->retry_timer);
     s->retry_timer = 0;

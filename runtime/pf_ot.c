@@ -1226,8 +1226,12 @@ int pf_ot_parse(const char *json, size_t len, unsigned flags,
                 rc = fail(&p, PF_EINVAL, "adjacent skips", at);
                 goto error;
             }
-            if (append_raw(op, PF_OT_SKIP, n, NULL, 0, 0) != PF_OK)
-                goto oom;
+            if ((rc = append_raw(op, PF_OT_SKIP, n, NULL, 0, 0)) != PF_OK) {
+                if (rc != PF_ERANGE)
+                    goto oom;
+                rc = fail(&p, PF_ERANGE, "counts add up past the largest length", at);
+                goto error;
+            }
             last = PF_OT_SKIP;
         } else if (c == '"') {
             if ((rc = parse_string(&p, &n)) != PF_OK)
@@ -1236,8 +1240,12 @@ int pf_ot_parse(const char *json, size_t len, unsigned flags,
                 rc = fail(&p, PF_EINVAL, "empty insert", at);
                 goto error;
             }
-            if (append_raw(op, PF_OT_INSERT, n, p.buf, p.blen, 1) != PF_OK)
-                goto oom;
+            if ((rc = append_raw(op, PF_OT_INSERT, n, p.buf, p.blen, 1)) != PF_OK) {
+                if (rc != PF_ERANGE)
+                    goto oom;
+                rc = fail(&p, PF_ERANGE, "counts add up past the largest length", at);
+                goto error;
+            }
             last = PF_OT_INSERT;
         } else if (c == '{') {
             p.i++;
@@ -1295,9 +1303,13 @@ int pf_ot_parse(const char *json, size_t len, unsigned flags,
                 goto error;
             }
             p.i++;
-            if (append_raw(op, PF_OT_DELETE, n, p.buf, has_text ? p.blen : 0,
-                           has_text) != PF_OK)
-                goto oom;
+            if ((rc = append_raw(op, PF_OT_DELETE, n, p.buf, has_text ? p.blen : 0,
+                                 has_text)) != PF_OK) {
+                if (rc != PF_ERANGE)
+                    goto oom;
+                rc = fail(&p, PF_ERANGE, "counts add up past the largest length", at);
+                goto error;
+            }
             last = PF_OT_DELETE;
         } else if (c == '[' || c == 't' || c == 'f' || c == 'n') {
             rc = fail(&p, PF_ETYPE, "component must be a number, string or {\"d\": ...}", at);

@@ -118,8 +118,9 @@
 
   async function refreshMyPosts() {
     if (!demo.session) return;
-    // The user's own posts: drafts, and published ones (the public list is
-    // capped at the newest 500, so it is asked for only when short of that).
+    // The user's own posts: drafts, and published ones (the published list
+    // is the newest 500 of everyone's: an older one of the user's is not in
+    // it, a limit of the reference server's API).
     const me = demo.session.user.id;
     const drafts = await api('GET', '/api/posts?published=false');
     const published = await api('GET', '/api/posts?published=true');
@@ -182,9 +183,12 @@
     if (id && editing && String(editing.id) === id) {
       for (const k of Object.keys(body)) if (body[k] === editing[k]) delete body[k];
     }
+    if (id && !Object.keys(body).length) {
+      setStatus('post-status', `Post ${id}: nothing changed.`);
+      return;
+    }
     try {
-      if (id && !Object.keys(body).length) setStatus('post-status', `Post ${id}: nothing changed.`);
-      else if (id) await api('PATCH', `/api/posts/${encodeURIComponent(id)}`, body);
+      if (id) await api('PATCH', `/api/posts/${encodeURIComponent(id)}`, body);
       else await api('POST', '/api/posts', body);
       setStatus('post-status', id ? `Post ${id} saved.` : 'Post created.');
       resetPostForm();

@@ -511,6 +511,9 @@ test('counts that add up past 2^32 are refused as too long, never wrapped (no tr
     assert.equal(doc.text, 'abc');
     doc.free();
   }
+  // normalize merges adjacent skips: one that would pass 2^32 is a range
+  // error at its place (it said "out of memory").
+  assert.throws(() => type.normalize([M, M, 2]), (e) => e.code === -6 && /counts add up/.test(e.message));
   // Still usable afterwards.
   assert.equal(type.apply('abc', [3, 'd']), 'abcd');
 });

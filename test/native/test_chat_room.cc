@@ -612,3 +612,27 @@ TEST_F(ChatRoom, ASecondRoomJoiningDuringAHoldCountsDownWhatIsLeft)
     EXPECT_EQ(lc_html(second).find("Rate limit"), std::string::npos);
     EXPECT_EQ(pf_component_unmount(second), PF_OK);
 }
+
+// Replies that never carry the cid (a server error without it, an older
+// server) cannot stall the queue for good: a message out unechoed for 10 s
+// stops counting against the eight.
+TEST_F(ChatRoom, MessagesNeverEchoedStopCountingAfterTenSeconds)
+{
+    mount("{\"room\":\"r1\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0,\"cids\":true}");
+    for (int i = 1; i <= 9; i++)
+        ASSERT_EQ(type_and_send("m" + std::to_string(i)), PF_OK);
+    for (int i = 1; i <= 8; i++)
+        lc_ws(ws, "{\"type\":\"error\",\"code\":\"internal_error\",\"message\":\"could not store\"}");
+    lc_tick();
+    EXPECT_EQ(sent().size(), 8u);
+    fake_host_advance(9000);
+    lc_tick();
+    EXPECT_EQ(sent().size(), 8u);
+    fake_host_advance(1100);
+    lc_tick();
+    std::vector<std::string> out = sent();
+    ASSERT_EQ(out.size(), 9u);
+    EXPECT_EQ(out[8], "{\"text\":\"m9\"}");
+    EXPECT_EQ(html().find("waiting to be sent"), std::string::npos);
+}

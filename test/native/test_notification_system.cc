@@ -622,6 +622,7 @@ TEST_F(Notification, AFailedMarkAsReadLoadsTheListAgainAndALaterSuccessClearsThe
     lc_http(reload->handle, 200, list);
     lc_tick();
     EXPECT_NE(html().find("<span class=\"badge\">2</span>"), std::string::npos) << html();
+    EXPECT_NE(html().find("Could not mark notifications as read"), std::string::npos) << "kept after the reload";
     // Close and open the panel: marked again, and this time it works.
     ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
     ASSERT_EQ(lc_dispatch(c, "click", "toggle"), PF_OK);
