@@ -266,15 +266,6 @@ static void update_queued(chat_room *s)
     set_number(s, "queued", n);
 }
 
-/* Sends `item` ({frame, cid}, owned) on the open connection and keeps it
- * until its echo; PF_OK when sent. Nothing goes to the socket's outbox:
- * while the connection is not open the component holds messages itself,
- * so that on the next connection the ones to send again go out before
- * them, in the order typed. Once the server keeps cids, at most
- * MAX_IN_FLIGHT are out unechoed: after a rate-limit hold, say, the held
- * messages go out as the echoes come, not in one burst that the server
- * would mostly refuse (pf_ws puts a refused frame back in its outbox only
- * among the last resend_window it sent: beyond that it was lost). */
 static void flush_held(chat_room *s);
 
 static void flow_due(void *ud)
@@ -311,6 +302,15 @@ static int flow_full(chat_room *s)
     return 1;
 }
 
+/* Sends `item` ({frame, cid}, owned) on the open connection and keeps it
+ * until its echo; PF_OK when sent. Nothing goes to the socket's outbox:
+ * while the connection is not open the component holds messages itself,
+ * so that on the next connection the ones to send again go out before
+ * them, in the order typed. Once the server keeps cids, at most
+ * MAX_IN_FLIGHT are out unechoed: after a rate-limit hold, say, the held
+ * messages go out as the echoes come, not in one burst that the server
+ * would mostly refuse (pf_ws puts a refused frame back in its outbox only
+ * among the last resend_window it sent: beyond that it was lost). */
 static int hand(chat_room *s, cJSON *item)
 {
     pf_ws *ws = pf_component_ws(s->c);

@@ -46,8 +46,6 @@
 /* How long to wait for a snapshot after connecting before asking REST. */
 #define SNAPSHOT_WAIT_MS 1500.0
 /* REST retries after a failed load: first delay, cap. */
-#define RETRY_FIRST_MS 5000.0
-#define RETRY_MAX_MS 60000.0
 /* Shown content, in code points. */
 #define CONTENT_MAX_CHARS 100
 /* Live events kept while a REST load is in flight. */
@@ -569,9 +567,7 @@ static void load_failed(post_list *s, const char *msg)
     set_bool(s, "loading", 0);
     set_error(s, msg);
     if (!s->loaded && !s->retry_timer) {
-        s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_FIRST_MS;
-        if (s->retry_ms > RETRY_MAX_MS)
-            s->retry_ms = RETRY_MAX_MS;
+        s->retry_ms = pf__retry_next(s->retry_ms);
         s->retry_timer = pf_timer_set(s->retry_ms, retry_due, s);
     }
 }

@@ -117,3 +117,9 @@ int pf__json_insert(cJSON *array, int which, cJSON *item)
     at->prev = item;
     return 1;
 }
+
+double pf__retry_next(double prev_ms)
+{
+    double ms = prev_ms > 0 ? prev_ms * 2 : 5000.0;
+    return ms > 60000.0 ? 60000.0 : ms;
+}

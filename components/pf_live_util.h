@@ -41,6 +41,10 @@ int pf__json_id(const cJSON *v, double *out);
  * always NULL, instead of the existing element's. */
 int pf__json_insert(cJSON *array, int which, cJSON *item);
 
+/* The next wait before loading a REST list again after a failure: 5 s
+ * after the first (`prev_ms` 0), then doubling, at most 60 s. */
+double pf__retry_next(double prev_ms);
+
 /* Whether the `len` bytes at `s` are exactly the NUL-terminated `name`. */
 int pf__is_named(const char *s, size_t len, const char *name);
 

@@ -63,8 +63,6 @@
 #define DEFAULT_ICON "\xF0\x9F\x93\xA2" /* 📢, the protocol's default */
 
 #define DEFAULT_IDLE_TIMEOUT_MS 45000.0
-#define RETRY_FIRST_MS 5000.0        /* a failed load is tried again, doubling */
-#define RETRY_MAX_MS 60000.0
 
 typedef struct notif_system {
     pf_component *c;
@@ -273,9 +271,7 @@ static void load_failed(notif_system *s, const char *msg, int status)
     s->mark_failed = 0;
     pf_component_invalidate(s->c);
     if (status != 401 && !s->retry_timer) {
-        s->retry_ms = s->retry_ms ? s->retry_ms * 2 : RETRY_FIRST_MS;
-        if (s->retry_ms > RETRY_MAX_MS)
-            s->retry_ms = RETRY_MAX_MS;
+        s->retry_ms = pf__retry_next(s->retry_ms);
         s->retry_timer = pf_timer_set(s->retry_ms, retry_due, s);
     }
 }

@@ -1178,6 +1178,19 @@ static int parse_count(parser *p, size_t *out)
     return PF_OK;
 }
 
+/* append_raw for the parser: a merged count that would pass SIZE_MAX is a
+ * range error at `at`, anything else out of memory (as the oom label says). */
+static int parse_append(parser *p, pf_ot_op *op, int kind, size_t n, const char *text,
+                        size_t len, int has_text, size_t at)
+{
+    int rc = append_raw(op, kind, n, text, len, has_text);
+    if (rc == PF_ERANGE)
+        return fail(p, PF_ERANGE, "counts add up past the largest length", at);
+    if (rc != PF_OK)
+        return fail(p, PF_ENOMEM, "out of memory", p->i);
+    return PF_OK;
+}
+
 int pf_ot_parse(const char *json, size_t len, unsigned flags,
                 pf_ot_op **out, pf_parse_error *err)
 {
@@ -1226,12 +1239,8 @@ int pf_ot_parse(const char *json, size_t len, unsigned flags,
                 rc = fail(&p, PF_EINVAL, "adjacent skips", at);
                 goto error;
             }
-            if ((rc = append_raw(op, PF_OT_SKIP, n, NULL, 0, 0)) != PF_OK) {
-                if (rc != PF_ERANGE)
-                    goto oom;
-                rc = fail(&p, PF_ERANGE, "counts add up past the largest length", at);
+            if ((rc = parse_append(&p, op, PF_OT_SKIP, n, NULL, 0, 0, at)) != PF_OK)
                 goto error;
-            }
             last = PF_OT_SKIP;
         } else if (c == '"') {
             if ((rc = parse_string(&p, &n)) != PF_OK)
@@ -1240,12 +1249,8 @@ int pf_ot_parse(const char *json, size_t len, unsigned flags,
                 rc = fail(&p, PF_EINVAL, "empty insert", at);
                 goto error;
             }
-            if ((rc = append_raw(op, PF_OT_INSERT, n, p.buf, p.blen, 1)) != PF_OK) {
-                if (rc != PF_ERANGE)
-                    goto oom;
-                rc = fail(&p, PF_ERANGE, "counts add up past the largest length", at);
+            if ((rc = parse_append(&p, op, PF_OT_INSERT, n, p.buf, p.blen, 1, at)) != PF_OK)
                 goto error;
-            }
             last = PF_OT_INSERT;
         } else if (c == '{') {
             p.i++;
@@ -1303,13 +1308,9 @@ int pf_ot_parse(const char *json, size_t len, unsigned flags,
                 goto error;
             }
             p.i++;
-            if ((rc = append_raw(op, PF_OT_DELETE, n, p.buf, has_text ? p.blen : 0,
-                                 has_text)) != PF_OK) {
-                if (rc != PF_ERANGE)
-                    goto oom;
-                rc = fail(&p, PF_ERANGE, "counts add up past the largest length", at);
+            if ((rc = parse_append(&p, op, PF_OT_DELETE, n, p.buf, has_text ? p.blen : 0,
+                                   has_text, at)) != PF_OK)
                 goto error;
-            }
             last = PF_OT_DELETE;
         } else if (c == '[' || c == 't' || c == 'f' || c == 'n') {
             rc = fail(&p, PF_ETYPE, "component must be a number, string or {\"d\": ...}", at);
@@ -1344,8 +1345,6 @@ done:
     free(p.buf);
     *out = op;
     return PF_OK;
-oom:
-    rc = fail(&p, PF_ENOMEM, "out of memory", p.i);
 error:
     free(p.buf);
     pf_ot_free(op);

@@ -169,14 +169,12 @@ export class RateLimiter {
   /** Returns 0 when allowed (and counts the event), otherwise the number of
    *  whole seconds until the next event would be allowed (at least 1). */
   take(key, now = Date.now()) {
+    const wait = this.wait(key, now);
+    if (wait) return wait;
     let times = this.log.get(key);
     if (!times) this.log.set(key, (times = []));
-    while (times.length && times[0] <= now - this.windowMs) times.shift();
-    if (times.length < this.max) {
-      times.push(now);
-      return 0;
-    }
-    return Math.max(1, Math.ceil((times[0] + this.windowMs - now) / 1000));
+    times.push(now);
+    return 0;
   }
 
   /** As take, without counting an event: 0 when one would be allowed. */
