@@ -26,6 +26,13 @@ EMENV := . ./emsdk.env &&
 
 C_SRC := $(sort $(wildcard runtime/*.c components/*.c))
 C_HDR := $(wildcard runtime/*.h components/*.h)
+# Components of your own (docs/components.md): make COMPONENTS="path/a.c ..."
+# compiles them into dist/ with the built-in ones; each registers itself
+# (PF_COMPONENT_REGISTER_AT_LOAD).
+COMPONENTS ?=
+# The example of docs/components.md: in the test binaries, and in a dist of
+# its own for the Chromium test (build/example-dist), never in dist/.
+EXAMPLES := examples/live_counter.c
 TEST_SRC := $(sort $(wildcard test/native/*.cc))
 GTEST_DIR := /usr/src/googletest/googletest
 
@@ -40,18 +47,22 @@ CJSON_SHIM := -include runtime/pf_cjson_shim.h
 # Native test build: AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 NATIVE_T := $(BUILD)/native-test
-NATIVE_T_OBJ := $(patsubst %.c,$(NATIVE_T)/%.o,$(C_SRC)) $(NATIVE_T)/cjson.o
+NATIVE_T_OBJ := $(patsubst %.c,$(NATIVE_T)/%.o,$(C_SRC) $(EXAMPLES)) $(NATIVE_T)/cjson.o
 # Native release build (benchmarks).
 NATIVE_R := $(BUILD)/native
 NATIVE_R_OBJ := $(patsubst %.c,$(NATIVE_R)/%.o,$(C_SRC)) $(NATIVE_R)/cjson.o
 # The same tests under em++ and Node.
 WASM_T := $(BUILD)/wasm-test
-WASM_T_OBJ := $(patsubst %.c,$(WASM_T)/%.o,$(C_SRC)) $(WASM_T)/cjson.o
+WASM_T_OBJ := $(patsubst %.c,$(WASM_T)/%.o,$(C_SRC) $(EXAMPLES)) $(WASM_T)/cjson.o
 # The release wasm. The order of the objects is the order of the code in the
 # wasm: pf_api first (then components, runtime, cJSON) gzips 0.1 KB smaller
 # than pf_api after the runtime.
 WASM_R := $(BUILD)/wasm
-WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,bindings/pf_api.c $(C_SRC)) $(WASM_R)/cjson.o
+WASM_R_OBJ := $(patsubst %.c,$(WASM_R)/%.o,bindings/pf_api.c $(C_SRC) $(COMPONENTS)) $(WASM_R)/cjson.o
+EXAMPLE_R := $(BUILD)/wasm-example
+EXAMPLE_DIST := $(BUILD)/example-dist
+EXAMPLE_R_OBJ := $(filter-out $(patsubst %.c,$(WASM_R)/%.o,$(EXAMPLES)),$(WASM_R_OBJ)) \
+	$(patsubst %.c,$(WASM_R)/%.o,$(EXAMPLES))
 
 # -Oz: the release wasm is optimized for size first (issue #8); the hot paths
 # (OT apply, message routing) are loops that -Oz keeps. The objects are
@@ -285,13 +296,34 @@ $(WASM_R)/cjson.o: $(CJSON_DIR)/cJSON.c runtime/pf_cjson_shim.h
 	@mkdir -p $(dir $@)
 	$(EMENV) emcc -std=c99 $(WASM_CC_OPT) -flto $(WASM_ARCH) $(CJSON_SHIM) -c $< -o $@
 
-$(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) bindings/library_pyframe.js bindings/exports.txt Makefile
+# The release link of the objects given as prerequisites into $@ (and the
+# .wasm next to it).
+define link_release
 	@echo "emcc -flto ... -o $@ (release link: see WASM_LDFLAGS in the Makefile)"
-	@$(EMENV) emcc -flto $(WASM_R_OBJ) -o $@ $(WASM_LDFLAGS)
-	@echo "wasm-opt -Oz, $(WASM_OPT_ROUNDS) rounds, on $(WASM_R)/pyframe_rt.wasm"
+	@$(EMENV) emcc -flto $(filter %.o,$^) -o $@ $(WASM_LDFLAGS)
+	@echo "wasm-opt -Oz, $(WASM_OPT_ROUNDS) rounds, on $(@:.js=.wasm)"
 	@$(EMENV) for i in $$(seq $(WASM_OPT_ROUNDS)); do \
-		"$$(em-config BINARYEN_ROOT)/bin/wasm-opt" $(WASM_OPT_FEATURES) -Oz $(WASM_R)/pyframe_rt.wasm -o $(WASM_R)/pyframe_rt.wasm || exit 1; \
+		"$$(em-config BINARYEN_ROOT)/bin/wasm-opt" $(WASM_OPT_FEATURES) -Oz $(@:.js=.wasm) -o $(@:.js=.wasm) || exit 1; \
 	done
+endef
+
+# The list of COMPONENTS of the last build: a change relinks.
+$(WASM_R)/components.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(COMPONENTS)' | cmp -s - $@ || echo '$(COMPONENTS)' > $@
+
+$(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) $(WASM_R)/components.txt bindings/library_pyframe.js bindings/exports.txt Makefile
+	$(link_release)
+
+$(EXAMPLE_R)/pyframe_rt.js: $(EXAMPLE_R_OBJ) bindings/library_pyframe.js bindings/exports.txt Makefile
+	@mkdir -p $(dir $@)
+	$(link_release)
+
+$(EXAMPLE_DIST)/pyframe_rt.js: $(EXAMPLE_R)/pyframe_rt.js bindings/pf_loader.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts scripts/bundle.mjs
+	node scripts/bundle.mjs $(EXAMPLE_R) $(EXAMPLE_DIST)
+
+.PHONY: FORCE
+FORCE:
 
 $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm &: $(WASM_R)/pyframe_rt.js bindings/pf_loader.js bindings/pyframe_rt.js bindings/pyframe_rt.d.ts bindings/exports.txt scripts/bundle.mjs
 	@mkdir -p $(DIST)
@@ -307,7 +339,7 @@ test-server: $(DIST)/pyframe_rt.mjs
 	@echo "== reference server tests and conformance (node --test)"
 	node --test test/server/
 
-test-e2e: $(DIST)/pyframe_rt.js
+test-e2e: $(DIST)/pyframe_rt.js $(EXAMPLE_DIST)/pyframe_rt.js
 	@echo "== Chromium tests (playwright-core, Debian chromium)"
 	node --test test/e2e/
 
@@ -364,8 +396,8 @@ clean:
 
 FUZZ := $(BUILD)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1
-FUZZ_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(C_SRC)) $(FUZZ)/obj/cjson.o $(FUZZ)/obj/fake_host.o $(FUZZ)/obj/host_number.o
-FUZZ_COMPONENTS := live_post_list notification_system chat_room document_editor keyed_list
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(C_SRC) $(EXAMPLES)) $(FUZZ)/obj/cjson.o $(FUZZ)/obj/fake_host.o $(FUZZ)/obj/host_number.o
+FUZZ_COMPONENTS := live_post_list notification_system chat_room document_editor keyed_list live_counter
 FUZZ_TARGETS ?= json state ot ot_client ws sse html \
 	$(foreach c,$(FUZZ_COMPONENTS),$(c)_msg $(c)_script)
 FUZZ_SECONDS ?= 60

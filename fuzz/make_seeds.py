@@ -132,6 +132,11 @@ def components():
     out["document_editor_script"] = ["\n".join(["!o"] + de[:4] + ["!d0 input hello world!", "!t100", de[1], "!d0 input hi", "!c1006", "!t2000", "!o", J(snap)]),
                                       "\n".join(["!o", J(snap), "!d0 input hello there world", "!t12000", "!c1006", "!t5000", "!o", J({**snap, "rev": 5, "content": "other"})]),
                                       "\n".join(["!o"] + de[4:] + ["!d0 keydown z", "!d0 select", "!d1 click", J({"type": "resync"})])]
+    lc = [J({"type": "count", "value": 41}), J({"type": "count", "value": -0.5}), J({"type": "count", "value": "43"}),
+          J({"type": "count"}), J({"type": "count", "value": 1e308}), J({"type": "other", "value": 1})]
+    out["live_counter_msg"] = lc + COMMON
+    out["live_counter_script"] = ["\n".join(["!o"] + lc + ["!d0 click", lc[0], "!c1006", "!d0 click", "!t3000", "!o", lc[1]]),
+                                  "\n".join(["!c4001", "!t2000", "!o", "!d0 click", "!c1000", "!n00", "!n11"])]
     return out
 
 seeds.update(components())

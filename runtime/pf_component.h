@@ -134,6 +134,17 @@ typedef struct pf_component_class {
  * no create or render) or PF_EEXIST (a class with that name exists). */
 int pf_component_register(const pf_component_class *cls);
 
+/* Registers `cls` (a pf_component_class defined in the same file) when the
+ * runtime loads, before the page can mount anything: for a component of
+ * your own built into dist/ with make COMPONENTS=... (docs/components.md),
+ * which no table of the runtime lists. Put it once, at file scope, after
+ * the class. */
+#define PF_COMPONENT_REGISTER_AT_LOAD(cls)                                   \
+    __attribute__((constructor)) static void pf__register_##cls(void)      \
+    {                                                                        \
+        (void)pf_component_register(&(cls));                                \
+    }
+
 /* The registered class called `name`, or NULL. Borrowed. */
 const pf_component_class *pf_component_class_find(const char *name);
 
