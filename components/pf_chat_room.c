@@ -14,8 +14,9 @@
  * State: "draft" (the send box's text, mirrored from its input events so
  * that sending can clear it), "state" (the connection state's name),
  * "status" (the connection as shown), "connected" (bool), "retry_in" (s
- * left of a rate-limit hold, 0 when none), "queued" (messages typed but not
- * sent yet), "error" (string, absent when none) and "ignored" (frames
+ * left of a rate-limit hold, 0 when none), "queued" (messages waiting to
+ * go out: typed but not sent yet, or to be sent again on the next
+ * connection), "error" (string, absent when none) and "ignored" (frames
  * dropped as unknown or malformed). The log (messages, join/leave notices
  * and error lines, at most MAX_LOG entries) is kept by the component.
  *
@@ -73,7 +74,6 @@ typedef struct chat_room {
     cJSON *unacked;        /* {frame, cid, tries} sent, not echoed yet */
     uint32_t cid_base[2];  /* random: cids are "<base>-<n>" */
     unsigned long cid_next;
-    int link_down;         /* the connection dropped since the last open */
     int cid_ok;            /* the server keeps cids: its history said so, or it echoed one of ours */
     int own_socket;        /* moved to a socket of its own after a resync (chat_on_resync) */
     int just_joined;       /* joined a running shared socket; no frame since */
@@ -340,14 +340,18 @@ static void flush_held(chat_room *s)
     update_queued(s);
 }
 
-/* A new connection: what went out on an earlier one and was never echoed
- * goes back to the front of the held queue, oldest first, to be sent
- * again before what was typed meanwhile (the server keeps one copy per
- * cid); given up after MAX_RESENDS (the server may refuse it for good).
+/* The connection dropped: what went out on it and was never echoed goes
+ * back to the front of the held queue, oldest first, to be sent again on
+ * the next connection before what was typed meanwhile (the server keeps
+ * one copy per cid); given up after MAX_RESENDS (the server may refuse it
+ * for good). A copy the socket re-queued after a rate-limit reply leaves
+ * its outbox: sent from there it would go before the others, and twice.
  * Only once the server has shown it keeps cids (cid_ok): one that does
- * not know them would store a resend twice. */
+ * not know them would store a resend twice (the socket's copy of a
+ * refused message then goes as before). */
 static void resend_unacked(chat_room *s)
 {
+    pf_ws *ws = pf_component_ws(s->c);
     cJSON *item;
     if (!s->cid_ok)
         return;
@@ -365,6 +369,8 @@ static void resend_unacked(chat_room *s)
             cJSON_SetNumberValue(tries, n + 1);
         else
             cJSON_AddNumberToObject(item, "tries", 1);
+        const char *frame = str_of(item, "frame");
+        pf_ws_outbox_find(ws, frame, strlen(frame), 1);
         cJSON_InsertItemInArray(s->held, 0, item);
     }
 }
@@ -671,15 +677,12 @@ static void chat_on_connection(pf_component *c, void *self, const pf_ws_event *e
     else
         stop_countdown(s);
     /* A hold on an open connection is not a drop (pf_ws re-queues what
-     * the server refused); a hold carried over to a new connection was. */
-    if (ev->state == PF_WS_OPEN) {
-        if (s->link_down)
-            resend_unacked(s);
-        s->link_down = 0;
+     * the server refused); any other state but open is one (pf_ws reports
+     * it before its next connection flushes its outbox). */
+    if (ev->state == PF_WS_OPEN)
         flush_held(s);
-    } else if (ev->state != PF_WS_RATE_LIMITED || ev->code == 4029) {
-        s->link_down = 1;
-    }
+    else if (ev->state != PF_WS_RATE_LIMITED || ev->code == 4029)
+        resend_unacked(s);
     update_queued(s);
 }
 

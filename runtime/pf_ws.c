@@ -1131,6 +1131,27 @@ const char *pf_ws_url(const pf_ws *ws, size_t *len)
     return ws ? ws->url : NULL;
 }
 size_t pf_ws_outbox_len(const pf_ws *ws) { return ws ? ws->outbox.count : 0; }
+
+size_t pf_ws_outbox_find(pf_ws *ws, const char *data, size_t len, int remove)
+{
+    size_t found = 0, kept = 0;
+    if (!ws || !data)
+        return 0;
+    for (size_t i = 0; i < ws->outbox.count; i++) {
+        frame f = *ring_at(&ws->outbox, i);
+        if (f.len == len && memcmp(f.data, data, len) == 0) {
+            found++;
+            if (remove) {
+                ws->outbox_bytes -= f.len;
+                free(f.data);
+                continue;
+            }
+        }
+        *ring_at(&ws->outbox, kept++) = f; /* kept <= i: compacts in place */
+    }
+    ws->outbox.count = kept;
+    return found;
+}
 int64_t pf_ws_last_seq(const pf_ws *ws) { return ws ? ws->last_seq : -1; }
 
 void pf_ws_set_last_seq(pf_ws *ws, int64_t seq)

@@ -249,6 +249,14 @@ void pf_ws_last_event(const pf_ws *ws, pf_ws_event *out);
 const char *pf_ws_url(const pf_ws *ws, size_t *len);
 size_t pf_ws_outbox_len(const pf_ws *ws);
 
+/* How many queued sends have exactly the text `data` (`len` bytes); with
+ * `remove`, those also leave the outbox. For an owner that tells its
+ * frames apart by their text and sends them again itself (a ChatRoom's
+ * messages, each with its own cid, on a socket it may share): it can count
+ * its own frames among the queued ones, and take back one that the socket
+ * re-queued after a rate-limit reply. Never fails; 0 for a NULL socket. */
+size_t pf_ws_outbox_find(pf_ws *ws, const char *data, size_t len, int remove);
+
 /* The last seq handled, or -1. pf_ws_set_last_seq seeds it (a component
  * restoring a cached snapshot) so the first connect asks for since=. */
 int64_t pf_ws_last_seq(const pf_ws *ws);

@@ -176,6 +176,32 @@ TEST_F(WsTest, OutboxQueuesWhileDisconnectedAndFlushesInOrder)
     EXPECT_EQ(pf_ws_outbox_len(ws), 0u);
 }
 
+// An owner counts its own queued frames by their text, and takes back the
+// ones it will send itself; the rest keep their order, and the bytes they
+// hold are counted right (the byte limit).
+TEST_F(WsTest, OutboxFindCountsAndRemovesFramesByTheirText)
+{
+    pf_ws_opts o = {};
+    o.outbox_max_bytes = 6;
+    connect(&o);
+    for (const char *f : { "ab", "c", "ab", "d" })
+        EXPECT_EQ(pf_ws_send(ws, f, strlen(f), 0), PF_OK);
+    EXPECT_EQ(pf_ws_send(ws, "e", 1, 0), PF_EFULL);
+    EXPECT_EQ(pf_ws_outbox_find(ws, "ab", 2, 0), 2u);
+    EXPECT_EQ(pf_ws_outbox_find(ws, "a", 1, 0), 0u);
+    EXPECT_EQ(pf_ws_outbox_len(ws), 4u);
+    EXPECT_EQ(pf_ws_outbox_find(ws, "ab", 2, 1), 2u);
+    EXPECT_EQ(pf_ws_outbox_len(ws), 2u);
+    EXPECT_EQ(pf_ws_outbox_find(ws, "ab", 2, 0), 0u);
+    EXPECT_EQ(pf_ws_send(ws, "efgh", 4, 0), PF_OK); // the bytes of both "ab" were freed
+    EXPECT_EQ(pf_ws_outbox_find(nullptr, "c", 1, 1), 0u);
+    pf_io_opened(handle());
+    ASSERT_EQ(sends(), 3u);
+    EXPECT_EQ(sent(0), "c");
+    EXPECT_EQ(sent(1), "d");
+    EXPECT_EQ(sent(2), "efgh");
+}
+
 TEST_F(WsTest, OutboxFullRejectsWithEfullAndNeverDropsSilently)
 {
     pf_ws_opts o = {};
