@@ -257,13 +257,26 @@ static void log_changed(chat_room *s)
 /* Sending                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static void update_queued(chat_room *s)
+/* Messages of this room waiting to go out: the held ones and those the
+ * socket re-queued after a rate-limit reply (its outbox may hold other
+ * components' frames too: the socket may be shared). */
+static double waiting(chat_room *s)
 {
     pf_ws *ws = pf_component_ws(s->c);
     double n = (double)cJSON_GetArraySize(s->held);
-    if (ws)
-        n += (double)pf_ws_outbox_len(ws);
-    set_number(s, "queued", n);
+    const cJSON *it;
+    if (pf_ws_outbox_len(ws))
+        cJSON_ArrayForEach(it, s->unacked)
+        {
+            const char *frame = str_of(it, "frame");
+            n += (double)pf_ws_outbox_find(ws, frame, strlen(frame), 0);
+        }
+    return n;
+}
+
+static void update_queued(chat_room *s)
+{
+    set_number(s, "queued", waiting(s));
 }
 
 static void flush_held(chat_room *s);
@@ -844,7 +857,7 @@ static void chat_will_unmount(pf_component *c, void *self)
     s->history_wait = 0;
     pf_timer_clear(s->flow_timer);
     s->flow_timer = 0;
-    if (s->held->child || (pf_component_ws(c) && pf_ws_outbox_len(pf_component_ws(c))))
+    if (waiting(s) > 0)
         pf__log(PF_LOG_WARN, "ChatRoom: unmounted with messages not sent");
 }
 

@@ -667,3 +667,32 @@ TEST_F(ChatRoom, AfterAHoldAndADropTheUnechoedMessagesGoOutOnceInOrder)
     EXPECT_EQ(html().find("waiting to be sent"), std::string::npos);
     EXPECT_EQ(sent(before).size(), 3u);
 }
+
+// Two ChatRooms on one shared socket: each shows only its own messages as
+// waiting (before, each showed the socket's whole outbox).
+TEST_F(ChatRoom, TheQueuedCountIsOnlyThisRoomsOwnMessages)
+{
+    mount("{\"room\":\"r1\"}");
+    ASSERT_EQ(type_and_send("one"), PF_OK);
+    lc_ws(ws, "{\"error\":\"Rate limit exceeded\",\"retry_after\":5}"); // "one" waits in pf_ws's outbox
+    lc_tick();
+    pf_component *second = nullptr;
+    std::string props = "{\"room\":\"r1\"}";
+    ASSERT_EQ(pf_component_mount("ChatRoom", 4, props.data(), props.size(), &second), PF_OK);
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 1u) << "shared";
+    EXPECT_NE(html().find("1 message waiting to be sent"), std::string::npos) << html();
+    EXPECT_EQ(lc_html(second).find("waiting to be sent"), std::string::npos) << lc_html(second);
+    ASSERT_EQ(lc_dispatch(second, "input", "draft", "two"), PF_OK);
+    lc_tick();
+    ASSERT_EQ(lc_dispatch(second, "submit", "send"), PF_OK);
+    lc_tick();
+    EXPECT_NE(html().find("1 message waiting to be sent"), std::string::npos) << html();
+    EXPECT_NE(lc_html(second).find("1 message waiting to be sent"), std::string::npos) << lc_html(second);
+    fake_host_advance(5000);
+    lc_tick();
+    EXPECT_EQ(sent(), (std::vector<std::string>{ "{\"text\":\"one\"}", "{\"text\":\"one\"}", "{\"text\":\"two\"}" }));
+    EXPECT_EQ(html().find("waiting to be sent"), std::string::npos);
+    EXPECT_EQ(lc_html(second).find("waiting to be sent"), std::string::npos);
+    EXPECT_EQ(pf_component_unmount(second), PF_OK);
+}
