@@ -11,6 +11,7 @@
 // the history's "cids": true tells the client that a resend is safe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +163,119 @@ test('messages typed during a rate-limit hold are all stored once, in order, whe
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
+    await own.close();
+  }
+});
+
+/** A TCP proxy to `port` that reads the WebSocket frames the browser sends
+ *  (masked text frames, after the upgrade request): each connection's
+ *  texts, in order, are an array of `conns`; a frame whose text makes
+ *  `swallow` true does not reach the server. */
+async function startFrameProxy(port, swallow) {
+  const conns = [];
+  const sockets = new Set();
+  const server = net.createServer((down) => {
+    const up = net.connect(port, '127.0.0.1');
+    const texts = [];
+    conns.push(texts);
+    const close = () => { for (const s of [down, up]) { s.destroy(); sockets.delete(s); } };
+    for (const s of [down, up]) { sockets.add(s); s.on('error', close).on('close', close); }
+    up.pipe(down);
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    down.on('data', (b) => {
+      buf = Buffer.concat([buf, b]);
+      if (!upgraded) {
+        const i = buf.indexOf('\r\n\r\n');
+        if (i < 0) return;
+        up.write(buf.subarray(0, i + 4));
+        buf = buf.subarray(i + 4);
+        upgraded = true;
+      }
+      for (;;) {
+        if (buf.length < 2) return;
+        let len = buf[1] & 0x7f;
+        let at = 2;
+        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
+        else if (len === 127) { if (buf.length < 10) return; len = Number(buf.readBigUInt64BE(2)); at = 10; }
+        const key = buf[1] & 0x80 ? 4 : 0;
+        if (buf.length < at + key + len) return;
+        const frame = buf.subarray(0, at + key + len);
+        buf = buf.subarray(at + key + len);
+        let text = null;
+        if ((frame[0] & 0x0f) === 1) {
+          const p = Buffer.from(frame.subarray(at + key));
+          for (let k = 0; key && k < p.length; k++) p[k] ^= frame[at + (k & 3)];
+          text = p.toString();
+          texts.push(text);
+        }
+        if (text === null || !swallow(text)) up.write(frame);
+      }
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    conns,
+    url: `http://127.0.0.1:${server.address().port}`,
+    cutAll() { for (const s of sockets) s.destroy(); },
+    close() { this.cutAll(); return new Promise((r) => server.close(r)); },
+  };
+}
+
+test('after a rate-limit hold and a drop, the unechoed messages are stored in the order typed, each sent once per connection', async () => {
+  // 3 messages per 5 s. "lost 1" and "lost 2" never reach the server;
+  // "lost 3" does and is refused (the socket puts it back in its outbox);
+  // then the connection drops. The next one must send lost 1, 2, 3 in that
+  // order (before the fix the socket's copy of "lost 3" went first, and
+  // "lost 3" twice).
+  const own = await startServer({ port: 0, dbPath: join(dir, 'order.db'), log: () => {}, chatRate: 3, chatWindowMs: 5000 });
+  let swallowing = false;
+  const fp = await startFrameProxy(own.port, (t) => swallowing && /"text":"lost [12]"/.test(t));
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    const { token } = await login(`http://127.0.0.1:${own.port}`, 'order');
+    await page.goto(`${fp.url}/`);
+    await page.waitForFunction(() => window.PyFrameRT);
+    await page.evaluate(async (token) => {
+      const d = document.createElement('div');
+      d.id = 'order';
+      document.body.append(d);
+      await PyFrameRT.mount('ChatRoom', 'order', { room: 'order', token });
+    }, token);
+    const state = () => page.evaluate(() => document.querySelector('#order .chat-status')?.dataset.state);
+    const shown = () => page.$$eval('#order .messages li.message .text', (els) => els.map((e) => e.textContent));
+    const typeAll = (texts) => page.evaluate((texts) => {
+      const input = document.querySelector('#order .send-box input[name=text]');
+      const form = document.querySelector('#order .send-box');
+      for (const t of texts) {
+        input.value = t;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        form.requestSubmit();
+      }
+    }, texts);
+    await waitFor('the room to open', async () => (await state()) === 'open');
+    await typeAll(['ok 1', 'ok 2', 'ok 3']);
+    await waitFor('the first three', async () => (await shown()).length === 3);
+    swallowing = true;
+    await typeAll(['lost 1', 'lost 2', 'lost 3']);
+    await waitFor('the hold', async () => (await state()) === 'rate_limited');
+    const before = fp.conns.length;
+    fp.cutAll();
+    swallowing = false;
+    const all = ['ok 1', 'ok 2', 'ok 3', 'lost 1', 'lost 2', 'lost 3'];
+    await waitFor('every message', async () => (await shown()).length === all.length, 30000);
+    await sleep(1000); // a late duplicate would show now
+    assert.deepEqual(await shown(), all);
+    const ws = await WsClient.open(`ws://127.0.0.1:${own.port}/ws/room/order?token=${encodeURIComponent(token)}`);
+    const history = await ws.next('history');
+    await ws.close();
+    assert.deepEqual(history.messages.map((m) => m.text), all);
+    const lost = (texts) => texts.map((t) => /"text":"(lost \d)"/.exec(t)?.[1]).filter(Boolean);
+    assert.deepEqual(fp.conns.slice(before).map(lost).filter((l) => l.length), [['lost 1', 'lost 2', 'lost 3']]);
+  } finally {
+    await context.close();
+    await fp.close();
     await own.close();
   }
 });
