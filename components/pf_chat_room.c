@@ -645,6 +645,9 @@ static void own_socket(void *ud)
     chat_room *s = ud;
     s->history_wait = 0;
     s->own_socket = 1;
+    /* Leaving the shared socket is a drop: the messages it did not echo
+     * go again on the new one, and leave the old one's outbox. */
+    resend_unacked(s);
     if (pf_component_ws_connect_private(s->c, s->url, s->url_len, NULL) != PF_OK)
         set_error(s, "Could not connect to the chat");
 }

@@ -696,3 +696,27 @@ TEST_F(ChatRoom, TheQueuedCountIsOnlyThisRoomsOwnMessages)
     EXPECT_EQ(lc_html(second).find("waiting to be sent"), std::string::npos);
     EXPECT_EQ(pf_component_unmount(second), PF_OK);
 }
+
+// A ChatRoom that leaves its shared socket for one of its own (a resync
+// without a history) takes back the message the shared socket re-queued
+// after a rate-limit reply: it goes once, on the new socket, not a second
+// time on the old one when its hold ends.
+TEST_F(ChatRoom, AMessageRequeuedOnTheSharedSocketGoesOnceAfterTheSwitchToASocketOfItsOwn)
+{
+    mount("{\"room\":\"r\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0,\"cids\":true}");
+    ASSERT_EQ(type_and_send("one"), PF_OK);
+    lc_ws(ws, "{\"error\":\"Rate limit exceeded\",\"retry_after\":8}");
+    lc_ws(ws, "{\"type\":\"resync\"}");
+    lc_tick();
+    fake_host_advance(5100);
+    ASSERT_EQ(fake_host_count(FAKE_WS_OPEN), 2u);
+    int32_t own = fake_host_last(FAKE_WS_OPEN)->handle;
+    pf_io_opened(own);
+    lc_tick();
+    fake_host_advance(10000); // the shared socket's hold ends
+    lc_tick();
+    EXPECT_EQ(sent(), (std::vector<std::string>{ "{\"text\":\"one\"}", "{\"text\":\"one\"}" }));
+    EXPECT_EQ(fake_host_last(FAKE_WS_SEND)->handle, own);
+    EXPECT_EQ(html().find("waiting to be sent"), std::string::npos);
+}
