@@ -1875,6 +1875,7 @@ const PyFrameRT = (() => {
       // tree: the root is emptied and C sends the whole tree again (-11).
       try {
         handle.applier.apply(bytes);
+        for (const ed of handle.editors || []) ed.scheduleMarks(); // other users' cursors
         return 0;
       } catch (e) {
         console.error(redactTokens(`[pyframe_rt] ${String(name)}: ${e.message}`));
@@ -2027,8 +2028,12 @@ const PyFrameRT = (() => {
         mouseup: () => this.scheduleCursor(),
         focus: () => this.scheduleCursor(),
         select: () => this.scheduleCursor(),
+        scroll: () => this.scheduleMarks(),
       };
       for (const [t, fn] of Object.entries(this.listeners)) el.addEventListener(t, fn);
+      this.marksFrame = 0;
+      this.onResize = () => this.scheduleMarks();
+      el.ownerDocument.defaultView?.addEventListener('resize', this.onResize);
       el.pfEditor = this;
     }
 
@@ -2043,6 +2048,8 @@ const PyFrameRT = (() => {
 
     detach() {
       for (const [t, fn] of Object.entries(this.listeners)) this.el.removeEventListener(t, fn);
+      this.el.ownerDocument.defaultView?.removeEventListener('resize', this.onResize);
+      cancelAnimationFrame(this.marksFrame);
       clearTimeout(this.cursorTimer);
       clearTimeout(this.checkTimer);
       if (this.el.pfEditor === this) delete this.el.pfEditor;
@@ -2303,6 +2310,49 @@ const PyFrameRT = (() => {
         this.lastCursor = pos;
         this.core._pf_api_editor_cursor(this.handle.root, pos);
       }, 50);
+    }
+
+    scheduleMarks() {
+      if (!this.marksFrame) this.marksFrame = requestAnimationFrame(() => { this.marksFrame = 0; this.placeMarks(); });
+    }
+
+    /** Puts the other users' cursors (the span.cursor[data-offset] C
+     * renders after the textarea) where their offset is in the text, as
+     * seen now (scrolled, wrapped): a hidden copy of the textarea, laid out
+     * alike, measures the place. Beyond 100,000 characters before a cursor
+     * the layout costs more than a frame: that cursor is hidden. */
+    placeMarks() {
+      const el = this.el;
+      const box = el.parentElement;
+      const doc = el.ownerDocument;
+      const marks = box && this.handle.root ? box.querySelectorAll(':scope>.cursor[data-offset]') : [];
+      if (!marks.length) return;
+      const cs = getComputedStyle(el);
+      const px = (k) => parseFloat(cs[k]);
+      if (getComputedStyle(box).position === 'static') box.style.position = 'relative';
+      const m = this.mirror || (this.mirror = doc.createElement('div'));
+      m.style.cssText = 'font-family font-size font-weight font-style line-height letter-spacing tab-size word-spacing direction'
+        .split(' ').map((k) => `${k}:${cs.getPropertyValue(k)};`).join('') +
+        `position:absolute;visibility:hidden;left:-99999px;top:0;white-space:pre-wrap;overflow-wrap:break-word;width:${
+          el.clientWidth - px('paddingLeft') - px('paddingRight')}px`;
+      doc.body.append(m);
+      const text = el.value;
+      const x0 = el.offsetLeft + el.clientLeft + px('paddingLeft') - el.scrollLeft;
+      const y0 = el.offsetTop + el.clientTop + px('paddingTop');
+      for (const mark of marks) {
+        const off = +mark.dataset.offset;
+        const at = doc.createElement('span');
+        let shown = off <= 1e5 && off <= text.length;
+        if (shown) {
+          at.textContent = '\u200b';
+          m.replaceChildren(text.slice(0, off), at);
+          const y = at.offsetTop - el.scrollTop;
+          shown = y >= 0 && y < el.clientHeight - px('paddingTop');
+          Object.assign(mark.style, { position: 'absolute', left: `${x0 + at.offsetLeft}px`, top: `${y0 + y}px` });
+        }
+        mark.style.visibility = shown ? '' : 'hidden';
+      }
+      m.remove();
     }
 
     /** Off the keystroke path: if the textarea and C disagree on the

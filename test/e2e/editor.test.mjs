@@ -367,3 +367,73 @@ test('a selection being extended with Shift+Arrow keeps its anchor when a remote
     await b.context.close();
   }
 });
+
+test("another user's cursor is drawn at its place in the text, with the user's name, and hidden when scrolled out", async () => {
+  const doc = 'e2e-editor-marks';
+  const sa = await login('mark-alice');
+  const sb = await login('mark-bob');
+  const a = await openEditor(sa, doc);
+  const b = await openEditor(sb, doc);
+  try {
+    await a.page.keyboard.type('line one\nline two\nline three');
+    assert.equal(await converged(a, b), 'line one\nline two\nline three');
+    // Where Alice's cursor is drawn in Bob's page, relative to the first
+    // character of the text, in lines and characters of the monospace font.
+    // Waits until it is drawn there (within a fifth of a character).
+    const drawnAt = async (offset, line, col) => {
+      let last;
+      for (const t0 = Date.now(); Date.now() - t0 < 5000;) {
+        last = await where(offset).catch((e) => String(e));
+        if (Math.abs(last.line - line) < 0.2 && Math.abs(last.col - col) < 0.2) return last;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(`cursor at ${offset}: expected line ${line}, column ${col}; drawn at ${JSON.stringify(last)}`);
+    };
+    const where = (offset) => b.page.waitForFunction(([id, off]) => {
+      const mark = document.querySelector(`.cursor[data-user="${id}"]`);
+      if (!mark || mark.dataset.offset !== String(off) || mark.style.position !== 'absolute') return false;
+      const t = document.querySelector('textarea.editor');
+      const cs = getComputedStyle(t);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = cs.font;
+      const tr = t.getBoundingClientRect();
+      const mr = mark.getBoundingClientRect();
+      return {
+        line: (mr.top - tr.top - t.clientTop - parseFloat(cs.paddingTop) + t.scrollTop) / parseFloat(cs.lineHeight),
+        col: (mr.left - tr.left - t.clientLeft - parseFloat(cs.paddingLeft)) / ctx.measureText('x').width,
+        visible: getComputedStyle(mark).visibility !== 'hidden',
+        name: getComputedStyle(mark, '::after').content,
+      };
+    }, [sa.user.id, offset], { timeout: 5000 }).then((h) => h.jsonValue());
+    const caret = (page, off) => page.evaluate((o) => {
+      const t = document.querySelector('textarea.editor');
+      t.focus();
+      t.setSelectionRange(o, o);
+      t.dispatchEvent(new Event('select'));
+    }, off);
+
+    await caret(a.page, 18); // the start of "line three"
+    const at = await drawnAt(18, 2, 0);
+    assert.equal(at.visible, true);
+    assert.equal(at.name, '"mark-alice"');
+
+    await caret(a.page, 8); // the end of "line one"
+    await drawnAt(8, 0, 8);
+
+    // Bob's own typing before it moves it (C transforms the offset).
+    await b.page.evaluate(() => { const t = document.querySelector('textarea.editor'); t.focus(); t.setSelectionRange(0, 0); });
+    await b.page.keyboard.type('>> ');
+    await drawnAt(11, 0, 11);
+
+    // Bob's textarea, one line high, scrolled to the last line: the
+    // cursor on the first line is hidden.
+    await b.page.evaluate(() => { const t = document.querySelector('textarea.editor'); t.style.height = '30px'; t.scrollTop = 1000; });
+    await b.page.waitForFunction((id) => getComputedStyle(document.querySelector(`.cursor[data-user="${id}"]`)).visibility === 'hidden',
+      sa.user.id, { timeout: 5000 });
+    await screenshot(b.page, 'editor-marks');
+    assert.deepEqual([...a.errors, ...b.errors], []);
+  } finally {
+    await a.context.close();
+    await b.context.close();
+  }
+});
