@@ -87,6 +87,16 @@ export function createNotifications(ctx) {
     for (const res of set) send(res, text);
   }
 
+  // Tells every stream of the user what was read, so that the user's other
+  // windows mark it too. No id: the stream's id is the notification cursor,
+  // and read events are not replayed (a client that resumes reloads the list).
+  function deliverRead(userId, data) {
+    const set = streams.get(userId);
+    if (!set) return;
+    const text = sseEvent({ event: 'read', data: { ...data, unread_count: store.unreadCount(userId) } });
+    for (const res of set) send(res, text);
+  }
+
   function ownNotificationId(text) {
     if (!/^\d{1,15}$/.test(text)) throw new HttpError(404, 'not_found', 'No such notification');
     return Number(text);
@@ -136,7 +146,9 @@ export function createNotifications(ctx) {
     if (path === '/api/notifications/read-all') {
       if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Method not allowed');
       const user = ctx.requireUser(req, url);
+      const upTo = store.lastNotificationId(user.id);
       const updated = store.markAllNotificationsRead(user.id);
+      deliverRead(user.id, { all: true, up_to: upTo });
       sendJson(res, 200, { updated, unread_count: 0 });
       return true;
     }
@@ -150,6 +162,7 @@ export function createNotifications(ctx) {
       // so ids cannot be probed.
       if (!n || n.user_id !== user.id) throw new HttpError(404, 'not_found', 'No such notification');
       store.markNotificationRead(user.id, id);
+      deliverRead(user.id, { ids: [id] });
       sendJson(res, 200, { notification: { ...n, read: true }, unread_count: store.unreadCount(user.id) });
       return true;
     }

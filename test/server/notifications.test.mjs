@@ -78,6 +78,37 @@ test('mark read and mark all read', async () => {
   assert.equal((await api(srv.base, 'GET', '/api/notifications/read-all', { token: bob.token })).status, 405);
 });
 
+test('marking read reaches every stream of the user as event: read, without an id; others hear nothing', async () => {
+  const carol = await login(srv.base, 'carol');
+  const ids = [];
+  for (let i = 0; i < 3; i++) ids.push((await send(carol, { title: `r${i}` })).body.notification.id);
+  const w1 = await stream(carol);
+  const w2 = await stream(carol, '/events');
+  const other = await stream(bob);
+  assert.equal((await api(srv.base, 'POST', `/api/notifications/${ids[1]}/read`, { token: carol.token })).status, 200);
+  for (const w of [w1, w2]) {
+    const ev = await w.next('read');
+    assert.equal(ev.id, undefined, 'no id: the stream id stays the notification cursor');
+    assert.deepEqual(ev.data, { ids: [ids[1]], unread_count: 2 });
+  }
+  assert.equal((await api(srv.base, 'POST', '/api/notifications/read-all', { token: carol.token })).status, 200);
+  for (const w of [w1, w2]) {
+    const ev = await w.next((e) => e.event === 'read' && e.data.all);
+    assert.equal(ev.id, undefined);
+    assert.deepEqual(ev.data, { all: true, up_to: ids[2], unread_count: 0 });
+  }
+  // Another user's window hears nothing; a 404 mark sends nothing.
+  assert.equal((await api(srv.base, 'POST', `/api/notifications/${ids[0]}/read`, { token: bob.token })).status, 404);
+  await sleep(100);
+  assert.equal(other.events.filter((e) => e.event === 'read').length, 0);
+  assert.equal(w1.events.filter((e) => e.event === 'read').length, 0, 'nothing more');
+  // Read events are not replayed: a resumed stream gets only notifications.
+  const resumed = await stream(carol, '/events/notifications', `&last_event_id=${ids[0]}`);
+  await sleep(100);
+  assert.deepEqual(resumed.events.map((e) => e.event), ['notification', 'notification']);
+  for (const s of [w1, w2, other, resumed]) s.close();
+});
+
 test('validation: title required, days bounded, bad JSON 400', async () => {
   assert.equal((await send(alice, {})).status, 400);
   assert.equal((await send(alice, { title: 'x'.repeat(201) })).status, 400);
