@@ -37,6 +37,9 @@
  * on an unread item marks it (POST /api/notifications/<id>/read). The local
  * state changes at once; a failed request is shown as an error and the list
  * is loaded again, so that what the server still has unread shows again.
+ * What the user marks read in another window comes as `event: read` (the
+ * items and the server's unread count); those events are not replayed, so
+ * the list is loaded again when the stream comes back after a loss.
  * A failed load is shown and tried again (5 s, then doubling up to 60 s).
  */
 #include <math.h>
@@ -83,6 +86,7 @@ typedef struct notif_system {
     int mark_failed;       /* "error" says a mark-as-read failed */
     double ignored;
     double idle_timeout_ms; /* pf_sse_opts.idle_timeout_ms */
+    int stream_was_open;   /* the stream has been open: 1, and lost since: 2 */
 } notif_system;
 
 /* ------------------------------------------------------------------------ */
@@ -439,9 +443,57 @@ static void notify_browser(notif_system *s, const cJSON *n)
         pf__log(PF_LOG_DEBUG, "NotificationSystem: no browser notification (no permission?)");
 }
 
+/* Whether `ids` (a JSON array) holds `id`. */
+static int has_id(const cJSON *ids, double id)
+{
+    const cJSON *v;
+    double x;
+    cJSON_ArrayForEach(v, ids)
+    {
+        if (pf__json_id(v, &x) && x == id)
+            return 1;
+    }
+    return 0;
+}
+
+/* `event: read`: the user marked notifications read, maybe in another
+ * window: {"ids": [...]} or {"all": true, "up_to": N} (those up to N),
+ * with the server's "unread_count" after it (protocol.md section 8). */
+static void on_read(notif_system *s, const cJSON *msg)
+{
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(msg, "ids");
+    const cJSON *uc = cJSON_GetObjectItemCaseSensitive(msg, "unread_count");
+    int all = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "all"));
+    double up_to = INFINITY;
+    cJSON *it;
+    if (!all && !cJSON_IsArray(ids)) {
+        ignore(s, "NotificationSystem: ignored a read event without ids");
+        return;
+    }
+    if (all)
+        pf__json_id(cJSON_GetObjectItemCaseSensitive(msg, "up_to"), &up_to);
+    cJSON_ArrayForEach(it, s->items)
+    {
+        double id = num_of(it, "id");
+        if (!is_read(it) && (all ? id <= up_to : has_id(ids, id)))
+            cJSON_ReplaceItemInObjectCaseSensitive(it, "read", cJSON_CreateTrue());
+    }
+    if (all)
+        s->extra_unread = 0;
+    if (cJSON_IsNumber(uc) && isfinite(uc->valuedouble)) {
+        double local = local_unread(s);
+        s->extra_unread = uc->valuedouble > local ? uc->valuedouble - local : 0;
+    }
+    items_changed(s);
+}
+
 static void stream_on_message(void *ud, const pf_sse_message *m)
 {
     notif_system *s = ud;
+    if (pf__is_named(m->event, m->event_len, "read") && m->msg) {
+        on_read(s, m->msg);
+        return;
+    }
     if (!pf__is_named(m->event, m->event_len, "notification")) {
         if (!pf__is_named(m->event, m->event_len, "connected"))
             ignore(s, "NotificationSystem: ignored an event of unknown type");
@@ -469,6 +521,15 @@ static void stream_on_state(void *ud, const pf_ws_event *ev)
     notif_system *s = ud;
     pf_state_update(pf_component_state(s->c), "status",
                     cJSON_CreateString(pf_ws_state_name(ev->state)));
+    /* Read events are not replayed: a stream back after a loss may have
+     * missed some, so the list is loaded again. */
+    if (ev->state == PF_WS_OPEN) {
+        if (s->stream_was_open == 2)
+            load(s);
+        s->stream_was_open = 1;
+    } else if (s->stream_was_open) {
+        s->stream_was_open = 2;
+    }
 }
 
 static void stream_on_resync(void *ud)

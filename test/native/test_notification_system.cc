@@ -635,3 +635,61 @@ TEST_F(Notification, AFailedMarkAsReadLoadsTheListAgainAndALaterSuccessClearsThe
     EXPECT_EQ(h.find("class=\"badge\""), std::string::npos);
     EXPECT_EQ(lc_check_patches(c), "");
 }
+
+// Marking read in one window reaches the user's other windows as `event:
+// read` (no id): the items named, or all up to an id, turn read and the
+// badge takes the server's unread count; nothing is posted back.
+TEST_F(Notification, AReadEventFromAnotherWindowMarksItemsAndTheCount)
+{
+    mount_loaded("{\"notifications\":[" + notif(7, "a") + "," + notif(6, "b") + "," + notif(5, "c") +
+                 "],\"unread_count\":5,\"last_event_id\":7}");
+    size_t nreq = fake_host_count(FAKE_HTTP_REQUEST);
+    EXPECT_NE(html().find("<span class=\"badge\">5</span>"), std::string::npos);
+    push("{\"ids\":[6],\"unread_count\":4}", "read");
+    lc_tick();
+    std::string h = html();
+    EXPECT_NE(h.find("<div class=\"notification-item\" data-id=\"6\""), std::string::npos) << h;
+    EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"7\""), std::string::npos);
+    EXPECT_NE(h.find("<span class=\"badge\">4</span>"), std::string::npos);
+    // A notification newer than the read-all stays unread.
+    push(notif(8, "new"), "notification", "8");
+    push("{\"all\":true,\"up_to\":7,\"unread_count\":1}", "read");
+    lc_tick();
+    h = html();
+    EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"8\""), std::string::npos) << h;
+    EXPECT_EQ(lc_count(h, "notification-item unread"), 1u);
+    EXPECT_EQ(lc_num(c, "unread_count"), 1);
+    push("{\"all\":true,\"unread_count\":0}", "read");
+    lc_tick();
+    EXPECT_EQ(html().find("unread"), std::string::npos);
+    EXPECT_EQ(html().find("class=\"badge\""), std::string::npos);
+    // A malformed one is ignored.
+    double ignored = lc_num(c, "ignored");
+    push("{\"ids\":\"7\"}", "read");
+    EXPECT_EQ(lc_num(c, "ignored"), ignored + 1);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+// Read events are not replayed: when the stream comes back after a loss the
+// list is loaded again, and what another window read meanwhile shows read.
+TEST_F(Notification, AStreamBackAfterALossReloadsTheListForReadsItMissed)
+{
+    mount_loaded("{\"notifications\":[" + notif(5, "a") + "],\"unread_count\":1,\"last_event_id\":5}");
+    size_t nreq = fake_host_count(FAKE_HTTP_REQUEST);
+    fake_host_advance(45000); // silent: closed and reopened
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq);
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq + 1) << "no reload after the stream came back";
+    EXPECT_STREQ(fake_host_last(FAKE_HTTP_REQUEST)->name, "GET");
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[" + notif(5, "a", true) + "],\"unread_count\":0,\"last_event_id\":5}");
+    lc_tick();
+    EXPECT_EQ(html().find("unread"), std::string::npos);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
