@@ -704,7 +704,7 @@ static void render_item(pf_html *h, const cJSON *n)
     pf_html_open(h, "div");
     pf_html_class(h, cls, 2);
     pf_html_attrf(h, "data-id", "%.0f", num_of(n, "id"));
-    pf_html_on(h, "click", "mark_read");
+    pf_html_on(h, "click", "mark_read"); /* anywhere on it, with a mouse */
     pf_html_open(h, "div");
     pf_html_attr(h, "class", "notification-icon");
     pf_html_str(h, str_of(n, "icon"));
@@ -719,6 +719,16 @@ static void render_item(pf_html *h, const cJSON *n)
     pf_html_close(h);
     pf_html_open(h, "small");
     pf_html_str(h, str_of(n, "created_at"));
+    pf_html_close(h);
+    /* The keyboard's way: a real button, kept (aria-disabled) once the
+     * notification is read, so that focus stays where it was. */
+    pf_html_open(h, "button");
+    pf_html_attr(h, "type", "button");
+    pf_html_attr(h, "class", "mark-read");
+    pf_html_on(h, "click", "mark_read");
+    if (is_read(n))
+        pf_html_attr(h, "aria-disabled", "true");
+    pf_html_str(h, "Mark as read");
     pf_html_close(h);
     pf_html_close(h);
     pf_html_close(h);

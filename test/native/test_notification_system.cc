@@ -84,7 +84,8 @@ TEST_F(Notification, LoadsTheListThenOpensTheStreamFromItsPosition)
               std::string::npos);
     EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"31\" data-on-click=\"mark_read\">"
                      "<div class=\"notification-icon\">\xF0\x9F\x93\xA2</div><div class=\"notification-content\">"
-                     "<h4>new</h4><p>msg</p><small>2026-11-26T14:45:00.000Z</small></div></div>"),
+                     "<h4>new</h4><p>msg</p><small>2026-11-26T14:45:00.000Z</small>"
+                     "<button type=\"button\" class=\"mark-read\" data-on-click=\"mark_read\">Mark as read</button></div></div>"),
               std::string::npos);
     EXPECT_NE(h.find("<div class=\"notification-item\" data-id=\"30\""), std::string::npos);
     EXPECT_NE(h.find("<div class=\"notification-panel\">"), std::string::npos);
@@ -691,5 +692,33 @@ TEST_F(Notification, AStreamBackAfterALossReloadsTheListForReadsItMissed)
     lc_tick();
     EXPECT_EQ(html().find("unread"), std::string::npos);
     EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+// Items are reachable with the keyboard: each holds a real <button> (Enter
+// and Space click it), which marks the item read and stays, aria-disabled,
+// so that focus is not lost.
+TEST_F(Notification, EachItemHasAButtonThatMarksItRead)
+{
+    mount_loaded("{\"notifications\":[" + notif(7, "a") + "," + notif(6, "b", true) + "],\"unread_count\":1}");
+    std::string h = html();
+    EXPECT_EQ(lc_count(h, "<button type=\"button\" class=\"mark-read\" data-on-click=\"mark_read\">Mark as read</button>"), 1u) << h;
+    EXPECT_EQ(lc_count(h, "<button type=\"button\" class=\"mark-read\" data-on-click=\"mark_read\" aria-disabled=\"true\">Mark as read</button>"), 1u);
+    const pf_vnode *item = lc_find_in(c, "data-id", "7");
+    ASSERT_NE(item, nullptr);
+    const pf_vnode *button = lc_find(item->first_child, "class", "mark-read");
+    ASSERT_NE(button, nullptr) << "no button in the item";
+    uint32_t button_id = button->id;
+    size_t before = fake_host_count(FAKE_HTTP_REQUEST);
+    ASSERT_EQ(pf_component_dispatch(pf_component_root(c), button_id, "click", 5, "", 0, -1, -1), PF_OK);
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), before + 1);
+    EXPECT_STREQ(fake_host_last(FAKE_HTTP_REQUEST)->text, "/api/notifications/7/read?token=T\n");
+    EXPECT_EQ(html().find("notification-item unread"), std::string::npos);
+    EXPECT_EQ(lc_count(html(), "aria-disabled=\"true\">Mark as read</button>"), 2u);
+    // The same button (the focused element) is kept.
+    button = lc_find(lc_find_in(c, "data-id", "7")->first_child, "class", "mark-read");
+    ASSERT_NE(button, nullptr);
+    EXPECT_EQ(button->id, button_id);
     EXPECT_EQ(lc_check_patches(c), "");
 }
