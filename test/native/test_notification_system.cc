@@ -84,7 +84,7 @@ TEST_F(Notification, LoadsTheListThenOpensTheStreamFromItsPosition)
               std::string::npos);
     EXPECT_NE(h.find("<div class=\"notification-item unread\" data-id=\"31\" data-on-click=\"mark_read\">"
                      "<div class=\"notification-icon\">\xF0\x9F\x93\xA2</div><div class=\"notification-content\">"
-                     "<h4>new</h4><p>msg</p><small>2026-11-26T14:45:00.000Z</small>"
+                     "<h4>new</h4><p>msg</p><small><time datetime=\"2026-11-26T14:45:00.000Z\">2026-11-26 14:45 UTC</time></small>"
                      "<button type=\"button\" class=\"mark-read\" data-on-click=\"mark_read\">Mark as read</button></div></div>"),
               std::string::npos);
     EXPECT_NE(h.find("<div class=\"notification-item\" data-id=\"30\""), std::string::npos);
@@ -720,5 +720,36 @@ TEST_F(Notification, EachItemHasAButtonThatMarksItRead)
     button = lc_find(lc_find_in(c, "data-id", "7")->first_child, "class", "mark-read");
     ASSERT_NE(button, nullptr);
     EXPECT_EQ(button->id, button_id);
+    EXPECT_EQ(lc_check_patches(c), "");
+}
+
+// created_at is shown as <time datetime="..."> with readable text; anything
+// that is not an HTML date and time is shown as sent, as text.
+TEST_F(Notification, TimestampsAreTimeElementsAndOthersTextAsSent)
+{
+    mount_loaded("[]");
+    const std::pair<const char *, const char *> cases[] = {
+        { "2026-11-27T23:34:05.123Z", "<time datetime=\"2026-11-27T23:34:05.123Z\">2026-11-27 23:34 UTC</time>" },
+        { "2026-11-27T23:34Z", "<time datetime=\"2026-11-27T23:34Z\">2026-11-27 23:34 UTC</time>" },
+        { "2026-11-27 23:34:05+02:00", "<time datetime=\"2026-11-27 23:34:05+02:00\">2026-11-27 23:34 +02:00</time>" },
+        { "2026-11-27T23:34:05", "<time datetime=\"2026-11-27T23:34:05\">2026-11-27 23:34</time>" },
+        { "yesterday", "yesterday" },
+        { "2026-13-01T00:00Z", "2026-13-01T00:00Z" },
+        { "2026-11-27T24:00Z", "2026-11-27T24:00Z" },
+        { "2026-11-27T23:34:05.Z", "2026-11-27T23:34:05.Z" },
+        { "2026-11-27T23:34:05Zjunk", "2026-11-27T23:34:05Zjunk" },
+        { "2026-11-27T23:34+2:00", "2026-11-27T23:34+2:00" },
+        { "2026-11-27T23:34Z\"><script>x</script>", "2026-11-27T23:34Z\"&gt;&lt;script&gt;x&lt;/script&gt;" },
+        { "2026-11-2", "2026-11-2" },
+    };
+    int id = 1;
+    for (const auto &k : cases)
+        push("{\"id\":" + std::to_string(id++) + ",\"title\":\"t\",\"created_at\":" + lc_json_str(k.first) + "}");
+    lc_tick();
+    std::string h = html();
+    for (const auto &k : cases)
+        EXPECT_NE(h.find(std::string("<small>") + k.second + "</small>"), std::string::npos) << k.first << "\n" << h;
+    EXPECT_EQ(h.find("<script"), std::string::npos);
+    EXPECT_EQ(lc_count(h, "<time "), 4u);
     EXPECT_EQ(lc_check_patches(c), "");
 }
