@@ -574,3 +574,48 @@ test('demo: the page offers to show browser notifications while the browser has 
     }
   }
 });
+
+test('one user, two windows: what one marks read (all, or one item by keyboard) shows read in the other; dates are <time>', async () => {
+  let w1, w2;
+  try {
+    w1 = await openUser('two-windows');
+    w2 = await openUser('two-windows');
+    assert.equal(w1.id, w2.id);
+    const unread = (u) => u.page.$$eval('#notifications .notification-item.unread', (els) => els.map((e) => Number(e.dataset.id)));
+    const waitBadge = (u, text) => u.page.waitForFunction((t) => (document.querySelector('#notifications .badge')?.textContent ?? '0') === t, text);
+    for (const title of ['first', 'second']) await rest(w1.token, 'POST', '/api/notifications', { title });
+    for (const u of [w1, w2]) await waitBadge(u, '2');
+
+    // Opening the panel in window 1 marks all read: window 2 follows.
+    await w1.page.click('#notifications .notification-button');
+    await w1.page.waitForSelector('#notifications .notification-panel.active');
+    await waitBadge(w1, '0');
+    await waitBadge(w2, '0');
+    assert.deepEqual(await unread(w2), []);
+
+    // A new one while the panel is open, marked read from the keyboard.
+    const third = (await rest(w1.token, 'POST', '/api/notifications', { title: 'third' })).notification;
+    for (const u of [w1, w2]) await waitBadge(u, '1');
+    assert.deepEqual(await unread(w2), [third.id]);
+    const button = w1.page.locator(`#notifications .notification-item[data-id="${third.id}"] button.mark-read`);
+    await button.focus();
+    await w1.page.keyboard.press('Enter');
+    await waitBadge(w1, '0');
+    await waitBadge(w2, '0');
+    assert.deepEqual(await unread(w2), []);
+    assert.equal((await rest(w1.token, 'GET', '/api/notifications')).unread_count, 0);
+    // The button stays (aria-disabled), and so does the focus.
+    assert.equal(await button.getAttribute('aria-disabled'), 'true');
+    assert.ok(await button.evaluate((b) => b === document.activeElement), 'focus kept on the button');
+
+    // The date: <time datetime="created_at"> with readable UTC text.
+    const time = await w2.page.$eval(`#notifications .notification-item[data-id="${third.id}"] small time`,
+      (t) => ({ datetime: t.getAttribute('datetime'), text: t.textContent }));
+    assert.equal(time.datetime, third.created_at);
+    assert.equal(time.text, `${third.created_at.slice(0, 10)} ${third.created_at.slice(11, 16)} UTC`);
+    for (const u of [w1, w2]) assert.deepEqual(u.errors, []);
+  } finally {
+    await closeUser(w1);
+    await closeUser(w2);
+  }
+});
