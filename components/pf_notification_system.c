@@ -86,7 +86,7 @@ typedef struct notif_system {
     int mark_failed;       /* "error" says a mark-as-read failed */
     double ignored;
     double idle_timeout_ms; /* pf_sse_opts.idle_timeout_ms */
-    int stream_was_open;   /* the stream has been open: 1, and lost since: 2 */
+    int stream_gap;        /* 1: open; 2: down after being open, or failed */
 } notif_system;
 
 /* ------------------------------------------------------------------------ */
@@ -521,14 +521,14 @@ static void stream_on_state(void *ud, const pf_ws_event *ev)
     notif_system *s = ud;
     pf_state_update(pf_component_state(s->c), "status",
                     cJSON_CreateString(pf_ws_state_name(ev->state)));
-    /* Read events are not replayed: a stream back after a loss may have
-     * missed some, so the list is loaded again. */
+    /* Read events are not replayed: a stream back after a loss or a failed
+     * attempt may have missed some, so the list is loaded again. */
     if (ev->state == PF_WS_OPEN) {
-        if (s->stream_was_open == 2)
+        if (s->stream_gap == 2)
             load(s);
-        s->stream_was_open = 1;
-    } else if (s->stream_was_open) {
-        s->stream_was_open = 2;
+        s->stream_gap = 1;
+    } else if (s->stream_gap || ev->state > PF_WS_OPEN) {
+        s->stream_gap = 2;
     }
 }
 

@@ -753,3 +753,26 @@ TEST_F(Notification, TimestampsAreTimeElementsAndOthersTextAsSent)
     EXPECT_EQ(lc_count(h, "<time "), 4u);
     EXPECT_EQ(lc_check_patches(c), "");
 }
+
+// The same when the stream's first attempt fails: reads between the load
+// and the stream's opening would be missed otherwise.
+TEST_F(Notification, AStreamThatOpensAfterAFailedFirstAttemptReloadsTheList)
+{
+    std::string props = "{\"token\":\"T\"}";
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, props.data(), props.size(), &c), PF_OK);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[" + notif(5, "a") + "],\"unread_count\":1,\"last_event_id\":5}");
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 1u);
+    size_t nreq = fake_host_count(FAKE_HTTP_REQUEST);
+    pf_io_error(fake_host_last(FAKE_SSE_OPEN)->handle, 0);
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    pf_io_opened(fake_host_last(FAKE_SSE_OPEN)->handle);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq + 1) << "no reload after the stream opened late";
+    // A normal first open (the mount) loads once.
+    pf_component_unmount_all();
+    fake_host_reset();
+    mount_loaded("[]");
+    EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 1u);
+}
