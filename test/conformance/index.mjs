@@ -346,6 +346,11 @@ export async function runConformance(baseUrl, { tokens = [], skipRateLimit = fal
     same(r.status, 200, 'status');
     const list = await request(base, 'GET', '/api/notifications', { token: A.token });
     same((list.body.notifications ?? list.body).find((n) => n.id === note.id)?.read, true, 'read');
+    // The user's other windows hear it: event: read, without an id.
+    const e = await stream.next((x) => x.event === 'read');
+    expect(Array.isArray(e.data?.ids) && e.data.ids.includes(note.id), `ids ${JSON.stringify(e.data)}`);
+    expect(typeof e.data.unread_count === 'number', 'unread_count');
+    same(e.id, undefined, 'id: line');
   });
   await check('sse: POST /api/notifications/read-all marks every one read', async () => {
     await request(base, 'POST', '/api/notifications', { token: A.token, body: { title: 'unread' } });
@@ -353,6 +358,8 @@ export async function runConformance(baseUrl, { tokens = [], skipRateLimit = fal
     same(r.status, 200, 'status');
     const list = await request(base, 'GET', '/api/notifications', { token: A.token });
     expect((list.body.notifications ?? list.body).every((n) => n.read), 'some are unread');
+    const e = await stream.next((x) => x.event === 'read' && x.data?.all === true);
+    same(e.data.unread_count, 0, 'unread_count');
   });
   let missedId;
   await check('sse: reconnecting with the Last-Event-ID header replays what was missed', async () => {
