@@ -39,7 +39,9 @@
  * is loaded again, so that what the server still has unread shows again.
  * What the user marks read in another window comes as `event: read` (the
  * items and the server's unread count); those events are not replayed, so
- * the list is loaded again when the stream comes back after a loss.
+ * the list is loaded again when the stream opens after a loss or a failed
+ * attempt. Each item has a "Mark as read" <button> for the keyboard, and
+ * shows created_at as a <time> (readable_time).
  * A failed load is shown and tried again (5 s, then doubling up to 60 s).
  */
 #include <math.h>

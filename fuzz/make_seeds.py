@@ -125,7 +125,11 @@ def components():
                                                    ["!d0 click", "!h200 " + J({"notification": {**notif(33, "hello"), "read": True}, "unread_count": 1}),
                                                     "!enotification\t36\t-1\t" + J(notif(36, "x")), "!econnected\t\t-1\t{}", "!x0", "!t5000", "!o"]),
                                          "\n".join(["!h200 []", "!o", "!eresync\t\t-1\t{}", "!h200 " + J([notif(1, "a")]), "!x204", "!t60000", "!h404 {}"]),
-                                         "\n".join(["!h500 x", "!t10000", "!h200 " + J({"notifications": "bad"}), "!x401", "!t1000"])]
+                                         "\n".join(["!h500 x", "!t10000", "!h200 " + J({"notifications": "bad"}), "!x401", "!t1000"]),
+                                         "\n".join(["!h200 " + J({"notifications": [notif(31, "new"), notif(30, "old")], "unread_count": 4}), "!o",
+                                                    "!eread\t\t-1\t" + J({"ids": [30, "31", 1e300], "unread_count": 3}),
+                                                    "!eread\t\t-1\t" + J({"all": True, "up_to": 30, "unread_count": -1}),
+                                                    "!eread\t\t-1\t" + J({"ids": 5}), "!x0", "!t5000", "!o"])]
     out["chat_room_script"] = ["\n".join(["!o"] + cr + ["!d0 input hello", "!d0 submit", "!t3000", "!d0 input again", "!d0 submit", "!c1006", "!t2000", "!o"]),
                                "\n".join(["!o", cr[0], "!d0 input " + "x" * 600, "!d0 submit", J(RATE), "!t1000", "!t1000", "!t1000", "!c4001", "!t1000", "!c4003"]),
                                "\n".join(["!o", "!d0 input ", "!d0 submit", cr[1], "!n01", "!n10", "!c4029 5", "!t6000", "!o"])]
@@ -162,11 +166,11 @@ FIELDS = ["type", "seq", "since", "error", "retry_after", "code", "message", "sn
           "content", "author_id", "author_name", "published", "created_at", "updated_at", "history", "messages",
           "user", "user_id", "text", "timestamp", "user_joined", "user_left", "name", "avatar", "rev", "users",
           "cursor", "operations", "src", "ack", "content_change", "cursor_update", "position", "cursor_position",
-          "join", "invalid_op", "notifications", "notification", "read", "icon", "unread_count", "d",
+          "join", "invalid_op", "notifications", "notification", "read", "icon", "unread_count", "ids", "all", "up_to", "d",
           "items", "label", "set", "append", "update", "update_every", "step", "suffix", "swap", "a", "b", "remove",
           "select", "clear"]
 CMDS = {"ws": ["!o", "!c", "!t", "!n", "!s", "!k", "!C", "!R", "1006", "4001", "4003", "4029", "1013", "1000"],
-        "sse": ["!o", "!x", "!t", "!n", "!k", "!C", "!O", "!e", "\t", "204", "401", "notification", "connected"],
+        "sse": ["!o", "!x", "!t", "!n", "!k", "!C", "!O", "!e", "\t", "204", "401", "notification", "connected", "read"],
         "ot_client": ["!s", "!T", "!u", "!r", "!k", "!d", "!o", "!t"],
         "html": ["<", ">", "@", "v", "o", "m", "#", "=", "data-id", "href", "style", "class", "javascript:", "url(",
                  "input", "textarea", "script", "data-on-click"]}
