@@ -598,7 +598,10 @@ test('one user, two windows: what one marks read (all, or one item by keyboard) 
     for (const u of [w1, w2]) await waitBadge(u, '1');
     assert.deepEqual(await unread(w2), [third.id]);
     const button = w1.page.locator(`#notifications .notification-item[data-id="${third.id}"] button.mark-read`);
-    await button.focus();
+    // Reached with Tab from the bell (past "Mark all as read").
+    await w1.page.focus('#notifications .notification-button');
+    for (let i = 0; i < 5 && !(await button.evaluate((b) => b === document.activeElement)); i++) await w1.page.keyboard.press('Tab');
+    assert.ok(await button.evaluate((b) => b === document.activeElement), 'Tab reaches the item\'s button');
     await w1.page.keyboard.press('Enter');
     await waitBadge(w1, '0');
     await waitBadge(w2, '0');
@@ -607,6 +610,12 @@ test('one user, two windows: what one marks read (all, or one item by keyboard) 
     // The button stays (aria-disabled), and so does the focus.
     assert.equal(await button.getAttribute('aria-disabled'), 'true');
     assert.ok(await button.evaluate((b) => b === document.activeElement), 'focus kept on the button');
+    // Space works as well (a native button).
+    const fourth = (await rest(w1.token, 'POST', '/api/notifications', { title: 'fourth' })).notification;
+    await waitBadge(w2, '1');
+    await w1.page.locator(`#notifications .notification-item[data-id="${fourth.id}"] button.mark-read`).focus();
+    await w1.page.keyboard.press('Space');
+    await waitBadge(w2, '0');
 
     // The date: <time datetime="created_at"> with readable UTC text.
     const time = await w2.page.$eval(`#notifications .notification-item[data-id="${third.id}"] small time`,
