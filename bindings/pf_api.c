@@ -801,7 +801,7 @@ int pf_api_ot_pair(const char *a, size_t a_len, const char *b, size_t b_len, int
     pf_ot_free(x);
     pf_ot_free(y);
     if (rc != PF_OK)
-        return ot_fail(err, rc, NULL);
+        return ot_fail(err, rc, rc == PF_ERANGE ? "counts add up past the largest length" : NULL);
     return ot_out(r, out, out_len, err);
 }
 

@@ -387,7 +387,10 @@ static int append_piece(pf_ot_op *out, const piece *p)
 /* Transform and compose                                                    */
 /* ------------------------------------------------------------------------ */
 
-#define TRY(x) do { if ((x) != PF_OK) goto oom; } while (0)
+/* Stores the result in rc and leaves on error: out of memory, or a merged
+ * count that would pass SIZE_MAX (2^32 in wasm), which append_raw refuses
+ * with PF_ERANGE. */
+#define TRY(x) do { if ((rc = (x)) != PF_OK) goto fail; } while (0)
 
 int pf_ot_transform(const pf_ot_op *op1, const pf_ot_op *op2, int side,
                     pf_ot_op **out)
@@ -398,6 +401,7 @@ int pf_ot_transform(const pf_ot_op *op1, const pf_ot_op *op2, int side,
     if (!op1 || !op2 || (side != PF_OT_LEFT && side != PF_OT_RIGHT))
         return PF_EINVAL;
     pf_ot_op *r = pf_ot_new();
+    int rc;
     if (!r)
         return PF_ENOMEM;
     taker tk = { op1, 0, 0, 0 };
@@ -437,9 +441,9 @@ int pf_ot_transform(const pf_ot_op *op1, const pf_ot_op *op2, int side,
     pf_ot_trim(r);
     *out = r;
     return PF_OK;
-oom:
+fail:
     pf_ot_free(r);
-    return PF_ENOMEM;
+    return rc;
 }
 
 int pf_ot_compose(const pf_ot_op *op1, const pf_ot_op *op2, pf_ot_op **out)
@@ -450,6 +454,7 @@ int pf_ot_compose(const pf_ot_op *op1, const pf_ot_op *op2, pf_ot_op **out)
     if (!op1 || !op2)
         return PF_EINVAL;
     pf_ot_op *r = pf_ot_new();
+    int rc;
     if (!r)
         return PF_ENOMEM;
     taker tk = { op1, 0, 0, 0 };
@@ -502,9 +507,9 @@ int pf_ot_compose(const pf_ot_op *op1, const pf_ot_op *op2, pf_ot_op **out)
     pf_ot_trim(r);
     *out = r;
     return PF_OK;
-oom:
+fail:
     pf_ot_free(r);
-    return PF_ENOMEM;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -559,6 +564,7 @@ int pf_ot_invert(const pf_ot_op *op, pf_ot_op **out)
     if (!pf_ot_is_invertible(op))
         return PF_ESTATE;
     pf_ot_op *r = pf_ot_new();
+    int rc;
     if (!r)
         return PF_ENOMEM;
     for (size_t i = 0; i < op->count; i++) {
@@ -570,9 +576,9 @@ int pf_ot_invert(const pf_ot_op *op, pf_ot_op **out)
     pf_ot_trim(r);
     *out = r;
     return PF_OK;
-oom:
+fail:
     pf_ot_free(r);
-    return PF_ENOMEM;
+    return rc;
 }
 
 int pf_ot_make_invertible(const pf_ot_op *op, const pf_text *doc,
@@ -586,6 +592,7 @@ int pf_ot_make_invertible(const pf_ot_op *op, const pf_text *doc,
     if (pf_ot_base_length(op) > pf_text_length(doc))
         return PF_ERANGE;
     pf_ot_op *r = pf_ot_new();
+    int rc;
     if (!r)
         return PF_ENOMEM;
     size_t pre = 0;
@@ -594,11 +601,7 @@ int pf_ot_make_invertible(const pf_ot_op *op, const pf_text *doc,
         if (c->kind == PF_OT_DELETE && !c->has_text) {
             char *s;
             size_t len;
-            int rc = pf_text_get_range(doc, pre, c->n, &s, &len);
-            if (rc != PF_OK) {
-                pf_ot_free(r);
-                return rc;
-            }
+            TRY(pf_text_get_range(doc, pre, c->n, &s, &len));
             rc = append_raw(r, PF_OT_DELETE, c->n, s, len, 1);
             free(s);
             TRY(rc);
@@ -611,9 +614,9 @@ int pf_ot_make_invertible(const pf_ot_op *op, const pf_text *doc,
     pf_ot_trim(r);
     *out = r;
     return PF_OK;
-oom:
+fail:
     pf_ot_free(r);
-    return PF_ENOMEM;
+    return rc;
 }
 
 int pf_ot_strip_invertible(const pf_ot_op *op, pf_ot_op **out)
@@ -624,6 +627,7 @@ int pf_ot_strip_invertible(const pf_ot_op *op, pf_ot_op **out)
     if (!op)
         return PF_EINVAL;
     pf_ot_op *r = pf_ot_new();
+    int rc;
     if (!r)
         return PF_ENOMEM;
     for (size_t i = 0; i < op->count; i++) {
@@ -636,9 +640,9 @@ int pf_ot_strip_invertible(const pf_ot_op *op, pf_ot_op **out)
     pf_ot_trim(r);
     *out = r;
     return PF_OK;
-oom:
+fail:
     pf_ot_free(r);
-    return PF_ENOMEM;
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -721,6 +725,7 @@ int pf_ot_diff(const char *a, size_t alen, const char *b, size_t blen,
             s--;
     }
     pf_ot_op *r = pf_ot_new();
+    int rc;
     if (!r)
         return PF_ENOMEM;
     size_t pcps;
@@ -731,9 +736,9 @@ int pf_ot_diff(const char *a, size_t alen, const char *b, size_t blen,
     pf_ot_trim(r);
     *out = r;
     return PF_OK;
-oom:
+fail:
     pf_ot_free(r);
-    return PF_ENOMEM;
+    return rc;
 }
 
 /* Decodes valid UTF-8 into code points; returns a new array or NULL. */
@@ -1179,7 +1184,7 @@ static int parse_count(parser *p, size_t *out)
 }
 
 /* append_raw for the parser: a merged count that would pass SIZE_MAX is a
- * range error at `at`, anything else out of memory (as the oom label says). */
+ * range error at `at`, anything else out of memory (its only other error). */
 static int parse_append(parser *p, pf_ot_op *op, int kind, size_t n, const char *text,
                         size_t len, int has_text, size_t at)
 {

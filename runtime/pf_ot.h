@@ -145,15 +145,15 @@ char *pf_ot_serialize(const pf_ot_op *op, size_t *len);
 int pf_ot_apply(const pf_ot_op *op, pf_text *doc);
 
 /* compose(a, b): one operation with the effect of a then b. Stores a new
- * operation in *out (free with pf_ot_free()). PF_OK, PF_EINVAL or
- * PF_ENOMEM. */
+ * operation in *out (free with pf_ot_free()). PF_OK, PF_EINVAL, PF_ERANGE
+ * (a merged count would pass SIZE_MAX, 2^32 - 1 in wasm) or PF_ENOMEM. */
 int pf_ot_compose(const pf_ot_op *a, const pf_ot_op *b, pf_ot_op **out);
 
 /* transform(op, other, side): op rewritten to apply after `other`, both
  * having been made on the same document. `side` (PF_OT_LEFT or
  * PF_OT_RIGHT) says whether op's insert goes first when both insert at the
  * same place. Stores a new operation in *out (free with pf_ot_free()).
- * PF_OK, PF_EINVAL or PF_ENOMEM. */
+ * PF_OK, PF_EINVAL, PF_ERANGE (as compose) or PF_ENOMEM. */
 int pf_ot_transform(const pf_ot_op *op, const pf_ot_op *other, int side,
                     pf_ot_op **out);
 

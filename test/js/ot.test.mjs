@@ -518,6 +518,28 @@ test('counts that add up past 2^32 are refused as too long, never wrapped (no tr
   assert.equal(type.apply('abc', [3, 'd']), 'abcd');
 });
 
+test('transform and compose refuse a merged count past 2^32 - 1 as a range error, not out of memory', () => {
+  const M = 2 ** 31 - 1;
+  // b deletes what a deletes, so a's skips merge into M + M + 2 = 2^32.
+  const a = [M, { d: 1 }, M, { d: 1 }, 2, 'x'];
+  const b = [M, { d: 1 }, M, { d: 1 }];
+  // compose: b's deletes cancel c's inserts, c's skips merge the same way.
+  const c = [M, 'a', M, 'b', 2, 'x'];
+  assert.deepEqual(npm.transform(a, b, 'left'), [2 ** 32, 'x']);
+  assert.deepEqual(npm.compose(c, b), [2 ** 32, 'x']);
+  const range = (e) => e.name === 'PyFrameError' && e.code === -6 && /counts add up past the largest length/.test(e.message);
+  assert.throws(() => type.transform(a, b, 'left'), range);
+  assert.throws(() => type.compose(c, b), range);
+  const [oa, ob, oc] = [a, b, c].map((op) => rt.ot.Op.from(op));
+  try {
+    assert.throws(() => oa.transform(ob, 'left'), (e) => e.code === -6 && /out of range/.test(e.message));
+    assert.throws(() => oc.compose(ob), (e) => e.code === -6 && /out of range/.test(e.message));
+  } finally {
+    for (const o of [oa, ob, oc]) o.free();
+  }
+  assert.deepEqual(type.transform([1, 'x'], [1, 'y'], 'left'), [1, 'x']);
+});
+
 test('a text that starts with U+FEFF keeps it (a byte order mark is text here)', async () => {
   const s = '\uFEFFab';
   assert.equal(type.apply(s, [1, 'x']), npm.apply(s, [1, 'x']));

@@ -361,6 +361,36 @@ TEST(OtTransform, Cases) {
 // Found by fuzz/fuzz_ot (clang UBSan: "applying zero offset to null
 // pointer"): an operation of skips and numeric deletes has no text pool, and
 // compose took the text of its deletes as NULL + 0.
+/* A merged skip that would pass SIZE_MAX (2^32 - 1 in wasm) is a range
+ * error, as the parser reports it; it was reported as out of memory. */
+TEST(OtTransform, MergedCountPastSizeMaxIsARangeError) {
+    const size_t h = SIZE_MAX / 2;   /* h + h + 2 == SIZE_MAX + 1 */
+    Op a(pf_ot_new()), b(pf_ot_new()), r;
+    ASSERT_EQ(pf_ot_skip(a.op, h), PF_OK);
+    ASSERT_EQ(pf_ot_delete(a.op, 1), PF_OK);
+    ASSERT_EQ(pf_ot_skip(a.op, h), PF_OK);
+    ASSERT_EQ(pf_ot_delete(a.op, 1), PF_OK);
+    ASSERT_EQ(pf_ot_skip(a.op, 2), PF_OK);
+    ASSERT_EQ(pf_ot_insert(a.op, "x", 1), PF_OK);
+    ASSERT_EQ(pf_ot_skip(b.op, h), PF_OK);
+    ASSERT_EQ(pf_ot_delete(b.op, 1), PF_OK);
+    ASSERT_EQ(pf_ot_skip(b.op, h), PF_OK);
+    ASSERT_EQ(pf_ot_delete(b.op, 1), PF_OK);
+    /* b deletes what a deletes: a's three skips merge. */
+    EXPECT_EQ(pf_ot_transform(a.op, b.op, PF_OT_LEFT, r.out()), PF_ERANGE);
+    EXPECT_EQ(r.op, nullptr);
+    /* compose: b's deletes cancel a's inserts, a's skips merge. */
+    Op c(pf_ot_new());
+    ASSERT_EQ(pf_ot_skip(c.op, h), PF_OK);
+    ASSERT_EQ(pf_ot_insert(c.op, "a", 1), PF_OK);
+    ASSERT_EQ(pf_ot_skip(c.op, h), PF_OK);
+    ASSERT_EQ(pf_ot_insert(c.op, "b", 1), PF_OK);
+    ASSERT_EQ(pf_ot_skip(c.op, 2), PF_OK);
+    ASSERT_EQ(pf_ot_insert(c.op, "x", 1), PF_OK);
+    EXPECT_EQ(pf_ot_compose(c.op, b.op, r.out()), PF_ERANGE);
+    EXPECT_EQ(r.op, nullptr);
+}
+
 TEST(OtCompose, OperationWithoutTextAsTheSecond) {
     EXPECT_EQ(compose_s("[5,\"abc\"]", "[6,{\"d\":5}]"), "[5,\"a\",{\"d\":3}]");
     EXPECT_EQ(compose_s("[{\"d\":2}]", "[{\"d\":1}]"), "[{\"d\":3}]");
