@@ -805,18 +805,22 @@ int pf_api_ot_pair(const char *a, size_t a_len, const char *b, size_t b_len, int
     return ot_out(r, out, out_len, err);
 }
 
-/* transformPosition for `n` cursors in place (code points, below 2^32). */
+/* transformPosition for `n` cursors in place (code points, below 2^32 - 1).
+ * A result that would not be below 2^32 - 1 is PF_ERANGE (the cursors are
+ * then unspecified): ot-text-unicode would return it, a wasm size_t cannot. */
 int pf_api_ot_transform_positions(const char *op, size_t len, uint32_t *cursors, size_t n,
                                   pf_parse_error *err)
 {
     pf_ot_op *o = NULL;
     int rc = ot_parse(op, len, 0, &o, err);
-    if (rc != PF_OK)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        cursors[i] = (uint32_t)pf_ot_transform_position(cursors[i], o);
+    for (size_t i = 0; i < n && rc == PF_OK; i++) {
+        size_t p = pf_ot_transform_position(cursors[i], o);
+        if (p > 0xfffffffeu)
+            rc = ot_fail(err, PF_ERANGE, "the transformed position passes 2^32 - 2, the largest the runtime holds");
+        cursors[i] = (uint32_t)p;
+    }
     pf_ot_free(o);
-    return PF_OK;
+    return rc;
 }
 
 /* isInvertible: 1 or 0, or a negative pf_err. */

@@ -2403,6 +2403,10 @@ const PyFrameRT = (() => {
   // Differences from the npm type, all on input it does not check: counts
   // must be integers, a delete object must be exactly {d}, strings must not
   // hold lone surrogates; each is an Error here instead of a silent result.
+  // Positions are integers below 2^32 - 1 (a wasm size_t): transformPosition
+  // and transformSelection throw a range error (-6) where npm would return
+  // a position at or past it (a cursor past the end of any document), never
+  // a wrapped one.
 
   const OT_NO_POS = 0xffffffff;
 

@@ -649,16 +649,22 @@ fail:
 /* Cursors                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* a + b, or SIZE_MAX if that would wrap (2^32 in wasm). */
+static size_t add_sat(size_t a, size_t b)
+{
+    return b > SIZE_MAX - a ? SIZE_MAX : a + b;
+}
+
 size_t pf_ot_transform_position(size_t cursor, const pf_ot_op *op)
 {
     size_t pos = 0;
     for (size_t i = 0; op && i < op->count && cursor > pos; i++) {
         const comp *c = &op->c[i];
         if (c->kind == PF_OT_SKIP) {
-            pos += c->n;
+            pos = add_sat(pos, c->n);
         } else if (c->kind == PF_OT_INSERT) {
-            pos += c->n;
-            cursor += c->n;
+            pos = add_sat(pos, c->n);
+            cursor = add_sat(cursor, c->n);
         } else {
             size_t d = cursor - pos;
             cursor -= c->n < d ? c->n : d;

@@ -540,6 +540,21 @@ test('transform and compose refuse a merged count past 2^32 - 1 as a range error
   assert.deepEqual(type.transform([1, 'x'], [1, 'y'], 'left'), [1, 'x']);
 });
 
+test('transformPosition and transformSelection never wrap near 2^32: a range error where npm passes 2^32 - 2', () => {
+  const cursor = 0xfffffff0;
+  const op = [5, 'a'.repeat(40)];
+  // npm's positions are JS numbers: 0xfffffff0 + 40. Here it wrapped to 24.
+  assert.equal(npm.transformPosition(cursor, op), cursor + 40);
+  const range = (e) => e.name === 'PyFrameError' && e.code === -6 && /passes 2\^32 - 2/.test(e.message);
+  assert.throws(() => type.transformPosition(cursor, op), range);
+  assert.throws(() => type.transformSelection([3, cursor], op), range);
+  assert.throws(() => type.transformSelection(cursor, op), range);
+  // Up to the limit, the same as npm.
+  for (const [c, o] of [[cursor, [5, 'abc']], [0xfffffffe, [2 ** 31 - 1, { d: 1 }, 'x']], [0xfffffffe, [{ d: 3 }, 'xyz']]])
+    assert.equal(type.transformPosition(c, o), npm.transformPosition(c, o), JSON.stringify([c, o]));
+  assert.deepEqual(type.transformSelection([cursor, 3], [1, 'ab']), npm.transformSelection([cursor, 3], [1, 'ab']));
+});
+
 test('a text that starts with U+FEFF keeps it (a byte order mark is text here)', async () => {
   const s = '\uFEFFab';
   assert.equal(type.apply(s, [1, 'x']), npm.apply(s, [1, 'x']));

@@ -453,6 +453,20 @@ TEST(OtCursor, TransformPosition) {
     EXPECT_EQ(a, 2u);
     EXPECT_EQ(f, 1u);
     EXPECT_EQ(pf_ot_transform_position(9, NULL), 9u);
+    /* Past SIZE_MAX (2^32 - 1 in wasm) it stops there, never wraps. */
+    Op skip_ins(pf_ot_new());
+    ASSERT_EQ(pf_ot_skip(skip_ins.op, SIZE_MAX - 2), PF_OK);
+    ASSERT_EQ(pf_ot_insert(skip_ins.op, "abc", 3), PF_OK);
+    ASSERT_EQ(pf_ot_skip(skip_ins.op, 5), PF_OK);
+    ASSERT_EQ(pf_ot_insert(skip_ins.op, "d", 1), PF_OK);
+    EXPECT_EQ(pf_ot_transform_position(SIZE_MAX - 1, skip_ins.op), SIZE_MAX);
+    EXPECT_EQ(pf_ot_transform_position(SIZE_MAX - 3, skip_ins.op), SIZE_MAX - 3);
+    EXPECT_EQ(pf_ot_transform_position(SIZE_MAX - 5, ins.op), SIZE_MAX - 2);
+    a = SIZE_MAX - 1;
+    f = 3;
+    pf_ot_transform_selection(&a, &f, ins.op);
+    EXPECT_EQ(a, SIZE_MAX);
+    EXPECT_EQ(f, 6u);
 }
 
 TEST(OtDiff, TextareaEdits) {
