@@ -700,7 +700,9 @@ int pf_api_ot_normalize(const char *op, size_t len, char **out, size_t *out_len,
 
 /* Makes `op` fit a document of `doc_len` code points the way
  * ot-text-unicode's apply treats an op that reads past the end: a delete
- * past the end deletes what is left, a skip past the end is an error. */
+ * past the end deletes what is left, a skip past the end is an error. A
+ * delete keeps its text, cut to what is left (makeInvertible fills in only
+ * {"d": N}: like npm's, it keeps a text that differs from the document). */
 static int ot_clamp(const pf_ot_op *op, size_t doc_len, pf_ot_op **out,
                     pf_parse_error *err)
 {
@@ -722,7 +724,8 @@ static int ot_clamp(const pf_ot_op *op, size_t doc_len, pf_ot_op **out,
         } else {
             size_t d = k.n < doc_len - pos ? k.n : doc_len - pos;
             pos += d;
-            rc = pf_ot_delete(c, d);
+            rc = k.text ? pf_ot_delete_text(c, k.text, pf_utf8_offset(k.text, k.text_len, d))
+                        : pf_ot_delete(c, d);
         }
     }
     if (rc != PF_OK) {

@@ -2406,7 +2406,10 @@ const PyFrameRT = (() => {
   // Positions are integers below 2^32 - 1 (a wasm size_t): transformPosition
   // and transformSelection throw a range error (-6) where npm would return
   // a position at or past it (a cursor past the end of any document), never
-  // a wrapped one.
+  // a wrapped one. makeInvertible and invertWithDoc, like npm's, fill in
+  // only {d: N} and keep the text of {d: 'text'} even where it differs from
+  // the document; a delete past the end is cut to what is left (npm keeps
+  // all of its text).
 
   const OT_NO_POS = 0xffffffff;
 

@@ -555,6 +555,23 @@ test('transformPosition and transformSelection never wrap near 2^32: a range err
   assert.deepEqual(type.transformSelection([cursor, 3], [1, 'ab']), npm.transformSelection([cursor, 3], [1, 'ab']));
 });
 
+test('makeInvertible and invertWithDoc keep a deleted text that differs from the document, as npm does', () => {
+  const doc = 'abcde';
+  for (const op of [[1, { d: 'zz' }], [1, { d: 'zz' }, 1, { d: 1 }], [{ d: 1 }, 'x', { d: '\u{1F600}' }], [4, { d: 'q' }]]) {
+    // It was replaced by the document's text ([1, {d: 'bc'}]) without a word.
+    assert.deepEqual(type.makeInvertible(op, doc), npm.makeInvertible(op, doc), JSON.stringify(op));
+    assert.deepEqual(type.invertWithDoc(op, doc), npm.invertWithDoc(op, doc), JSON.stringify(op));
+  }
+  assert.deepEqual(type.makeInvertible([1, { d: 'zz' }], doc), [1, { d: 'zz' }]);
+  // Past the end, the delete (and its text) is cut to what is left; npm
+  // keeps all of its text.
+  assert.deepEqual(type.makeInvertible([4, { d: 'zzz' }], doc), [4, { d: 'z' }]);
+  assert.deepEqual(type.makeInvertible([4, { d: 3 }], doc), npm.makeInvertible([4, { d: 3 }], doc));
+  // apply ignores a delete's text, as npm's does.
+  assert.equal(type.apply(doc, [1, { d: 'zz' }]), npm.apply(doc, [1, { d: 'zz' }]));
+  assert.equal(type.apply(doc, [4, { d: 'zzz' }]), npm.apply(doc, [4, { d: 'zzz' }]));
+});
+
 test('a text that starts with U+FEFF keeps it (a byte order mark is text here)', async () => {
   const s = '\uFEFFab';
   assert.equal(type.apply(s, [1, 'x']), npm.apply(s, [1, 'x']));
