@@ -2409,7 +2409,9 @@ const PyFrameRT = (() => {
   // a wrapped one. makeInvertible and invertWithDoc, like npm's, fill in
   // only {d: N} and keep the text of {d: 'text'} even where it differs from
   // the document; a delete past the end is cut to what is left (npm keeps
-  // all of its text).
+  // all of its text). U+0000 is text here, as in npm: this is a local API,
+  // and what may go on the wire (no U+0000, docs/protocol.md) is for the
+  // sender and the server (demo/server/docs.mjs) to check.
 
   const OT_NO_POS = 0xffffffff;
 

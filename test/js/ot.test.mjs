@@ -572,6 +572,53 @@ test('makeInvertible and invertWithDoc keep a deleted text that differs from the
   assert.equal(type.apply(doc, [4, { d: 'zzz' }]), npm.apply(doc, [4, { d: 'zzz' }]));
 });
 
+test('U+0000 is text, as in npm: accepted and kept through every call, never cut at the NUL', () => {
+  // The protocol refuses U+0000; rt.ot.type is a local API like the npm
+  // type, which takes any JS string.
+  const r = rng(9);
+  const nul = (x) => JSON.parse(JSON.stringify(x).replaceAll('a', '\\u0000').replaceAll('b', '\\u0000\\u0000'));
+  for (let i = 0; i < 300; i++) {
+    const doc = nul(randomText(r, 12) + 'ab');
+    const a = nul(randomOp(r, doc));
+    const b = nul(randomOp(r, doc));
+    const a2 = type.apply(doc, a);
+    const c = nul(randomOp(r, a2));
+    const ctx = JSON.stringify({ doc, a, b, c });
+    type.checkOp(a);
+    assert.equal(a2, npm.apply(doc, clone(a)), ctx);
+    assert.deepEqual(type.compose(a, c), npm.compose(clone(a), clone(c)), ctx);
+    assert.deepEqual(type.transform(a, b, 'left'), npm.transform(clone(a), clone(b), 'left'), ctx);
+    assert.deepEqual(type.transform(a, b, 'right'), npm.transform(clone(a), clone(b), 'right'), ctx);
+    assert.deepEqual(type.makeInvertible(a, doc), npm.makeInvertible(clone(a), doc), ctx);
+    assert.deepEqual(type.invertWithDoc(a, doc), npm.invertWithDoc(clone(a), doc), ctx);
+    assert.deepEqual(type.stripInvertible(a), npm.stripInvertible(clone(a)), ctx);
+    assert.equal(type.apply(a2, type.invertWithDoc(a, doc)), doc, ctx);
+    const pos = r.int(cps(doc).length + 1);
+    assert.equal(type.transformPosition(pos, a), npm.transformPosition(pos, a), ctx);
+    const op = rt.ot.Op.from(a);
+    const fromJSON = rt.ot.Op.from(JSON.stringify(a));
+    const d = new rt.ot.Document(doc);
+    try {
+      assert.deepEqual(op.toJSON(), a, ctx);
+      assert.deepEqual(fromJSON.toJSON(), a, ctx);
+      d.apply(a);
+      assert.equal(d.text, a2, ctx);
+      assert.equal(d.length, cps(a2).length, ctx);
+      d.apply(JSON.stringify(type.invertWithDoc(a, doc))).apply(op);
+      assert.equal(d.text, a2, ctx);
+    } finally {
+      op.free();
+      fromJSON.free();
+      d.free();
+    }
+  }
+  assert.deepEqual(type.normalize(['\0', '\0x', { d: '\0' }, { d: '\0' }]), npm.normalize(['\0', '\0x', { d: '\0' }, { d: '\0' }]));
+  assert.equal(type.apply('\0\0\0', [1, '\0a\0', { d: 1 }]), '\0\0a\0\0');
+  // A raw U+0000 in a JSON text is refused, as JSON.parse refuses it.
+  assert.throws(() => JSON.parse('["\0"]'));
+  assert.throws(() => rt.ot.Op.from('["\0"]'), (e) => e.name === 'PyFrameError' && /control character/.test(e.message));
+});
+
 test('a text that starts with U+FEFF keeps it (a byte order mark is text here)', async () => {
   const s = '\uFEFFab';
   assert.equal(type.apply(s, [1, 'x']), npm.apply(s, [1, 'x']));
