@@ -819,7 +819,7 @@ int pf_api_ot_transform_positions(const char *op, size_t len, uint32_t *cursors,
     for (size_t i = 0; i < n && rc == PF_OK; i++) {
         size_t p = pf_ot_transform_position(cursors[i], o);
         if (p > 0xfffffffeu)
-            rc = ot_fail(err, PF_ERANGE, "the transformed position passes 2^32 - 2, the largest the runtime holds");
+            rc = ot_fail(err, PF_ERANGE, "the transformed position passes 2^32 - 2");
         cursors[i] = (uint32_t)p;
     }
     pf_ot_free(o);
