@@ -388,7 +388,7 @@ static int append_piece(pf_ot_op *out, const piece *p)
 /* ------------------------------------------------------------------------ */
 
 /* Stores the result in rc and leaves on error: out of memory, or a merged
- * count that would pass SIZE_MAX (2^32 in wasm), which append_raw refuses
+ * count that would pass SIZE_MAX (2^32 - 1 in wasm), which append_raw refuses
  * with PF_ERANGE. */
 #define TRY(x) do { if ((rc = (x)) != PF_OK) goto fail; } while (0)
 
@@ -649,7 +649,7 @@ fail:
 /* Cursors                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* a + b, or SIZE_MAX if that would wrap (2^32 in wasm). */
+/* a + b, or SIZE_MAX where that would wrap (past 2^32 - 1 in wasm). */
 static size_t add_sat(size_t a, size_t b)
 {
     return b > SIZE_MAX - a ? SIZE_MAX : a + b;
