@@ -774,7 +774,7 @@ static void render_entry(pf_html *h, const cJSON *e)
             pf_html_open(h, "small");
             pf_html_attr(h, "class", "time");
             pf_html_attr(h, "dir", "auto");
-            pf_html_str(h, ts);
+            pf__html_time(h, ts);
             pf_html_close(h);
         }
     } else {

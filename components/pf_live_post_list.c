@@ -837,7 +837,7 @@ static void render_post(pf_html *h, const cJSON *p)
     pf_html_str(h, author);
     pf_html_close(h);
     pf_html_str(h, " \xE2\x80\xA2 "); /* " • " */
-    pf_html_str(h, created);
+    pf__html_time(h, created);
     pf_html_close(h);
     pf_html_close(h);
 }

@@ -123,3 +123,60 @@ double pf__retry_next(double prev_ms)
     double ms = prev_ms > 0 ? prev_ms * 2 : 5000.0;
     return ms > 60000.0 ? 60000.0 : ms;
 }
+
+/* Whether `p` starts with `n` digits; their value in *out. */
+static int digits(const char *p, int n, int *out)
+{
+    *out = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        *out = *out * 10 + (p[i] - '0');
+    }
+    return 1;
+}
+
+/* "2026-11-26T14:45:00.000Z" as "2026-11-26 14:45 UTC" (an offset is shown
+ * as given, "14:45 +02:00"; no zone, none), in `out`. 0 when `iso` is not
+ * such a date and time (HTML's, seconds and fraction optional). */
+static int readable_time(const char *iso, char *out, size_t size)
+{
+    int mo, d, hh, mi, x;
+    const char *p, *sep = " ", *zone;
+    if (strlen(iso) < 16 || !digits(iso, 4, &x) || iso[4] != '-' || !digits(iso + 5, 2, &mo) ||
+        iso[7] != '-' || !digits(iso + 8, 2, &d) || (iso[10] != 'T' && iso[10] != ' ') ||
+        !digits(iso + 11, 2, &hh) || iso[13] != ':' || !digits(iso + 14, 2, &mi) || mo < 1 ||
+        mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59)
+        return 0;
+    p = iso + 16;
+    if (p[0] == ':') {
+        if (!digits(p + 1, 2, &x) || x > 59)
+            return 0;
+        p += 3;
+        if (p[0] == '.' && digits(p + 1, 1, &x))
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                ;
+    }
+    if (p[0] == 'Z' && !p[1])
+        zone = "UTC";
+    else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && digits(p + 1, 2, &x) && x < 24 &&
+             p[3] == ':' && digits(p + 4, 2, &x) && x < 60)
+        zone = p;
+    else if (p[0])
+        return 0;
+    else
+        sep = zone = "";
+    pf_fmt(out, size, "%.10s %.5s%s%s", iso, iso + 11, sep, zone);
+    return 1;
+}
+
+int pf__html_time(pf_html *h, const char *iso)
+{
+    char when[32];
+    if (!readable_time(iso, when, sizeof when))
+        return pf_html_str(h, iso); /* as the server sent it */
+    pf_html_open(h, "time");
+    pf_html_attr(h, "datetime", iso);
+    pf_html_str(h, when);
+    return pf_html_close(h);
+}

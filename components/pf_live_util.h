@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "cJSON.h"
+#include "pf_html.h"
 #include "pf_ws.h"
 
 #ifdef __cplusplus
@@ -44,6 +45,12 @@ int pf__json_insert(cJSON *array, int which, cJSON *item);
 /* The next wait before loading a REST list again after a failure: 5 s
  * after the first (`prev_ms` 0), then doubling, at most 60 s. */
 double pf__retry_next(double prev_ms);
+
+/* A server's timestamp: an HTML date and time ("2026-11-26T14:45:00.000Z",
+ * seconds, fraction and zone optional) as <time datetime="..."> with
+ * readable text ("2026-11-26 14:45 UTC"; an offset as given); anything
+ * else as the text it is. The builder's result. */
+int pf__html_time(pf_html *h, const char *iso);
 
 /* Whether the `len` bytes at `s` are exactly the NUL-terminated `name`. */
 int pf__is_named(const char *s, size_t len, const char *name);

@@ -41,7 +41,7 @@
  * items and the server's unread count); those events are not replayed, so
  * the list is loaded again when the stream opens after a loss or a failed
  * attempt. Each item has a "Mark as read" <button> for the keyboard, and
- * shows created_at as a <time> (readable_time).
+ * shows created_at as a <time> (pf__html_time).
  * A failed load is shown and tried again (5 s, then doubling up to 60 s).
  */
 #include <math.h>
@@ -700,57 +700,9 @@ static int ns_on_event(pf_component *c, void *self, const pf_component_event *ev
     return PF_ENOTFOUND;
 }
 
-/* Whether `p` starts with `n` digits; their value in *out. */
-static int digits(const char *p, int n, int *out)
-{
-    *out = 0;
-    for (int i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return 0;
-        *out = *out * 10 + (p[i] - '0');
-    }
-    return 1;
-}
-
-/* "2026-11-26T14:45:00.000Z" as "2026-11-26 14:45 UTC" (an offset is shown
- * as given, "14:45 +02:00"; no zone, none), in `out`. 0 when `iso` is not
- * such a date and time (HTML's, seconds and fraction optional). */
-static int readable_time(const char *iso, char *out, size_t size)
-{
-    int mo, d, hh, mi, x;
-    const char *p, *sep = " ", *zone;
-    if (strlen(iso) < 16 || !digits(iso, 4, &x) || iso[4] != '-' || !digits(iso + 5, 2, &mo) ||
-        iso[7] != '-' || !digits(iso + 8, 2, &d) || (iso[10] != 'T' && iso[10] != ' ') ||
-        !digits(iso + 11, 2, &hh) || iso[13] != ':' || !digits(iso + 14, 2, &mi) || mo < 1 ||
-        mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59)
-        return 0;
-    p = iso + 16;
-    if (p[0] == ':') {
-        if (!digits(p + 1, 2, &x) || x > 59)
-            return 0;
-        p += 3;
-        if (p[0] == '.' && digits(p + 1, 1, &x))
-            for (p++; *p >= '0' && *p <= '9'; p++)
-                ;
-    }
-    if (p[0] == 'Z' && !p[1])
-        zone = "UTC";
-    else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 && digits(p + 1, 2, &x) && x < 24 &&
-             p[3] == ':' && digits(p + 4, 2, &x) && x < 60)
-        zone = p;
-    else if (p[0])
-        return 0;
-    else
-        sep = zone = "";
-    pf_fmt(out, size, "%.10s %.5s%s%s", iso, iso + 11, sep, zone);
-    return 1;
-}
-
 static void render_item(pf_html *h, const cJSON *n)
 {
     const char *cls[2] = { "notification-item", is_read(n) ? NULL : "unread" };
-    const char *at = str_of(n, "created_at");
-    char when[32];
     pf_html_open(h, "div");
     pf_html_class(h, cls, 2);
     pf_html_attrf(h, "data-id", "%.0f", num_of(n, "id"));
@@ -768,14 +720,7 @@ static void render_item(pf_html *h, const cJSON *n)
     pf_html_str(h, str_of(n, "message"));
     pf_html_close(h);
     pf_html_open(h, "small");
-    if (readable_time(at, when, sizeof when)) {
-        pf_html_open(h, "time");
-        pf_html_attr(h, "datetime", at);
-        pf_html_str(h, when);
-        pf_html_close(h);
-    } else {
-        pf_html_str(h, at); /* as the server sent it */
-    }
+    pf__html_time(h, str_of(n, "created_at"));
     pf_html_close(h);
     /* The keyboard's way: a real button, kept (aria-disabled) once the
      * notification is read, so that focus stays where it was. */

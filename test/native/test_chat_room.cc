@@ -120,7 +120,7 @@ TEST_F(ChatRoom, RoomHistoryMessagesAndPresence)
     lc_tick();
     std::string h = html();
     EXPECT_NE(h.find("<li class=\"message\" data-id=\"m3\"><strong class=\"user\" dir=\"auto\">bob</strong>: "
-                     "<span class=\"text\" dir=\"auto\">hi</span> <small class=\"time\" dir=\"auto\">2026-11-26T14:40:00.000Z</small></li>"),
+                     "<span class=\"text\" dir=\"auto\">hi</span> <small class=\"time\" dir=\"auto\"><time datetime=\"2026-11-26T14:40:00.000Z\">2026-11-26 14:40 UTC</time></small></li>"),
               std::string::npos);
     EXPECT_NE(h.find("data-id=\"m4\""), std::string::npos);
     EXPECT_EQ(h.find("dup"), std::string::npos);

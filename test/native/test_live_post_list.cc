@@ -102,7 +102,8 @@ TEST_F(LivePostList, ShowsLoadingThenTheSnapshotNewestFirst)
     EXPECT_NE(h.find("<div class=\"status\" data-state=\"open\">\xF0\x9F\x9F\xA2 Live Updates</div>"),
               std::string::npos);
     EXPECT_NE(h.find("<article class=\"post\" data-id=\"3\"><h3>new</h3><p>body</p>"
-                     "<small>By <span class=\"author\" dir=\"auto\">alice</span> \xE2\x80\xA2 2026-11-26T14:30:00.000Z</small></article>"),
+                     "<small>By <span class=\"author\" dir=\"auto\">alice</span> \xE2\x80\xA2 "
+                     "<time datetime=\"2026-11-26T14:30:00.000Z\">2026-11-26 14:30 UTC</time></small></article>"),
               std::string::npos);
     EXPECT_EQ(pf_ws_last_seq(pf_component_ws(c)), 7);
     // A snapshot came: no REST request, even later.
@@ -196,7 +197,8 @@ TEST_F(LivePostList, LiveEventsCreateUpdateDelete)
         const fake_effect *e = fake_host_nth(FAKE_DOM_PATCH, before);
         ASSERT_EQ(dom.apply(reinterpret_cast<const uint8_t *>(e->text), e->text_len, &st), "");
         EXPECT_EQ(st.ops[PF_DOM_SET_TEXT], 2u);  // title and date
-        EXPECT_EQ(st.total, 2u);
+        EXPECT_EQ(st.ops[PF_DOM_SET_ATTR], 1u);  // the date's datetime
+        EXPECT_EQ(st.total, 3u);
     }
     lc_ws(ws, "{\"type\":\"post_deleted\",\"post_id\":2,\"seq\":13}");
     lc_tick();
