@@ -542,6 +542,28 @@ const PyFrameRT = (() => {
    * mounted root element, strictly in order, in one pass. Keeps the focused
    * control's focus and selection across moves. Stops at the first
    * malformed op and reports it instead of guessing. */
+  // A server's timestamp, which components render as <time datetime> with
+  // its text in UTC ("2026-11-26 14:40 UTC", pf__html_time), is shown in
+  // the reader's time zone and language, in place: the text node stays the
+  // one C patches (C writes it again only when the time changes). `shown`
+  // remembers which datetime each text node already shows.
+  let timeFormat = null;
+  const shown = new WeakMap();
+  function localTimes(root) {
+    const times = root.getElementsByTagName('time');
+    for (let i = 0; i < times.length; i++) {
+      const t = times[i];
+      const text = t.firstChild;
+      const at = t.dateTime;
+      if (!text || text.nodeType !== 3 || text.nextSibling || shown.get(text) === at) continue;
+      const d = new Date(at);
+      if (Number.isNaN(d.getTime())) continue;
+      timeFormat = timeFormat || new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+      text.data = timeFormat.format(d);
+      shown.set(text, at);
+    }
+  }
+
   class DomApplier {
     constructor(root, onDelegatedType) {
       this.root = root;
@@ -1875,6 +1897,7 @@ const PyFrameRT = (() => {
       // tree: the root is emptied and C sends the whole tree again (-11).
       try {
         handle.applier.apply(bytes);
+        localTimes(el);
         for (const ed of handle.editors || []) ed.scheduleMarks(); // other users' cursors
         return 0;
       } catch (e) {

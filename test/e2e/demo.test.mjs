@@ -45,8 +45,8 @@ after(async () => {
 
 /** A logged-in user: its own browser context (own sessionStorage), the demo
  *  page, the page's errors and any dialog that opened. */
-async function openUser(name) {
-  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 } });
+async function openUser(name, contextOptions = {}) {
+  const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, ...contextOptions });
   const page = await context.newPage();
   const errors = watchErrors(page);
   const dialogs = [];
@@ -617,14 +617,43 @@ test('one user, two windows: what one marks read (all, or one item by keyboard) 
     await w1.page.keyboard.press('Space');
     await waitBadge(w2, '0');
 
-    // The date: <time datetime="created_at"> with readable UTC text.
+    // The date: <time datetime="created_at">, shown in the page's time zone
+    // and language.
     const time = await w2.page.$eval(`#notifications .notification-item[data-id="${third.id}"] small time`,
-      (t) => ({ datetime: t.getAttribute('datetime'), text: t.textContent }));
+      (t) => ({ datetime: t.getAttribute('datetime'), text: t.textContent,
+        local: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(t.dateTime)) }));
     assert.equal(time.datetime, third.created_at);
-    assert.equal(time.text, `${third.created_at.slice(0, 10)} ${third.created_at.slice(11, 16)} UTC`);
+    assert.equal(time.text, time.local);
     for (const u of [w1, w2]) assert.deepEqual(u.errors, []);
   } finally {
     await closeUser(w1);
     await closeUser(w2);
+  }
+});
+
+test("demo: times show in the reader's time zone and language; a later patch keeps them", async () => {
+  const u = await openUser('tz-reader', { timezoneId: 'Asia/Tokyo', locale: 'de-DE' });
+  try {
+    const fmt = new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' });
+    const times = (sel) => u.page.evaluate((q) => [...document.querySelectorAll(q)].map((t) => [t.dateTime, t.textContent]), sel);
+    await chat(u, 'what time is it');
+    await submitPost(u, { title: 'A post with a date' });
+    for (const sel of ['#chat time', '#posts time']) {
+      await u.page.waitForFunction((q) => document.querySelectorAll(q).length > 0, sel);
+      const all = await times(sel);
+      for (const [at, text] of all) {
+        assert.match(at, /^\d{4}-\d\d-\d\dT\d\d:\d\d/);
+        assert.equal(text, fmt.format(new Date(at)), `${sel}: ${at}`);
+      }
+    }
+    // More patches of the same components: the times shown stay local.
+    await chat(u, 'and now');
+    await waitChat(u, (log) => log.some((e) => e.text === 'and now'), 'the second message');
+    const all = await times('#chat time');
+    assert.ok(all.length >= 2);
+    for (const [at, text] of all) assert.equal(text, fmt.format(new Date(at)));
+    assert.deepEqual(realErrors(u), []);
+  } finally {
+    await closeUser(u);
   }
 });
