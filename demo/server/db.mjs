@@ -6,10 +6,25 @@
 // corrupt state.
 //
 // A document is stored as a snapshot (documents: its text at revision `rev`)
-// and the operations applied since (doc_ops, one row per base revision, kept
-// from 0). The authority writes the snapshot with an operation only now and
-// then (demo/server/docs.mjs): its text is read back as the snapshot plus
-// the operations at revisions >= rev.
+// and the operations around it (doc_ops, one row per base revision). The
+// authority writes the snapshot with an operation only now and then
+// (demo/server/docs.mjs): its text is read back as the snapshot plus the
+// operations at revisions >= rev.
+//
+// Retention: doc_ops is compacted in the transaction that writes a snapshot.
+// It keeps every operation at a revision >= the snapshot's (the read-back
+// above) and >= the caller's `keepFrom`, which the authority sets to the
+// current revision minus its catch-up window (options.catchupLimit): a
+// catch-up, a transform and a resent operation's de-duplication never reach
+// further back (an operation based further back is refused, rev_too_old).
+// So a document holds about catchupLimit + docSnapshotOps rows. The oldest
+// kept revision is MIN(rev) (or the snapshot's rev when no row is left);
+// the authority serves nothing older, even when started with a larger
+// window. The last seq applied from each (document, src, user), which a
+// snapshot sent to a join carries (docs/protocol.md section 9), is kept in
+// doc_src_seq, written with the operation, so compaction does not lose it;
+// one row per editor instance, never compacted. A database made before
+// doc_src_seq gets it filled from doc_ops when opened.
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -82,6 +97,24 @@ CREATE TABLE IF NOT EXISTS doc_ops (
 CREATE INDEX IF NOT EXISTS doc_ops_by_src ON doc_ops (doc_id, src, seq);
 `;
 
+// The last seq applied from each (document, src, user) and the base revision
+// it was applied at. Created (and filled from doc_ops) by openStore.
+const DOC_SRC_SEQ = `
+CREATE TABLE doc_src_seq (
+  doc_id     TEXT NOT NULL,
+  src        TEXT NOT NULL,
+  user_id    INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  rev        INTEGER NOT NULL,
+  PRIMARY KEY (doc_id, src, user_id)
+);
+-- (SQLite takes the bare column rev from the row holding MAX(seq).)
+INSERT INTO doc_src_seq (doc_id, src, user_id, seq, rev)
+  SELECT doc_id, src, user_id, MAX(seq), rev FROM doc_ops
+  WHERE src IS NOT NULL AND seq IS NOT NULL
+  GROUP BY doc_id, src, user_id;
+`;
+
 const now = () => new Date().toISOString();
 
 /** Opens (creating on first use) the database at `path`. ':memory:' works. */
@@ -102,6 +135,13 @@ export function openStore(path) {
     }
   }
   db.exec(SCHEMA);
+  // A database made before doc_src_seq gets it, filled from doc_ops (which
+  // then still holds every operation), in one transaction: a kill leaves
+  // either no table or the full one. IMMEDIATE: another process opening the
+  // same file waits, then finds the table.
+  db.transaction(() => {
+    if (!db.prepare('SELECT name FROM sqlite_master WHERE type = ? AND name = ?').get('table', 'doc_src_seq')) db.exec(DOC_SRC_SEQ);
+  }).immediate();
   // One stored message per (room, sender, client id): a resend is not stored twice.
   db.exec('CREATE UNIQUE INDEX IF NOT EXISTS chat_by_cid ON chat_messages (room, user_id, cid) WHERE cid IS NOT NULL');
   return new Store(db);
@@ -189,15 +229,28 @@ export class Store {
       docSnapshot: q('UPDATE documents SET content = ?, rev = ?, updated_at = ? WHERE id = ? AND rev <= ?'),
       opInsert: q('INSERT INTO doc_ops (doc_id, rev, op, src, seq, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       opsRange: q('SELECT * FROM doc_ops WHERE doc_id = ? AND rev >= ? AND rev < ? ORDER BY rev'),
+      opsFirst: q('SELECT MIN(rev) AS rev FROM doc_ops WHERE doc_id = ?'),
+      // Below both the stored snapshot's revision and keepFrom.
+      opsCompact: q('DELETE FROM doc_ops WHERE doc_id = ? AND rev < MIN(?, (SELECT rev FROM documents WHERE id = ?))'),
       opBySrc: q('SELECT rev FROM doc_ops WHERE doc_id = ? AND src = ? AND seq = ? AND user_id = ?'),
-      lastSeqBySrc: q('SELECT MAX(seq) AS seq FROM doc_ops WHERE doc_id = ? AND src = ? AND user_id = ?'),
+      lastSeqBySrc: q('SELECT seq FROM doc_src_seq WHERE doc_id = ? AND src = ? AND user_id = ?'),
+      lastSeqSet: q(`INSERT INTO doc_src_seq (doc_id, src, user_id, seq, rev) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (doc_id, src, user_id) DO UPDATE SET seq = excluded.seq, rev = excluded.rev WHERE excluded.seq > doc_src_seq.seq`),
     };
     // (doc_id, rev) is the key of doc_ops: a second operation at a base
     // revision (two authorities on one file) fails the transaction.
-    this._applyOp = db.transaction((docId, rev, opJson, content, src, seq, userId) => {
+    this._applyOp = db.transaction((docId, rev, opJson, content, src, seq, userId, keepFrom) => {
       const t = now();
       this.s.opInsert.run(docId, rev, opJson, src, seq, userId, t);
-      if (content !== null) this.s.docSnapshot.run(content, rev + 1, t, docId, rev + 1);
+      if (src !== null && seq !== null) this.s.lastSeqSet.run(docId, src, userId, seq, rev);
+      if (content !== null) {
+        this.s.docSnapshot.run(content, rev + 1, t, docId, rev + 1);
+        this.s.opsCompact.run(docId, keepFrom, docId);
+      }
+    });
+    this._saveSnapshot = db.transaction((docId, content, rev, keepFrom) => {
+      this.s.docSnapshot.run(content, rev, now(), docId, rev);
+      this.s.opsCompact.run(docId, keepFrom, docId);
     });
   }
 
@@ -384,26 +437,39 @@ export class Store {
     }));
   }
 
-  /** The highest seq applied from (src, user), or null. */
+  /** The oldest revision whose operation is stored (every one from it to
+   *  the current revision is), given `snapshotRev`, the stored snapshot's
+   *  revision: the oldest base revision the document can be served from. */
+  docFirstOpRev(docId, snapshotRev) {
+    return this.s.opsFirst.get(docId).rev ?? snapshotRev;
+  }
+
+  /** The highest seq applied from (src, user), or null. Kept when the
+   *  operation itself is compacted away. */
   docLastSeqBySrc(docId, src, userId) {
     return this.s.lastSeqBySrc.get(docId, src, userId)?.seq ?? null;
   }
 
-  /** The base revision at which (src, seq) was applied, or null. */
+  /** The base revision at which (src, seq) was applied, or null (never
+   *  applied, or compacted away). */
   docOpRevBySrc(docId, src, seq, userId) {
     return this.s.opBySrc.get(docId, src, seq, userId)?.rev ?? null;
   }
 
-  /** Appends the operation applied at base `rev`; `content`, the text after
-   *  it, becomes the snapshot, or null leaves the snapshot as it is. */
-  appendDocOp(docId, rev, op, content, src, seq, userId) {
-    this._applyOp(docId, rev, JSON.stringify(op), content, src ?? null, seq ?? null, userId);
+  /** Appends the operation applied at base `rev` (and, with src and seq,
+   *  records seq as the last applied from src); `content`, the text after
+   *  it, becomes the snapshot, or null leaves the snapshot as it is. With a
+   *  snapshot, the operations below both its revision and `keepFrom` are
+   *  deleted. One transaction. */
+  appendDocOp(docId, rev, op, content, src, seq, userId, keepFrom = 0) {
+    this._applyOp(docId, rev, JSON.stringify(op), content, src ?? null, seq ?? null, userId, keepFrom);
   }
 
   /** Stores `content` as the text at revision `rev` (not older than the
-   *  stored snapshot). */
-  saveDocSnapshot(docId, content, rev) {
-    this.s.docSnapshot.run(content, rev, now(), docId, rev);
+   *  stored snapshot) and deletes the operations below both the stored
+   *  snapshot's revision and `keepFrom`. One transaction. */
+  saveDocSnapshot(docId, content, rev, keepFrom = 0) {
+    this._saveSnapshot(docId, content, rev, keepFrom);
   }
 
   integrityCheck() {

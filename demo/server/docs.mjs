@@ -1,14 +1,19 @@
 // Collaborative documents: /ws/docs/<doc_id>, the OT authority.
 //
 // The authority keeps each open document's text and revision in memory and
-// every applied operation in the database (doc_ops, one row per revision).
+// the applied operations in the database (doc_ops, one row per revision).
 // The text lives in the wasm heap (rt.ot.Document): an operation costs the
 // same on a 1 MB document as on a 1 KB one, with no copy of the text. Its
 // stored snapshot (db.mjs) is written with the operation while the document
 // is small (options.docSnapshotChars) and otherwise every
 // options.docSnapshotOps operations and when the last client leaves; opening
 // a document reads the snapshot and applies the operations stored after it,
-// so a kill between two snapshots loses nothing.
+// so a kill between two snapshots loses nothing. Writing a snapshot also
+// deletes the operations older than both it and the catch-up window
+// (options.catchupLimit revisions behind the current one, db.mjs): nothing
+// older is ever served, transformed or looked up again. The oldest stored
+// revision (s.firstRev) bounds the window too, for a server started with a
+// larger catchupLimit than the one that compacted.
 // An incoming operation based on revision r is transformed, side 'left',
 // against every operation applied since r, then applied, stored, acknowledged
 // to its sender as ack {rev, seq} and broadcast to everyone else. (src, seq)
@@ -115,19 +120,20 @@ export function createDocs(ctx) {
       throw new Error(`document ${JSON.stringify(id)} cannot be read back: ${e.message}`);
     }
     if (rev > row.rev) ctx.log(`docs: ${id}: read back from the snapshot at rev ${row.rev} and ${rev - row.rev} operations after it`);
-    return { doc, rev, savedRev: row.rev };
+    return { doc, rev, savedRev: row.rev, firstRev: store.docFirstOpRev(id, row.rev) };
   }
 
   function session(id) {
     let s = docs.get(id);
     if (!s) {
-      const { doc, rev, savedRev } = load(id);
+      const { doc, rev, savedRev, firstRev } = load(id);
       s = {
         id,
         doc,
         length: doc.length, // code points
         rev,
         savedRev, // the revision of the stored snapshot
+        firstRev, // the oldest revision whose operation is stored
         recent: [], // last applied ops {rev, op, src, seq, user_id}, oldest first
         clients: new Set(),
         users: new Map(), // user_id -> {user, count, cursor}
@@ -154,23 +160,46 @@ export function createDocs(ctx) {
     s.clients.clear();
   }
 
-  /** Stores the text as the snapshot if it is behind; a failure is logged
-   *  (the operations are stored: the snapshot is only a shortcut). */
+  /** The oldest revision whose operation the database must keep once the
+   *  document is at `rev`: the catch-up window's start. */
+  function keepFrom(rev) {
+    return Math.max(0, rev - options.catchupLimit);
+  }
+
+  /** After a snapshot at s.savedRev was stored with compaction to `keep`. */
+  function compacted(s, keep) {
+    s.firstRev = Math.max(s.firstRev, Math.min(s.savedRev, keep));
+  }
+
+  /** Whether operations based on `rev` can still be served: caught up,
+   *  transformed past, and their resends found by (src, seq). */
+  function inWindow(s, rev) {
+    return rev <= s.rev && s.rev - rev <= options.catchupLimit && rev >= s.firstRev;
+  }
+
+  /** Stores the text as the snapshot if it is behind, deleting the
+   *  operations no longer needed; a failure is logged (the operations are
+   *  stored: the snapshot is only a shortcut). */
   function saveSnapshot(s) {
     if (s.savedRev === s.rev) return;
+    const keep = keepFrom(s.rev);
     try {
-      store.saveDocSnapshot(s.id, s.doc.text, s.rev);
+      store.saveDocSnapshot(s.id, s.doc.text, s.rev, keep);
       s.savedRev = s.rev;
+      compacted(s, keep);
     } catch (e) {
       ctx.log(`docs: storing the snapshot of ${s.id} failed: ${e.message}`);
     }
   }
 
-  /** Operations applied at base revisions [from, s.rev), oldest first. */
+  /** Operations applied at base revisions [from, s.rev), oldest first
+   *  (from >= s.firstRev). */
   function opsSince(s, from) {
     const first = s.recent.length ? s.recent[0].rev : s.rev;
     if (from >= first) return s.recent.slice(from - first);
-    return store.docOps(s.id, from, first).concat(s.recent);
+    const stored = store.docOps(s.id, from, first);
+    if (stored.length !== first - from) throw new Error(`operations ${from} to ${first - 1} of ${s.id} are not all stored`);
+    return stored.concat(s.recent);
   }
 
   function usersList(s) {
@@ -216,10 +245,11 @@ export function createDocs(ctx) {
     try {
       if (rev === undefined || rev === null) {
         wsSend(ws, snapshot(s, msg.src, user));
-      } else if (rev <= s.rev && s.rev - rev <= options.catchupLimit) {
+      } else if (inWindow(s, rev)) {
         for (const entry of opsSince(s, rev)) wsSend(ws, opMessage(entry));
       } else {
-        // Unknown revision (a reset server, or too far behind): start over.
+        // Unknown revision (a reset server, or too far behind, its
+        // operations compacted away): start over.
         wsSend(ws, snapshot(s, msg.src, user));
       }
     } catch (e) {
@@ -264,16 +294,26 @@ export function createDocs(ctx) {
     if (hasId) {
       // Only this user's own: another user cannot take an editor's next
       // (src, seq), which every broadcast shows, and so have its real
-      // operation acknowledged as a duplicate and dropped.
-      const appliedAt = store.docOpRevBySrc(s.id, src, seq, user.id);
-      if (appliedAt !== null) {
-        wsSend(ws, { type: 'ack', rev: appliedAt, seq, duplicate: true });
-        return;
+      // operation acknowledged as a duplicate and dropped. A seq above the
+      // last applied from (src, user) is new.
+      const last = store.docLastSeqBySrc(s.id, src, user.id);
+      if (last !== null && seq <= last) {
+        const appliedAt = store.docOpRevBySrc(s.id, src, seq, user.id);
+        if (appliedAt !== null) {
+          wsSend(ws, { type: 'ack', rev: appliedAt, seq, duplicate: true });
+          return;
+        }
+        // Applied, and compacted away since (a resend based on a revision
+        // in the window finds its operation: it was applied at or after
+        // that revision), or older than an applied one (seq only grows):
+        // never applied (again). The client resyncs, and the snapshot's
+        // seq tells it the operation is in the text.
+        return reject(ws, 'rev_too_old', `operation ${seq} of this src is older than the operations kept`, seqOut);
       }
     }
     if (!isInt(rev)) return reject(ws, 'invalid_rev', 'rev must be a non-negative integer', seqOut);
     if (rev > s.rev) return reject(ws, 'invalid_rev', `rev ${rev} is ahead of the document (at ${s.rev})`, seqOut);
-    if (s.rev - rev > options.catchupLimit) return reject(ws, 'rev_too_old', `rev ${rev} is too old to transform`, seqOut);
+    if (!inWindow(s, rev)) return reject(ws, 'rev_too_old', `rev ${rev} is too old to transform`, seqOut);
     const checked = checkTextOp(msg.operations, options.maxOpComponents);
     if (typeof checked === 'string') return reject(ws, 'invalid_op', checked, seqOut);
     if ((s.rev - rev) * msg.operations.length > options.maxTransformWork) {
@@ -308,8 +348,9 @@ export function createDocs(ctx) {
     const baseRev = s.rev;
     const length = s.length + delta;
     const snapshotDue = length <= options.docSnapshotChars || baseRev + 1 - s.savedRev >= options.docSnapshotOps;
+    const keep = keepFrom(baseRev + 1);
     try {
-      store.appendDocOp(s.id, baseRev, op, snapshotDue ? s.doc.text : null, hasId ? src : null, hasId ? seq : null, user.id);
+      store.appendDocOp(s.id, baseRev, op, snapshotDue ? s.doc.text : null, hasId ? src : null, hasId ? seq : null, user.id, keep);
     } catch (e) {
       ctx.log(`docs: storing an operation on ${s.id} failed: ${e.message}`);
       // The text in memory is ahead of the database.
@@ -317,7 +358,10 @@ export function createDocs(ctx) {
       drop(s, 'Document unavailable');
       return undefined;
     }
-    if (snapshotDue) s.savedRev = baseRev + 1;
+    if (snapshotDue) {
+      s.savedRev = baseRev + 1;
+      compacted(s, keep);
+    }
     const entry = { rev: baseRev, op, src: hasId ? src : null, seq: hasId ? seq : null, user_id: user.id };
     s.length = length;
     s.rev = baseRev + 1;
@@ -349,7 +393,7 @@ export function createDocs(ctx) {
       if (!isInt(msg.rev) || msg.rev > s.rev) return reject(ws, 'invalid_rev', 'rev must be a known revision');
       // Older than the operations kept to transform it: it would be shown
       // in the wrong place; the client's next cursor will do.
-      if (s.rev - msg.rev > options.catchupLimit) return undefined;
+      if (!inWindow(s, msg.rev)) return undefined;
       const missed = opsSince(s, msg.rev);
       // Clamped to the document at that rev (a hint is never an error).
       position = Math.min(position, s.length - missed.reduce((n, e) => n + spanOf(e.op).delta, 0));

@@ -2,8 +2,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, login, WsClient, OtClient, seeded, sleep, otType } from './helpers.mjs';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { startTestServer, login, WsClient, OtClient, seeded, sleep, otType, tempDir } from './helpers.mjs';
 import { checkTextOp } from '../../demo/server/docs.mjs';
+import { openStore } from '../../demo/server/db.mjs';
 
 let srv, alice, bob;
 before(async () => {
@@ -417,5 +421,179 @@ test('a snapshot sent to a join with src says the last seq applied from that src
     await Promise.all([b.close(), back.close(), other.close(), none.close()]);
   } finally {
     await small.close();
+  }
+});
+
+// ---- retention: doc_ops is compacted when a snapshot is written ----------
+
+/** Opens `who` on /ws/docs/<doc> of `server` and sends `join`. */
+async function openDoc(server, who, doc, join) {
+  const c = await WsClient.open(server.wsUrl(`/ws/docs/${doc}`, who.token));
+  c.send(join);
+  return c;
+}
+
+/** The stored rows of `doc` in the test server's database in `dir`:
+ *  {snapshot: {content, rev}, revs: [rev of each doc_ops row]}. */
+function storedDoc(dir, doc) {
+  const db = new Database(join(dir, 'test.db'), { readonly: true, fileMustExist: true });
+  try {
+    return {
+      snapshot: db.prepare('SELECT content, rev FROM documents WHERE id = ?').get(doc),
+      revs: db.prepare('SELECT rev FROM doc_ops WHERE doc_id = ? ORDER BY rev').all(doc).map((r) => r.rev),
+      ops: db.prepare('SELECT rev, op FROM doc_ops WHERE doc_id = ? ORDER BY rev').all(doc),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+test('doc_ops keeps about catchupLimit + docSnapshotOps rows, and a restart reads the same text back', async () => {
+  const dir = tempDir();
+  const opts = { dir, catchupLimit: 5, docSnapshotChars: 0, docSnapshotOps: 4 };
+  let one = await startTestServer(opts);
+  let two;
+  try {
+    const ann = await login(one.base, 'ann');
+    const a = await openDoc(one, ann, 'kept', { type: 'join', src: 'A' });
+    await a.next('snapshot');
+    let text = '';
+    for (let i = 0; i < 50; i++) {
+      const word = `${i};`;
+      a.send({ type: 'content_change', rev: i, operations: text.length ? [text.length, word] : [word], src: 'A', seq: i + 1 });
+      assert.equal((await a.next('ack')).rev, i);
+      text += word;
+      const { revs } = storedDoc(dir, 'kept');
+      assert.ok(revs.length <= 5 + 4, `after ${i + 1} operations, ${revs.length} stored: ${revs}`);
+    }
+    // Still open: the snapshot lags (every 4 operations), and the rows are
+    // the window (from 50 - 5 at the last snapshot, 48) onwards without gaps.
+    const stored = storedDoc(dir, 'kept');
+    assert.equal(stored.snapshot.rev, 48);
+    assert.deepEqual(stored.revs, [43, 44, 45, 46, 47, 48, 49]);
+    let replay = stored.snapshot.content;
+    for (const o of stored.ops.filter((o) => o.rev >= stored.snapshot.rev)) replay = otType.apply(replay, JSON.parse(o.op));
+    assert.equal(replay, text);
+    // Catch-up inside the window still works; past it, a snapshot.
+    const near = await openDoc(one, ann, 'kept', { type: 'join', rev: 46 });
+    assert.deepEqual([(await near.next('content_change')).rev, (await near.next('content_change')).rev], [46, 47]);
+    const far = await openDoc(one, ann, 'kept', { type: 'join', rev: 40 });
+    assert.deepEqual([(await far.next('snapshot')).content], [text]);
+    await Promise.all([a.close(), near.close(), far.close()]);
+    await one.close();
+    one = null;
+    // A new server on the same file, with a window larger than what is
+    // stored: the same text, and no catch-up from compacted revisions.
+    two = await startTestServer({ ...opts, catchupLimit: 1000 });
+    const back = await openDoc(two, ann, 'kept', { type: 'join', rev: 10 });
+    const snap = await back.next('snapshot');
+    assert.deepEqual([snap.content, snap.rev], [text, 50]);
+    back.send({ type: 'content_change', rev: 10, operations: ['x'], src: 'B', seq: 1 });
+    assert.equal((await back.next('error')).code, 'rev_too_old');
+    back.send({ type: 'content_change', rev: 50, operations: ['x'], src: 'B', seq: 2 });
+    assert.equal((await back.next('ack')).rev, 50);
+    await back.close();
+  } finally {
+    await one?.close();
+    await two?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a client rejoining past catchupLimit after a lost ack is not doubled once its operations are compacted away, even after a restart', async () => {
+  const dir = tempDir();
+  const opts = { dir, catchupLimit: 3 }; // a small document: a snapshot with every operation
+  let one = await startTestServer(opts);
+  let two;
+  try {
+    const ann = await login(one.base, 'ann'), ben = await login(one.base, 'ben');
+    const a = await openDoc(one, ann, 'lost', { type: 'join', src: 'A' });
+    await a.next('snapshot');
+    a.send({ type: 'content_change', rev: 0, operations: ['base '], src: 'A', seq: 6 });
+    await a.next('ack');
+    a.send({ type: 'content_change', rev: 1, operations: [5, 'XYZ'], src: 'A', seq: 7 });
+    await a.next('ack'); // (as if this ack were lost with the connection)
+    await a.close();
+    const b = await openDoc(one, ben, 'lost', { type: 'join', src: 'B' });
+    await b.next('snapshot');
+    for (let i = 0; i < 8; i++) {
+      b.send({ type: 'content_change', rev: 2 + i, operations: [`${i}`], src: 'B', seq: i + 1 });
+      await b.next('ack');
+    }
+    await b.close();
+    assert.deepEqual(storedDoc(dir, 'lost').revs, [7, 8, 9], "A's operations (revisions 0 and 1) are compacted away");
+    await one.close();
+    one = null;
+    two = await startTestServer(opts);
+    // A comes back at rev 1: a snapshot, which says A's seq 7 is in it.
+    const back = await openDoc(two, ann, 'lost', { type: 'join', rev: 1, src: 'A' });
+    const snap = await back.next('snapshot');
+    assert.deepEqual([snap.content, snap.rev, snap.seq], ['76543210base XYZ', 10, 7]);
+    // A client that resends it anyway (same base) is refused, not applied;
+    // so is one that rebased it on a revision inside the window.
+    back.send({ type: 'content_change', rev: 1, operations: [5, 'XYZ'], src: 'A', seq: 7 });
+    assert.deepEqual([(await back.next('error')).code], ['rev_too_old']);
+    back.send({ type: 'content_change', rev: 10, operations: [13, 'XYZ'], src: 'A', seq: 7 });
+    assert.deepEqual([(await back.next('error')).code], ['rev_too_old']);
+    const check = await openDoc(two, ben, 'lost', { type: 'join' });
+    assert.deepEqual([(await check.next('snapshot')).content], ['76543210base XYZ']);
+    await Promise.all([back.close(), check.close()]);
+  } finally {
+    await one?.close();
+    await two?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a resend within catchupLimit is still de-duplicated after compaction', async () => {
+  const small = await startTestServer({ catchupLimit: 4 });
+  try {
+    const ann = await login(small.base, 'ann'), ben = await login(small.base, 'ben');
+    const a = await openDoc(small, ann, 'resend', { type: 'join', src: 'A' });
+    await a.next('snapshot');
+    const b = await openDoc(small, ben, 'resend', { type: 'join', src: 'B' });
+    await b.next('snapshot');
+    for (let i = 0; i < 10; i++) {
+      b.send({ type: 'content_change', rev: i, operations: ['b'], src: 'B', seq: i + 1 });
+      await b.next('ack');
+    }
+    const op = { type: 'content_change', rev: 9, operations: ['A'], src: 'A', seq: 1 };
+    a.send(op);
+    assert.equal((await a.next('ack')).rev, 10);
+    for (let i = 0; i < 2; i++) {
+      b.send({ type: 'content_change', rev: 11 + i, operations: ['b'], src: 'B', seq: 11 + i });
+      await b.next('ack');
+    }
+    assert.deepEqual(storedDoc(small.dir, 'resend').revs, [9, 10, 11, 12], 'revisions 0 to 8 are compacted away');
+    a.send(op); // base rev 9, 4 behind: inside the window
+    assert.deepEqual(await a.next('ack'), { type: 'ack', rev: 10, seq: 1, duplicate: true });
+    const s = await openDoc(small, ann, 'resend', { type: 'join' });
+    assert.deepEqual([(await s.next('snapshot')).content], ['bbA' + 'b'.repeat(10)]);
+    await Promise.all([a.close(), b.close(), s.close()]);
+  } finally {
+    await small.close();
+  }
+});
+
+test('a database made before doc_src_seq gets it filled from doc_ops when opened', () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE doc_ops (doc_id TEXT NOT NULL, rev INTEGER NOT NULL, op TEXT NOT NULL, src TEXT, seq INTEGER,
+      user_id INTEGER NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (doc_id, rev))`);
+    const ins = old.prepare("INSERT INTO doc_ops VALUES (?, ?, '[]', ?, ?, ?, 'then')");
+    [['d', 0, 'A', 1, 1], ['d', 1, 'A', 2, 1], ['d', 2, 'A', 5, 2], ['d', 3, null, null, 1], ['e', 0, 'A', 9, 1], ['d', 4, 'A', 3, 1]]
+      .forEach((r) => ins.run(...r));
+    old.close();
+    const store = openStore(path);
+    try {
+      assert.deepEqual([store.docLastSeqBySrc('d', 'A', 1), store.docLastSeqBySrc('d', 'A', 2), store.docLastSeqBySrc('e', 'A', 1), store.docLastSeqBySrc('d', 'B', 1)], [3, 5, 9, null]);
+      assert.deepEqual(store.db.prepare('SELECT seq, rev FROM doc_src_seq WHERE doc_id = ? AND src = ? AND user_id = ?').get('d', 'A', 1), { seq: 3, rev: 4 });
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
