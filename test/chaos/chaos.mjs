@@ -17,8 +17,12 @@
 // At the end (server up, no more faults) it waits for quiescence, stops the
 // server with SIGTERM, reads its SQLite file and checks: every editor's text
 // equals the stored document (the stored operations replayed from an empty
-// document); the stored snapshot, which lags (--doc-snapshot-ops 7), is that
-// replay up to its revision; every token the server stored (acknowledged) is
+// document: a run makes far fewer edits than the server's transform window,
+// 10,000 revisions, so compaction has deleted none of them); the stored
+// snapshot, which lags (--doc-snapshot-ops 7), is that
+// replay up to its revision; the last seq stored per editor (doc_src_seq,
+// written with each operation) is the highest in its stored operations;
+// every token the server stored (acknowledged) is
 // in exactly one stored operation and exactly once in the text; every token
 // a page accepted is among them; every stored chat message is shown exactly
 // once on each chat page and every line sent was stored exactly once; every
@@ -372,7 +376,8 @@ try {
   child = null;
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   const docRow = db.prepare('SELECT content, rev FROM documents WHERE id = ?').get(DOC);
-  const ops = db.prepare('SELECT rev, op, src, seq FROM doc_ops WHERE doc_id = ? ORDER BY rev').all(DOC);
+  const ops = db.prepare('SELECT rev, op, src, seq, user_id FROM doc_ops WHERE doc_id = ? ORDER BY rev').all(DOC);
+  const lastSeqs = db.prepare('SELECT src, user_id, seq FROM doc_src_seq WHERE doc_id = ? ORDER BY src, user_id').all(DOC);
   const chatRows = db.prepare('SELECT id, text FROM chat_messages WHERE room = ? ORDER BY seq').all(`room:${ROOM}`);
   const noteRows = db.prepare('SELECT id, title FROM notifications WHERE user_id = ? ORDER BY id').all(users[5].user.id);
   db.close();
@@ -398,6 +403,14 @@ try {
   // come about once in 90 runs). test/server/restart.test.mjs checks that path
   // deterministically (SIGKILL between snapshots, the text comes back whole).
   const stored = replay;
+  const maxSeq = new Map(); // "src user_id" -> the highest seq stored
+  for (const o of ops) {
+    if (o.src === null) continue;
+    const k = `${o.src} ${o.user_id}`;
+    maxSeq.set(k, Math.max(maxSeq.get(k) ?? -1, o.seq));
+  }
+  check(lastSeqs.length === maxSeq.size && lastSeqs.every((r) => maxSeq.get(`${r.src} ${r.user_id}`) === r.seq),
+    `the last seq kept per editor (${lastSeqs.length}) is the highest in its stored operations (${maxSeq.size})`);
   texts.forEach((t, i) => check(t === stored, `editor ${i + 1} equals the stored document (${t.length} vs ${stored.length} chars)`));
   check(stored.replace(TOKEN_RE, '') === '', 'the document holds whole tokens only');
   const inOps = new Map(); // token -> number of stored operations inserting it
