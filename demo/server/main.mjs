@@ -5,6 +5,7 @@
 //                             [--chat-rate N] [--chat-window SECONDS]
 //                             [--public DIR] [--dist DIR]
 //                             [--doc-snapshot-chars N] [--doc-snapshot-ops N]
+//                             [--catchup-limit N]
 //
 // PORT and PYFRAME_SECRET are read from the environment. Prints one line
 // "listening on http://HOST:PORT" once ready; SIGTERM/SIGINT shut down
@@ -19,7 +20,7 @@ export { startServer, DEFAULTS };
 
 const USAGE = `usage: node demo/server/main.mjs [--port N] [--host H] [--db PATH]
        [--chat-rate N] [--chat-window SECONDS] [--public DIR] [--dist DIR]
-       [--doc-snapshot-chars N] [--doc-snapshot-ops N]`;
+       [--doc-snapshot-chars N] [--doc-snapshot-ops N] [--catchup-limit N]`;
 
 export function parseArgs(argv, env = process.env) {
   const opts = {};
@@ -53,6 +54,8 @@ export function parseArgs(argv, env = process.env) {
       case '--dist': opts.distDir = resolve(value()); break;
       case '--doc-snapshot-chars': opts.docSnapshotChars = integer(0); break;
       case '--doc-snapshot-ops': opts.docSnapshotOps = integer(1); break;
+      // The transform window, and so how many operations a document keeps.
+      case '--catchup-limit': opts.catchupLimit = integer(0); break;
       case '-h': case '--help': opts.help = true; break;
       default: throw new Error(`unknown option ${arg}`);
     }

@@ -18,8 +18,8 @@
 // server with SIGTERM, reads its SQLite file and checks: every editor's text
 // equals the stored document (the stored operations replayed from an empty
 // document: a run makes far fewer edits than the server's transform window,
-// 10,000 revisions, so compaction has deleted none of them); the stored
-// snapshot, which lags (--doc-snapshot-ops 7), is that
+// 10,000 revisions, so compaction has deleted none of them, unless
+// PF_CHAOS_CATCHUP); the stored snapshot, which lags (--doc-snapshot-ops 7), is that
 // replay up to its revision; the last seq stored per editor (doc_src_seq,
 // written with each operation) is the highest in its stored operations;
 // every token the server stored (acknowledged) is
@@ -32,6 +32,11 @@
 //   node test/chaos/chaos.mjs            (make chaos / make test-chaos)
 //   PF_CHAOS_SEED=N     replay a run (the seed is printed first)
 //   PF_CHAOS_KILLS=N    number of SIGKILLs (default 20)
+//   PF_CHAOS_CATCHUP=N  the server's --catchup-limit (default its own,
+//                       10,000): a small one makes it compact the stored
+//                       operations during the run; the checks on them then
+//                       cover the kept ones, and every token is checked
+//                       against the text
 //   PF_CHAOS_KEEP=1     keep the temporary directory (database, server log)
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -46,6 +51,9 @@ import { startProxy } from '../lib/tcp_proxy.mjs';
 
 const seed = Number(process.env.PF_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const KILLS = Number(process.env.PF_CHAOS_KILLS ?? 20);
+// A small transform window makes the server compact the document's
+// operations during the run (and editors rejoin from snapshots).
+const CATCHUP = process.env.PF_CHAOS_CATCHUP ? Number(process.env.PF_CHAOS_CATCHUP) : null;
 const DOC = 'chaos-doc';
 const ROOM = 'chaos';
 const MAX_NOTES = 45;      // below NotificationSystem's list cap (50)
@@ -96,6 +104,7 @@ async function startChild() {
       // them, as a large document's would be), so the kills land between
       // snapshots and every restart reads the text back from the operations.
       '--doc-snapshot-chars', '0', '--doc-snapshot-ops', '7',
+      ...(CATCHUP !== null ? ['--catchup-limit', String(CATCHUP)] : []),
     ], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
     proc.stderr.pipe(serverLog, { end: false });
@@ -384,25 +393,39 @@ try {
 
   // Documents: the stored text is the snapshot (the text at docRow.rev)
   // plus the operations stored after it (demo/server/docs.mjs).
+  // With PF_CHAOS_CATCHUP the server has deleted the oldest operations
+  // (compaction): the kept ones start at `first`.
   check(docRow !== undefined, 'the document is stored');
-  let replay = '';
-  let atSnapshot = null;
+  const first = ops.length ? ops[0].rev : (docRow?.rev ?? 0);
+  const complete = first === 0; // every operation since the empty document
   let revOk = true;
   ops.forEach((o, k) => {
-    if (o.rev !== k) revOk = false;
-    if (k === docRow?.rev) atSnapshot = replay;
-    replay = otText.type.apply(replay, JSON.parse(o.op));
+    if (o.rev !== first + k) revOk = false;
   });
-  if (ops.length === docRow?.rev) atSnapshot = replay;
-  check(revOk && docRow?.rev <= ops.length, `stored operations are revisions 0..${ops.length - 1} without gaps, the snapshot at rev ${docRow?.rev}`);
-  check(atSnapshot === docRow?.content, 'replaying the stored operations up to the snapshot gives the snapshot');
+  check(revOk && first <= docRow?.rev && docRow?.rev <= first + ops.length,
+    `stored operations are revisions ${first}..${first + ops.length - 1} without gaps, the snapshot at rev ${docRow?.rev} among them`);
+  let stored = docRow?.content ?? '';
+  for (const o of ops) if (o.rev >= docRow?.rev) stored = otText.type.apply(stored, JSON.parse(o.op));
+  if (complete) {
+    let replay = '';
+    let atSnapshot = null;
+    ops.forEach((o, k) => {
+      if (k === docRow?.rev) atSnapshot = replay;
+      replay = otText.type.apply(replay, JSON.parse(o.op));
+    });
+    if (ops.length === docRow?.rev) atSnapshot = replay;
+    check(atSnapshot === docRow?.content, 'replaying the stored operations up to the snapshot gives the snapshot');
+    check(replay === stored, 'replaying every stored operation gives the snapshot and the operations after it');
+  }
+  if (CATCHUP !== null) {
+    check(ops.length <= CATCHUP + 7, `at most --catchup-limit + --doc-snapshot-ops operations are kept (${ops.length}, from rev ${first})`);
+  }
   // How often a restarted server read the document back from a lagging
   // snapshot is printed below, not checked: a read-back needs an editor to
   // rejoin before the next kill, which the random kills and backoffs make
   // happen in 4 to 8 of 20 restarts (at 4 in 20, a run without any would
   // come about once in 90 runs). test/server/restart.test.mjs checks that path
   // deterministically (SIGKILL between snapshots, the text comes back whole).
-  const stored = replay;
   const maxSeq = new Map(); // "src user_id" -> the highest seq stored
   for (const o of ops) {
     if (o.src === null) continue;
@@ -430,10 +453,14 @@ try {
   const doubledOps = [...inOps].filter(([, n]) => n !== 1).map(([t]) => t);
   const notOnce = [...inOps.keys()].filter((t) => inText.get(t) !== 1);
   const allTyped = typed.flat();
-  const lost = allTyped.filter((t) => !inOps.has(t));
-  const unknown = [...inOps.keys()].filter((t) => !allTyped.includes(t));
-  check(doubledOps.length === 0, `every acknowledged token is in exactly one stored operation (doubled: ${doubledOps.slice(0, 10)})`);
-  check(notOnce.length === 0, `every acknowledged token is in the document exactly once (not: ${notOnce.slice(0, 10)})`);
+  // Without the compacted operations, the tokens acknowledged are those in
+  // the text: each there once, every typed one among them.
+  const acked = complete ? inOps : inText;
+  const lost = allTyped.filter((t) => !acked.has(t));
+  const unknown = [...acked.keys()].filter((t) => !allTyped.includes(t));
+  const textNotOnce = [...inText].filter(([, n]) => n !== 1).map(([t]) => t);
+  check(doubledOps.length === 0, `every acknowledged token is in exactly one stored operation${complete ? '' : ' (of those kept)'} (doubled: ${doubledOps.slice(0, 10)})`);
+  check(notOnce.length === 0 && textNotOnce.length === 0, `every acknowledged token is in the document exactly once (not: ${notOnce.concat(textNotOnce).slice(0, 10)})`);
   check(lost.length === 0, `every token a page accepted was acknowledged (lost ${lost.length}: ${lost.slice(0, 10)})`);
   check(unknown.length === 0, `every acknowledged token was typed (${unknown.slice(0, 10)})`);
   editorStats.forEach((s, i) => check(s.fallbacks === 0, `editor ${i + 1} never fell back to whole-text diffs (${JSON.stringify(s)})`));
@@ -473,7 +500,7 @@ try {
   console.log([
     `chaos summary (seed ${seed})`,
     `  kills ${stats.kills} (SIGKILL), restarts ${stats.restarts}, connection drops ${stats.drops}, offline periods ${stats.offline} (${(stats.offlineMs / 1000).toFixed(1)} s)`,
-    `  edits accepted ${stats.edits} (refused while read-only ${stats.editsRefused}), operations stored ${ops.length}, tokens acknowledged ${inOps.size}, document ${stored.length} chars at rev ${ops.length} (stored snapshot at rev ${docRow?.rev}; read back after a restart ${stats.readBacks} times, ${stats.readBackOps} operations replayed)`,
+    `  edits accepted ${stats.edits} (refused while read-only ${stats.editsRefused}), operations stored ${ops.length}${complete ? '' : ` (from rev ${first}, ${CATCHUP !== null ? `--catchup-limit ${CATCHUP}` : 'compacted'})`}, tokens acknowledged ${acked.size}, document ${stored.length} chars at rev ${first + ops.length} (stored snapshot at rev ${docRow?.rev}; read back after a restart ${stats.readBacks} times, ${stats.readBackOps} operations replayed)`,
     `  editor acks: ${editorStats.map((s) => JSON.stringify(s)).join(' ')}`,
     `  chat lines sent ${chatSent.length}, stored ${chatRows.length}, shown per page ${chatShown.map((s) => s.length).join('/')}`,
     `  notifications posted ${stats.notesPosted} (201: ${notesOk.length}, failed: ${stats.notesFailed}), stored ${noteRows.length}, shown ${notesShown.length}, received ${notified.length}`,

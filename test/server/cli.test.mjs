@@ -19,7 +19,8 @@ test('parseArgs: flags, PORT from the environment, --chat-window in seconds, err
   assert.ok(o.dbPath.endsWith(join('x', 'y.db')));
   const d = parseArgs(['--doc-snapshot-chars', '0', '--doc-snapshot-ops=7'], {});
   assert.deepEqual([d.docSnapshotChars, d.docSnapshotOps], [0, 7]);
-  for (const bad of [['--port'], ['--port', 'abc'], ['--port', '70000'], ['--chat-rate', '0'], ['--doc-snapshot-ops', '0'], ['--doc-snapshot-ops', '1.5'], ['--what']]) {
+  assert.equal(parseArgs(['--catchup-limit', '30'], {}).catchupLimit, 30);
+  for (const bad of [['--catchup-limit', '-1'], ['--catchup-limit', '2.5'], ['--port'], ['--port', 'abc'], ['--port', '70000'], ['--chat-rate', '0'], ['--doc-snapshot-ops', '0'], ['--doc-snapshot-ops', '1.5'], ['--what']]) {
     assert.throws(() => parseArgs(bad, {}), undefined, bad.join(' '));
   }
 });
