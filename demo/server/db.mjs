@@ -11,20 +11,24 @@
 // (demo/server/docs.mjs): its text is read back as the snapshot plus the
 // operations at revisions >= rev.
 //
-// Retention: doc_ops is compacted in the transaction that writes a snapshot.
-// It keeps every operation at a revision >= the snapshot's (the read-back
-// above) and >= the caller's `keepFrom`, which the authority sets to the
-// current revision minus its catch-up window (options.catchupLimit): a
-// catch-up, a transform and a resent operation's de-duplication never reach
-// further back (an operation based further back is refused, rev_too_old).
-// So a document holds about catchupLimit + docSnapshotOps rows. The oldest
-// kept revision is MIN(rev) (or the snapshot's rev when no row is left);
-// the authority serves nothing older, even when started with a larger
-// window. The last seq applied from each (document, src, user), which a
-// snapshot sent to a join carries (docs/protocol.md section 9), is kept in
-// doc_src_seq, written with the operation, so compaction does not lose it;
-// one row per editor instance, never compacted. A database made before
-// doc_src_seq gets it filled from doc_ops when opened.
+// Retention: doc_ops is compacted in the transaction that writes a snapshot
+// (so a kill leaves either the old snapshot and every row, or the new one
+// and the rows it still needs). It deletes the operations below both the
+// snapshot's revision (the read-back above needs every one from there) and
+// the caller's `keepFrom`, which the authority sets to the current revision
+// minus its transform window (options.catchupLimit): a catch-up, a transform
+// and a resent operation's de-duplication never reach further back (an
+// operation based further back is refused, rev_too_old; a resend is based
+// at or before the revision its operation was applied at). So a document
+// holds about catchupLimit + docSnapshotOps rows. The oldest kept revision
+// is MIN(rev) (or the snapshot's rev when no row is left); the authority
+// serves nothing older, even when started with a larger window than the one
+// that compacted. The last seq applied from each (document, src, user),
+// which a snapshot sent to a join carries (docs/protocol.md section 9), is
+// kept in doc_src_seq, written in the operation's transaction, so
+// compaction does not lose it: one row per editor instance (src) that
+// edited the document, never deleted. A database made before doc_src_seq
+// gets it filled from doc_ops when opened.
 
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';

@@ -18,7 +18,8 @@
 // against every operation applied since r, then applied, stored, acknowledged
 // to its sender as ack {rev, seq} and broadcast to everyone else. (src, seq)
 // identifies an operation across reconnects: a resubmitted one is acked again
-// with the revision it was applied at, never applied twice.
+// with the revision it was applied at, or refused (rev_too_old) once its
+// operation is compacted away; never applied twice.
 //
 // The OT type is injected (ctx.otType) and used through its public shape only:
 // normalize, transform, apply, transformPosition; so is the document
