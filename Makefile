@@ -315,7 +315,7 @@ $(WASM_R)/components.txt: FORCE
 $(WASM_R)/pyframe_rt.js: $(WASM_R_OBJ) $(WASM_R)/components.txt bindings/library_pyframe.js bindings/exports.txt Makefile
 	$(link_release)
 
-$(EXAMPLE_R)/pyframe_rt.js: $(EXAMPLE_R_OBJ) bindings/library_pyframe.js bindings/exports.txt Makefile
+$(EXAMPLE_R)/pyframe_rt.js: $(EXAMPLE_R_OBJ) $(WASM_R)/components.txt bindings/library_pyframe.js bindings/exports.txt Makefile
 	@mkdir -p $(dir $@)
 	$(link_release)
 

@@ -2054,7 +2054,8 @@ const PyFrameRT = (() => {
         scroll: () => this.scheduleMarks(),
       };
       for (const [t, fn] of Object.entries(this.listeners)) el.addEventListener(t, fn);
-      this.marksFrame = 0;
+      this.marksTimer = 0;
+      this.marksCost = 0;
       this.onResize = () => this.scheduleMarks();
       el.ownerDocument.defaultView?.addEventListener('resize', this.onResize);
       el.pfEditor = this;
@@ -2072,7 +2073,7 @@ const PyFrameRT = (() => {
     detach() {
       for (const [t, fn] of Object.entries(this.listeners)) this.el.removeEventListener(t, fn);
       this.el.ownerDocument.defaultView?.removeEventListener('resize', this.onResize);
-      cancelAnimationFrame(this.marksFrame);
+      clearTimeout(this.marksTimer);
       clearTimeout(this.cursorTimer);
       clearTimeout(this.checkTimer);
       if (this.el.pfEditor === this) delete this.el.pfEditor;
@@ -2335,15 +2336,24 @@ const PyFrameRT = (() => {
       }, 50);
     }
 
+    /** At most one placeMarks a frame, and, when the last one took long
+     * (a long text before a cursor), ten times its cost apart. */
     scheduleMarks() {
-      if (!this.marksFrame) this.marksFrame = requestAnimationFrame(() => { this.marksFrame = 0; this.placeMarks(); });
+      if (this.marksTimer) return;
+      this.marksTimer = setTimeout(() => {
+        this.marksTimer = 0;
+        const t0 = performance.now();
+        this.placeMarks();
+        this.marksCost = performance.now() - t0;
+      }, this.marksCost > 4 ? this.marksCost * 10 : 16);
     }
 
     /** Puts the other users' cursors (the span.cursor[data-offset] C
      * renders after the textarea) where their offset is in the text, as
-     * seen now (scrolled, wrapped): a hidden copy of the textarea, laid out
-     * alike, measures the place. Beyond 100,000 characters before a cursor
-     * the layout costs more than a frame: that cursor is hidden. */
+     * seen now (wrapped, scrolled): a hidden copy of the textarea, laid out
+     * alike, measures the place, again only when the text before the
+     * cursor, its offset or the layout changed. Beyond 100,000 characters
+     * before it a cursor is hidden (the layout would cost too much). */
     placeMarks() {
       const el = this.el;
       const box = el.parentElement;
@@ -2353,27 +2363,34 @@ const PyFrameRT = (() => {
       const cs = getComputedStyle(el);
       const px = (k) => parseFloat(cs[k]);
       if (getComputedStyle(box).position === 'static') box.style.position = 'relative';
+      const width = el.clientWidth - px('paddingLeft') - px('paddingRight');
+      const layout = `${width}|${cs.font}|${cs.whiteSpace}|${cs.letterSpacing}`;
       const m = this.mirror || (this.mirror = doc.createElement('div'));
-      m.style.cssText = 'font-family font-size font-weight font-style line-height letter-spacing tab-size word-spacing direction'
-        .split(' ').map((k) => `${k}:${cs.getPropertyValue(k)};`).join('') +
-        `position:absolute;visibility:hidden;left:-99999px;top:0;white-space:pre-wrap;overflow-wrap:break-word;width:${
-          el.clientWidth - px('paddingLeft') - px('paddingRight')}px`;
-      doc.body.append(m);
       const text = el.value;
       const x0 = el.offsetLeft + el.clientLeft + px('paddingLeft') - el.scrollLeft;
       const y0 = el.offsetTop + el.clientTop + px('paddingTop');
+      const places = this.places || (this.places = new WeakMap());
       for (const mark of marks) {
         const off = +mark.dataset.offset;
-        const at = doc.createElement('span');
-        let shown = off <= 1e5 && off <= text.length;
-        if (shown) {
-          at.textContent = '\u200b';
-          m.replaceChildren(text.slice(0, off), at);
-          const y = at.offsetTop - el.scrollTop;
-          shown = y >= 0 && y < el.clientHeight - px('paddingTop');
-          Object.assign(mark.style, { position: 'absolute', left: `${x0 + at.offsetLeft}px`, top: `${y0 + y}px` });
+        const before = text.slice(0, off);
+        let at = places.get(mark);
+        if (off > 1e5 || off > text.length) at = null;
+        else if (!at || at.layout !== layout || at.before !== before) {
+          if (!m.isConnected) {
+            m.style.cssText = 'font-family font-size font-weight font-style line-height letter-spacing tab-size word-spacing direction white-space overflow-wrap'
+              .split(' ').map((k) => `${k}:${cs.getPropertyValue(k)};`).join('') +
+              `position:absolute;visibility:hidden;left:-99999px;top:0;width:${width}px`;
+            doc.body.append(m);
+          }
+          const end = doc.createElement('span');
+          end.textContent = '\u200b';
+          m.replaceChildren(before, end);
+          at = { layout, before, x: end.offsetLeft, y: end.offsetTop };
+          places.set(mark, at);
         }
-        mark.style.visibility = shown ? '' : 'hidden';
+        const y = at ? at.y - el.scrollTop : -1;
+        if (at) Object.assign(mark.style, { position: 'absolute', left: `${x0 + at.x}px`, top: `${y0 + y}px` });
+        mark.style.visibility = y >= 0 && y < el.clientHeight - px('paddingTop') ? '' : 'hidden';
       }
       m.remove();
     }
@@ -2427,9 +2444,9 @@ const PyFrameRT = (() => {
   // must be integers, a delete object must be exactly {d}, strings must not
   // hold lone surrogates; each is an Error here instead of a silent result.
   // Positions are integers below 2^32 - 1 (a wasm size_t): transformPosition
-  // and transformSelection throw a range error (-6) where npm would return
-  // a position at or past it (a cursor past the end of any document), never
-  // a wrapped one. makeInvertible and invertWithDoc, like npm's, fill in
+  // and transformSelection throw a range error (-6) where npm's position
+  // reaches 2^32 - 1 at any step of the op (a cursor past the end of any
+  // document), never a wrapped or wrong one. makeInvertible and invertWithDoc, like npm's, fill in
   // only {d: N} and keep the text of {d: 'text'} even where it differs from
   // the document; a delete past the end is cut to what is left (npm keeps
   // all of its text). U+0000 is text here, as in npm: this is a local API,

@@ -374,6 +374,8 @@ static void resend_unacked(chat_room *s)
         cJSON_DetachItemViaPointer(s->unacked, item);
         cJSON *tries = cJSON_GetObjectItemCaseSensitive(item, "tries");
         double n = cJSON_IsNumber(tries) ? tries->valuedouble : 0;
+        const char *frame = str_of(item, "frame");
+        pf_ws_outbox_find(ws, frame, strlen(frame), 1); /* also when given up */
         if (n >= MAX_RESENDS) {
             cJSON_Delete(item);
             continue;
@@ -382,8 +384,6 @@ static void resend_unacked(chat_room *s)
             cJSON_SetNumberValue(tries, n + 1);
         else
             cJSON_AddNumberToObject(item, "tries", 1);
-        const char *frame = str_of(item, "frame");
-        pf_ws_outbox_find(ws, frame, strlen(frame), 1);
         cJSON_InsertItemInArray(s->held, 0, item);
     }
 }

@@ -138,24 +138,30 @@ static int digits(const char *p, int n, int *out)
 
 /* "2026-11-26T14:45:00.000Z" as "2026-11-26 14:45 UTC" (an offset is shown
  * as given, "14:45 +02:00"; no zone, none), in `out`. 0 when `iso` is not
- * such a date and time (HTML's, seconds and fraction optional). */
+ * such a date and time (HTML's: a real day of a year from 0001, seconds
+ * and a fraction of one to three digits optional). */
 static int readable_time(const char *iso, char *out, size_t size)
 {
-    int mo, d, hh, mi, x;
+    static const char days[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int y, mo, d, hh, mi, x;
     const char *p, *sep = " ", *zone;
-    if (strlen(iso) < 16 || !digits(iso, 4, &x) || iso[4] != '-' || !digits(iso + 5, 2, &mo) ||
+    if (strlen(iso) < 16 || !digits(iso, 4, &y) || iso[4] != '-' || !digits(iso + 5, 2, &mo) ||
         iso[7] != '-' || !digits(iso + 8, 2, &d) || (iso[10] != 'T' && iso[10] != ' ') ||
-        !digits(iso + 11, 2, &hh) || iso[13] != ':' || !digits(iso + 14, 2, &mi) || mo < 1 ||
-        mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59)
+        !digits(iso + 11, 2, &hh) || iso[13] != ':' || !digits(iso + 14, 2, &mi) || y < 1 ||
+        mo < 1 || mo > 12 || d < 1 || d > days[mo - 1] || hh > 23 || mi > 59 ||
+        (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
         return 0;
     p = iso + 16;
     if (p[0] == ':') {
         if (!digits(p + 1, 2, &x) || x > 59)
             return 0;
         p += 3;
-        if (p[0] == '.' && digits(p + 1, 1, &x))
-            for (p++; *p >= '0' && *p <= '9'; p++)
+        if (p[0] == '.') { /* one to three digits */
+            for (x = 0, p++; x < 4 && *p >= '0' && *p <= '9'; x++, p++)
                 ;
+            if (x < 1 || x > 3)
+                return 0;
+        }
     }
     if (p[0] == 'Z' && !p[1])
         zone = "UTC";

@@ -80,6 +80,7 @@ typedef struct notif_system {
     cJSON *items;          /* normalised notifications, newest first */
     double extra_unread;   /* unread on the server beyond `items` */
     size_t live_since_load; /* items the stream added (at the front) since load() */
+    cJSON *reads_since_load; /* read events heard while a load was in flight */
     int32_t load;          /* GET in flight, 0 if none */
     int32_t posts[MAX_POSTS];
     uint32_t fallback_timer;
@@ -210,6 +211,7 @@ static void trim(notif_system *s)
 
 static void connect_stream(notif_system *s, const char *last_id);
 static void load(notif_system *s);
+static void on_read(notif_system *s, const cJSON *msg);
 
 /* A mark-as-read the server did not take: the list was marked here at
  * once, so it is loaded again to show what the server has (still unread).
@@ -381,6 +383,13 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     s->retry_ms = 0;
     pf_timer_clear(s->retry_timer);
     s->retry_timer = 0;
+    /* A read event heard while the list loaded may be newer than the
+     * list: applied again to it. */
+    cJSON *reads = s->reads_since_load;
+    s->reads_since_load = NULL;
+    cJSON_ArrayForEach(it, reads)
+        on_read(s, it);
+    cJSON_Delete(reads);
     items_changed(s);
     /* The stream starts where the load ended: nothing falls in between. */
     connect_stream(s, idbuf);
@@ -393,6 +402,8 @@ static void load(notif_system *s)
     if (s->load > 0)
         return;
     s->live_since_load = 0;
+    cJSON_Delete(s->reads_since_load);
+    s->reads_since_load = NULL;
     size_t len = 0;
     char *url = api_url(s, "/api/notifications?days=7", &len);
     int32_t h = url ? pf_host_http_request("GET", 3, url, len, NULL, 0) : PF_ENOMEM;
@@ -474,6 +485,12 @@ static void on_read(notif_system *s, const cJSON *msg)
     }
     if (all)
         pf__json_id(cJSON_GetObjectItemCaseSensitive(msg, "up_to"), &up_to);
+    if (s->load > 0) { /* the list being loaded may be older: kept for it */
+        if (!s->reads_since_load)
+            s->reads_since_load = cJSON_CreateArray();
+        if (!s->reads_since_load || !cJSON_AddItemToArray(s->reads_since_load, cJSON_Duplicate(msg, 1)))
+            ignore(s, "NotificationSystem: out of memory keeping a read event");
+    }
     cJSON_ArrayForEach(it, s->items)
     {
         double id = num_of(it, "id");
@@ -829,6 +846,7 @@ static void ns_destroy(void *self)
         if (s->posts[i] > 0)
             pf_io_unwatch(s->posts[i]); /* let them finish; nobody listens */
     cJSON_Delete(s->items);
+    cJSON_Delete(s->reads_since_load);
     free(s->url);
     free(s->stream_url);
     free(s->token);

@@ -658,7 +658,8 @@ static size_t add_sat(size_t a, size_t b)
 size_t pf_ot_transform_position(size_t cursor, const pf_ot_op *op)
 {
     size_t pos = 0;
-    for (size_t i = 0; op && i < op->count && cursor > pos; i++) {
+    /* Once a count saturated, what follows would be wrong: SIZE_MAX stays. */
+    for (size_t i = 0; op && i < op->count && cursor > pos && cursor != SIZE_MAX; i++) {
         const comp *c = &op->c[i];
         if (c->kind == PF_OT_SKIP) {
             pos = add_sat(pos, c->n);

@@ -181,9 +181,10 @@ int pf_ot_invert(const pf_ot_op *op, pf_ot_op **out);
 
 /* Where a cursor at `cursor` ends up after op (ot-text-unicode's
  * transformPosition: an insert exactly at the cursor goes after it, i.e.
- * the cursor stays before the inserted text). Never wraps: a result that
- * would pass SIZE_MAX (2^32 - 1 in wasm; a cursor past the end of any
- * document) is SIZE_MAX. */
+ * the cursor stays before the inserted text). Never wraps: a cursor that
+ * would pass SIZE_MAX at any step (2^32 - 1 in wasm; a cursor past the end
+ * of any document) is SIZE_MAX, also if a later delete would bring it
+ * back below. */
 size_t pf_ot_transform_position(size_t cursor, const pf_ot_op *op);
 
 /* Transforms both ends of a selection (either order). */

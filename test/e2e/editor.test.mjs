@@ -437,3 +437,62 @@ test("another user's cursor is drawn at its place in the text, with the user's n
     await b.context.close();
   }
 });
+
+test('cursor marks: a non-wrapping textarea (white-space: pre) and a page without requestAnimationFrame', async () => {
+  const s = await login('pre-user');
+  const a = await openEditor(s, 'e2e-editor-pre');
+  try {
+    // A mark at offset 150 of a 200-character line: column 150 of line 0
+    // when the textarea does not wrap, line 2 when it wraps at 66.
+    const r = await a.page.evaluate(() => {
+      const t = document.querySelector('textarea.editor');
+      t.value = 'x'.repeat(200) + '\nsecond line';
+      const out = {};
+      for (const mode of ['pre', 'pre-wrap']) {
+        t.style.whiteSpace = mode;
+        const box = t.parentElement;
+        for (const m of box.querySelectorAll(':scope>.cursor.fake')) m.remove();
+        const sp = document.createElement('span');
+        sp.className = 'cursor fake';
+        sp.dataset.offset = '150';
+        box.append(sp);
+        t.scrollLeft = 0;
+        t.pfEditor.placeMarks();
+        const cs = getComputedStyle(t);
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = cs.font;
+        const cw = ctx.measureText('x').width;
+        const tr = t.getBoundingClientRect();
+        const mr = sp.getBoundingClientRect();
+        out[mode] = {
+          line: Math.round((mr.top - tr.top - t.clientTop - parseFloat(cs.paddingTop)) / parseFloat(cs.lineHeight)),
+          col: Math.round((mr.left - tr.left - t.clientLeft - parseFloat(cs.paddingLeft)) / cw),
+          perLine: Math.floor((t.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)) / cw),
+        };
+        sp.remove();
+      }
+      return out;
+    });
+    assert.deepEqual(r.pre, { line: 0, col: 150, perLine: r.pre.perLine });
+    assert.equal(r['pre-wrap'].line, Math.floor(150 / r['pre-wrap'].perLine), JSON.stringify(r));
+  } finally {
+    await a.context.close();
+  }
+
+  // Without requestAnimationFrame (jsdom without pretendToBeVisual) the
+  // editor loads, and unmounts cleanly.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  try {
+    await page.goto(`${server.url}/editor.html`);
+    await page.evaluate(() => window.E.ready);
+    await page.evaluate(() => { window.requestAnimationFrame = undefined; window.cancelAnimationFrame = undefined; });
+    await page.evaluate((p) => window.E.mount(p), { doc: 'e2e-editor-noraf', token: s.token, user: s.user });
+    await page.waitForFunction(() => window.E.loaded(), null, { timeout: 5000, polling: 100 });
+    await page.evaluate(async () => (await window.E.handle).unmount());
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

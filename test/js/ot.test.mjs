@@ -549,6 +549,11 @@ test('transformPosition and transformSelection never wrap near 2^32: a range err
   assert.throws(() => type.transformPosition(cursor, op), range);
   assert.throws(() => type.transformSelection([3, cursor], op), range);
   assert.throws(() => type.transformSelection(cursor, op), range);
+  // Past it at one step and back below at a later one: npm's exact figure
+  // (4294967291), which a wasm size_t cannot follow; a range error, not a
+  // wrong position (4294967280 before).
+  assert.throws(() => type.transformPosition(4294967286, ['a'.repeat(20), { d: 15 }]), range);
+  assert.throws(() => type.transformSelection([0xfffffffe, 1], ['xy', { d: 5 }]), range);
   // Up to the limit, the same as npm.
   for (const [c, o] of [[cursor, [5, 'abc']], [0xfffffffe, [2 ** 31 - 1, { d: 1 }, 'x']], [0xfffffffe, [{ d: 3 }, 'xyz']]])
     assert.equal(type.transformPosition(c, o), npm.transformPosition(c, o), JSON.stringify([c, o]));

@@ -720,3 +720,31 @@ TEST_F(ChatRoom, AMessageRequeuedOnTheSharedSocketGoesOnceAfterTheSwitchToASocke
     EXPECT_EQ(fake_host_last(FAKE_WS_SEND)->handle, own);
     EXPECT_EQ(html().find("waiting to be sent"), std::string::npos);
 }
+
+// A message given up after MAX_RESENDS also leaves the socket's outbox: the
+// copy pf_ws re-queued after a rate-limit reply is not sent on every later
+// connection.
+TEST_F(ChatRoom, AMessageGivenUpAfterItsResendsLeavesTheSocketsOutboxToo)
+{
+    mount("{\"room\":\"r1\"}");
+    lc_ws(ws, "{\"type\":\"history\",\"messages\":[],\"seq\":0,\"cids\":true}");
+    ASSERT_EQ(type_and_send("m1"), PF_OK);
+    int32_t cur = ws;
+    std::string per_round;
+    for (int round = 0; round < 6; round++) {
+        size_t before = fake_host_count(FAKE_WS_SEND);
+        lc_ws(cur, "{\"error\":\"Rate limit exceeded\",\"retry_after\":5}");
+        lc_tick();
+        drop(cur);
+        size_t opens = fake_host_count(FAKE_WS_OPEN);
+        for (int i = 0; i < 1200 && fake_host_count(FAKE_WS_OPEN) == opens; i++)
+            fake_host_advance(100);
+        cur = fake_host_last(FAKE_WS_OPEN)->handle;
+        pf_io_opened(cur);
+        lc_tick();
+        fake_host_advance(6000); /* a hold carried over ends */
+        lc_tick();
+        per_round += std::to_string(sent(before).size()) + " ";
+    }
+    EXPECT_EQ(per_round, "1 1 1 0 0 0 ") << html();
+}

@@ -735,6 +735,13 @@ TEST_F(Notification, TimestampsAreTimeElementsAndOthersTextAsSent)
         { "2026-11-27T23:34:05", "<time datetime=\"2026-11-27T23:34:05\">2026-11-27 23:34</time>" },
         { "yesterday", "yesterday" },
         { "2026-13-01T00:00Z", "2026-13-01T00:00Z" },
+        { "2026-02-31T00:00Z", "2026-02-31T00:00Z" },  /* no such day */
+        { "2026-02-29T00:00Z", "2026-02-29T00:00Z" },
+        { "2028-02-29T00:00Z", "<time datetime=\"2028-02-29T00:00Z\">2028-02-29 00:00 UTC</time>" },
+        { "2100-02-29T00:00Z", "2100-02-29T00:00Z" },
+        { "2000-02-29T00:00Z", "<time datetime=\"2000-02-29T00:00Z\">2000-02-29 00:00 UTC</time>" },
+        { "0000-01-01T00:00Z", "0000-01-01T00:00Z" },  /* HTML's years start at 1 */
+        { "2026-11-27T23:34:05.1234Z", "2026-11-27T23:34:05.1234Z" },  /* at most 3 digits */
         { "2026-11-27T24:00Z", "2026-11-27T24:00Z" },
         { "2026-11-27T23:34:05.Z", "2026-11-27T23:34:05.Z" },
         { "2026-11-27T23:34:05Zjunk", "2026-11-27T23:34:05Zjunk" },
@@ -750,7 +757,7 @@ TEST_F(Notification, TimestampsAreTimeElementsAndOthersTextAsSent)
     for (const auto &k : cases)
         EXPECT_NE(h.find(std::string("<small>") + k.second + "</small>"), std::string::npos) << k.first << "\n" << h;
     EXPECT_EQ(h.find("<script"), std::string::npos);
-    EXPECT_EQ(lc_count(h, "<time "), 4u);
+    EXPECT_EQ(lc_count(h, "<time "), 6u);
     EXPECT_EQ(lc_check_patches(c), "");
 }
 
@@ -775,4 +782,30 @@ TEST_F(Notification, AStreamThatOpensAfterAFailedFirstAttemptReloadsTheList)
     fake_host_reset();
     mount_loaded("[]");
     EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 1u);
+}
+
+// A read event (another window) heard while the list reloads after the
+// stream came back: the loaded list may be older than the read; the read
+// applies to it too.
+TEST_F(Notification, AReadEventHeardDuringAReloadAppliesToTheLoadedList)
+{
+    mount_loaded("{\"notifications\":[" + notif(6, "b") + "," + notif(5, "a") + "],\"unread_count\":2,\"last_event_id\":6}");
+    size_t nreq = fake_host_count(FAKE_HTTP_REQUEST);
+    fake_host_advance(45000);
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq + 1);
+    int32_t get = fake_host_last(FAKE_HTTP_REQUEST)->handle;
+    push("{\"ids\":[5],\"unread_count\":1}", "read");
+    lc_tick();
+    EXPECT_EQ(lc_num(c, "unread_count"), 1);
+    // The server answered the GET before the read.
+    lc_http(get, 200, "{\"notifications\":[" + notif(6, "b") + "," + notif(5, "a") + "],\"unread_count\":2,\"last_event_id\":6}");
+    lc_tick();
+    EXPECT_EQ(lc_num(c, "unread_count"), 1);
+    EXPECT_EQ(html().find("notification-item unread\" data-id=\"5\""), std::string::npos) << html();
+    EXPECT_NE(html().find("notification-item unread\" data-id=\"6\""), std::string::npos) << html();
 }

@@ -467,6 +467,11 @@ TEST(OtCursor, TransformPosition) {
     pf_ot_transform_selection(&a, &f, ins.op);
     EXPECT_EQ(a, SIZE_MAX);
     EXPECT_EQ(f, 6u);
+    /* Once it stopped there, a later delete does not bring it back to a
+     * wrong place below. */
+    Op ins_del(parse("[\"aaaaaaaaaaaaaaaaaaaa\",{\"d\":15}]"));
+    EXPECT_EQ(pf_ot_transform_position(SIZE_MAX - 10, ins_del.op), SIZE_MAX);
+    EXPECT_EQ(pf_ot_transform_position(5, ins_del.op), 20u);
 }
 
 TEST(OtDiff, TextareaEdits) {
