@@ -2056,8 +2056,10 @@ const PyFrameRT = (() => {
       for (const [t, fn] of Object.entries(this.listeners)) el.addEventListener(t, fn);
       this.marksTimer = 0;
       this.marksCost = 0;
-      this.onResize = () => this.scheduleMarks();
-      el.ownerDocument.defaultView?.addEventListener('resize', this.onResize);
+      // The textarea resized (by the user, the window, a scrollbar, a font
+      // that loaded): the cursors move with its text.
+      this.resized = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.scheduleMarks()) : null;
+      this.resized?.observe(el);
       el.pfEditor = this;
     }
 
@@ -2072,7 +2074,7 @@ const PyFrameRT = (() => {
 
     detach() {
       for (const [t, fn] of Object.entries(this.listeners)) this.el.removeEventListener(t, fn);
-      this.el.ownerDocument.defaultView?.removeEventListener('resize', this.onResize);
+      this.resized?.disconnect();
       clearTimeout(this.marksTimer);
       clearTimeout(this.cursorTimer);
       clearTimeout(this.checkTimer);

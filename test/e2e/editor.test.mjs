@@ -425,6 +425,21 @@ test("another user's cursor is drawn at its place in the text, with the user's n
     await b.page.keyboard.type('>> ');
     await drawnAt(11, 0, 11);
 
+    // Bob's textarea made narrower: "line one" wraps after "line ", and
+    // the cursor after it moves to the next line.
+    await b.page.evaluate(() => {
+      const t = document.querySelector('textarea.editor');
+      const cs = getComputedStyle(t);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = cs.font;
+      const w = ctx.measureText('x').width * 9 + parseFloat(cs.paddingLeft) + parseFloat(cs.paddingRight) +
+        parseFloat(cs.borderLeftWidth) + parseFloat(cs.borderRightWidth) + (t.offsetWidth - t.clientWidth - parseFloat(cs.borderLeftWidth) - parseFloat(cs.borderRightWidth));
+      t.style.width = `${Math.ceil(w)}px`;
+    });
+    await drawnAt(11, 1, 3);
+    await b.page.evaluate(() => { document.querySelector('textarea.editor').style.width = ''; });
+    await drawnAt(11, 0, 11);
+
     // Bob's textarea, one line high, scrolled to the last line: the
     // cursor on the first line is hidden.
     await b.page.evaluate(() => { const t = document.querySelector('textarea.editor'); t.style.height = '30px'; t.scrollTop = 1000; });
