@@ -726,8 +726,14 @@ static int editor_render(pf_component *c, void *self, pf_html *h)
     pf_html_attr(h, "data-state", state);
     pf_html_open(h, "div");
     pf_html_attr(h, "class", "toolbar");
+    /* While the link is down who is here is not known: the list shown is
+     * the last one, marked stale, and the others' cursors, which would no
+     * longer move, are not drawn. */
+    int stale = s->was_open && !s->connected;
     pf_html_open(h, "div");
     pf_html_attr(h, "class", "users");
+    if (stale)
+        pf_html_attr(h, "data-stale", "true");
     cJSON_ArrayForEach(u, s->users)
     {
         const char *name = str_of(u, "name"), *avatar = str_of(u, "avatar");
@@ -776,7 +782,7 @@ static int editor_render(pf_component *c, void *self, pf_html *h)
     if (!loaded)
         pf_html_attr(h, "readonly", "");
     pf_html_close(h);
-    size_t n = pf_ot_client_cursor_count(s->ot);
+    size_t n = stale ? 0 : pf_ot_client_cursor_count(s->ot);
     for (size_t i = 0; i < n; i++) {
         const char *id;
         size_t id_len, pos;

@@ -585,8 +585,13 @@ TEST_F(DocumentEditor, TheCursorOfAUserWhoLeftWhileTheLinkWasDownIsNotDrawn)
     lc_ws(ws, "{\"type\":\"cursor_update\",\"user_id\":2,\"position\":3,\"rev\":3}");
     lc_tick();
     ASSERT_NE(html().find("class=\"cursor\" data-user=\"2\""), std::string::npos) << html();
+    EXPECT_EQ(html().find("data-stale"), std::string::npos);
     pf_io_closed(ws, 1006, "", 0);
     lc_tick();
+    // While the link is down: the list is marked stale, bob's cursor (which
+    // would no longer move) is not drawn.
+    EXPECT_NE(html().find("<div class=\"users\" data-stale=\"true\">"), std::string::npos) << html();
+    EXPECT_EQ(html().find("class=\"cursor\""), std::string::npos) << html();
     reopen(2);
     ws = fake_host_last(FAKE_WS_OPEN)->handle;
     pf_io_opened(ws);
@@ -596,7 +601,9 @@ TEST_F(DocumentEditor, TheCursorOfAUserWhoLeftWhileTheLinkWasDownIsNotDrawn)
     lc_tick();
     std::string h = html();
     EXPECT_NE(h.find("1 online"), std::string::npos);
+    EXPECT_EQ(h.find("data-stale"), std::string::npos) << h;
     EXPECT_EQ(h.find("class=\"cursor\""), std::string::npos) << "bob's cursor still drawn though he is gone";
+    EXPECT_EQ(lc_check_patches(c), "");
 }
 // Same, but the server cannot serve the rev and sends a fresh snapshot
 // listing only alice: bob's cursor goes too.
