@@ -555,7 +555,8 @@ const PyFrameRT = (() => {
       const t = times[i];
       const text = t.firstChild;
       const at = t.dateTime;
-      if (!text || text.nodeType !== 3 || text.nextSibling || shown.get(text) === at) continue;
+      if (!text || text.nodeType !== 3 || text.nextSibling || shown.get(text) === at ||
+        !/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(at)) continue; // a date and time, as pf__html_time writes
       const d = new Date(at);
       if (Number.isNaN(d.getTime())) continue;
       timeFormat = timeFormat || new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -2055,11 +2056,12 @@ const PyFrameRT = (() => {
       };
       for (const [t, fn] of Object.entries(this.listeners)) el.addEventListener(t, fn);
       this.marksTimer = 0;
-      this.marksCost = 0;
       // The textarea resized (by the user, the window, a scrollbar, a font
       // that loaded): the cursors move with its text.
       this.resized = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.scheduleMarks()) : null;
       this.resized?.observe(el);
+      this.onFonts = () => { this.places = null; this.scheduleMarks(); };
+      el.ownerDocument.fonts?.addEventListener('loadingdone', this.onFonts);
       el.pfEditor = this;
     }
 
@@ -2075,6 +2077,7 @@ const PyFrameRT = (() => {
     detach() {
       for (const [t, fn] of Object.entries(this.listeners)) this.el.removeEventListener(t, fn);
       this.resized?.disconnect();
+      this.el.ownerDocument.fonts?.removeEventListener('loadingdone', this.onFonts);
       clearTimeout(this.marksTimer);
       clearTimeout(this.cursorTimer);
       clearTimeout(this.checkTimer);
@@ -2338,36 +2341,41 @@ const PyFrameRT = (() => {
       }, 50);
     }
 
-    /** At most one placeMarks a frame, and, when the last one took long
-     * (a long text before a cursor), ten times its cost apart. */
-    scheduleMarks() {
+    /** At most one placeMarks a frame (16 ms). */
+    scheduleMarks(delay = 16) {
       if (this.marksTimer) return;
       this.marksTimer = setTimeout(() => {
         this.marksTimer = 0;
-        const t0 = performance.now();
         this.placeMarks();
-        this.marksCost = performance.now() - t0;
-      }, this.marksCost > 4 ? this.marksCost * 10 : 16);
+      }, delay);
     }
 
     /** Puts the other users' cursors (the span.cursor[data-offset] C
      * renders after the textarea) where their offset is in the text, as
      * seen now (wrapped, scrolled): a hidden copy of the textarea, laid out
      * alike, measures the place, again only when the text before the
-     * cursor, its offset or the layout changed. Beyond 100,000 characters
-     * before it a cursor is hidden (the layout would cost too much). */
+     * cursor, its offset or the layout changed. Layouts that took long (a
+     * long text before a cursor) wait ten times their cost before the next
+     * ones; a cursor already measured still moves at once (scroll). Beyond
+     * 100,000 characters before it a cursor is hidden. */
     placeMarks() {
       const el = this.el;
       const box = el.parentElement;
       const doc = el.ownerDocument;
       const marks = box && this.handle.root ? box.querySelectorAll(':scope>.cursor[data-offset]') : [];
-      if (!marks.length) return;
+      if (!marks.length) return 0;
       const cs = getComputedStyle(el);
       const px = (k) => parseFloat(cs[k]);
       if (getComputedStyle(box).position === 'static') box.style.position = 'relative';
-      const width = el.clientWidth - px('paddingLeft') - px('paddingRight');
-      const layout = `${width}|${cs.font}|${cs.whiteSpace}|${cs.letterSpacing}`;
+      // Everything the layout depends on, which is also the mirror's style.
+      const layout = 'font-family font-size font-weight font-style line-height letter-spacing tab-size word-spacing direction white-space overflow-wrap'
+        .split(' ').map((k) => `${k}:${cs.getPropertyValue(k)};`).join('') +
+        `position:absolute;visibility:hidden;left:-99999px;top:0;width:${el.clientWidth - px('paddingLeft') - px('paddingRight')}px;--fonts:${doc.fonts?.size}`;
       const m = this.mirror || (this.mirror = doc.createElement('div'));
+      const t0 = performance.now();
+      const canLayout = t0 >= (this.layoutAt || 0);
+      let laid = false;
+      let waiting = false;
       const text = el.value;
       const x0 = el.offsetLeft + el.clientLeft + px('paddingLeft') - el.scrollLeft;
       const y0 = el.offsetTop + el.clientTop + px('paddingTop');
@@ -2377,11 +2385,12 @@ const PyFrameRT = (() => {
         const before = text.slice(0, off);
         let at = places.get(mark);
         if (off > 1e5 || off > text.length) at = null;
-        else if (!at || at.layout !== layout || at.before !== before) {
+        else if ((!at || at.layout !== layout || at.before !== before) && !canLayout) {
+          waiting = true; /* stays where it was until the next layouts */
+          continue;
+        } else if (!at || at.layout !== layout || at.before !== before) {
           if (!m.isConnected) {
-            m.style.cssText = 'font-family font-size font-weight font-style line-height letter-spacing tab-size word-spacing direction white-space overflow-wrap'
-              .split(' ').map((k) => `${k}:${cs.getPropertyValue(k)};`).join('') +
-              `position:absolute;visibility:hidden;left:-99999px;top:0;width:${width}px`;
+            m.style.cssText = layout;
             doc.body.append(m);
           }
           const end = doc.createElement('span');
@@ -2389,12 +2398,16 @@ const PyFrameRT = (() => {
           m.replaceChildren(before, end);
           at = { layout, before, x: end.offsetLeft, y: end.offsetTop };
           places.set(mark, at);
+          laid = true;
         }
         const y = at ? at.y - el.scrollTop : -1;
         if (at) Object.assign(mark.style, { position: 'absolute', left: `${x0 + at.x}px`, top: `${y0 + y}px` });
         mark.style.visibility = y >= 0 && y < el.clientHeight - px('paddingTop') ? '' : 'hidden';
       }
       m.remove();
+      const cost = performance.now() - t0;
+      if (laid && cost > 4) this.layoutAt = t0 + cost * 10;
+      if (waiting) this.scheduleMarks(this.layoutAt - t0);
     }
 
     /** Off the keystroke path: if the textarea and C disagree on the

@@ -211,7 +211,7 @@ static void trim(notif_system *s)
 
 static void connect_stream(notif_system *s, const char *last_id);
 static void load(notif_system *s);
-static void on_read(notif_system *s, const cJSON *msg);
+static void on_read(notif_system *s, const cJSON *msg, int use_count);
 
 /* A mark-as-read the server did not take: the list was marked here at
  * once, so it is loaded again to show what the server has (still unread).
@@ -384,11 +384,13 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     pf_timer_clear(s->retry_timer);
     s->retry_timer = 0;
     /* A read event heard while the list loaded may be newer than the
-     * list: applied again to it. */
+     * list: its items are marked again (the list's own unread count
+     * stands: it may be the newer one, and an item marked here leaves it
+     * by itself). */
     cJSON *reads = s->reads_since_load;
     s->reads_since_load = NULL;
     cJSON_ArrayForEach(it, reads)
-        on_read(s, it);
+        on_read(s, it, 0);
     cJSON_Delete(reads);
     items_changed(s);
     /* The stream starts where the load ended: nothing falls in between. */
@@ -472,7 +474,7 @@ static int has_id(const cJSON *ids, double id)
 /* `event: read`: the user marked notifications read, maybe in another
  * window: {"ids": [...]} or {"all": true, "up_to": N} (those up to N),
  * with the server's "unread_count" after it (protocol.md section 8). */
-static void on_read(notif_system *s, const cJSON *msg)
+static void on_read(notif_system *s, const cJSON *msg, int use_count)
 {
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(msg, "ids");
     const cJSON *uc = cJSON_GetObjectItemCaseSensitive(msg, "unread_count");
@@ -497,9 +499,9 @@ static void on_read(notif_system *s, const cJSON *msg)
         if (!is_read(it) && (all ? id <= up_to : has_id(ids, id)))
             cJSON_ReplaceItemInObjectCaseSensitive(it, "read", cJSON_CreateTrue());
     }
-    if (all)
+    if (all && use_count)
         s->extra_unread = 0;
-    if (cJSON_IsNumber(uc) && isfinite(uc->valuedouble)) {
+    if (use_count && cJSON_IsNumber(uc) && isfinite(uc->valuedouble)) {
         double local = local_unread(s);
         s->extra_unread = uc->valuedouble > local ? uc->valuedouble - local : 0;
     }
@@ -510,7 +512,7 @@ static void stream_on_message(void *ud, const pf_sse_message *m)
 {
     notif_system *s = ud;
     if (pf__is_named(m->event, m->event_len, "read") && m->msg) {
-        on_read(s, m->msg);
+        on_read(s, m->msg, 1);
         return;
     }
     if (!pf__is_named(m->event, m->event_len, "notification")) {

@@ -89,6 +89,22 @@ test('a component built in with make COMPONENTS= is live in two pages', async ()
     await page.waitForFunction(() => document.querySelector('#counter output').textContent === '4');
   assert.equal(await status(b.page), 'open');
 
+  // After a patch the bindings show a component's <time datetime> with a
+  // date and time in the reader's zone and language; a date alone, a month
+  // or a year is left as written (no made-up time, no day shifted by the
+  // zone).
+  const times = await a.page.evaluate(async () => {
+    const box = document.querySelector('#counter .live-counter');
+    const add = (at) => { const t = document.createElement('time'); t.dateTime = at; t.textContent = at; box.append(t); return t; };
+    const full = add('2026-11-28T10:00:00.000Z');
+    const parts = ['2026-11-28', '2026-11', '2026'].map(add);
+    document.querySelector('#counter button').click();
+    await new Promise((r) => setTimeout(r, 300));
+    return { full: full.textContent, parts: parts.map((t) => t.textContent),
+      expect: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date('2026-11-28T10:00:00.000Z')) };
+  });
+  assert.equal(times.full, times.expect);
+  assert.deepEqual(times.parts, ['2026-11-28', '2026-11', '2026']);
   assert.equal(await a.page.evaluate(() => window.pwned), undefined);
   assert.deepEqual(a.errors, []);
   assert.deepEqual(b.errors, []);

@@ -809,3 +809,26 @@ TEST_F(Notification, AReadEventHeardDuringAReloadAppliesToTheLoadedList)
     EXPECT_EQ(html().find("notification-item unread\" data-id=\"5\""), std::string::npos) << html();
     EXPECT_NE(html().find("notification-item unread\" data-id=\"6\""), std::string::npos) << html();
 }
+
+// The loaded list is newer than the read event heard during the load: the
+// read's older unread_count does not replace the list's.
+TEST_F(Notification, AReadEventHeardDuringAReloadKeepsANewerListsCount)
+{
+    mount_loaded("{\"notifications\":[" + notif(6, "b") + "," + notif(5, "a") + "],\"unread_count\":5,\"last_event_id\":6}");
+    fake_host_advance(45000);
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    int32_t get = fake_host_last(FAKE_HTTP_REQUEST)->handle;
+    push("{\"ids\":[5],\"unread_count\":4}", "read");
+    lc_tick();
+    EXPECT_EQ(lc_num(c, "unread_count"), 4);
+    // The server answered after the read and after notification 7 came:
+    // 7 and 6 unread, 5 read, 3 older unread beyond the list: 5 in all.
+    lc_http(get, 200, "{\"notifications\":[" + notif(7, "c") + "," + notif(6, "b") + "," + notif(5, "a", true) +
+                          "],\"unread_count\":5,\"last_event_id\":7}");
+    lc_tick();
+    EXPECT_EQ(lc_num(c, "unread_count"), 5) << html();
+}
