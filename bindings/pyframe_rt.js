@@ -538,10 +538,6 @@ const PyFrameRT = (() => {
 
   // ---- DOM patches ------------------------------------------------------------
 
-  /** Applies the patch byte strings of runtime/pf_dom.h (version 1) to one
-   * mounted root element, strictly in order, in one pass. Keeps the focused
-   * control's focus and selection across moves. Stops at the first
-   * malformed op and reports it instead of guessing. */
   // A server's timestamp, which components render as <time datetime> with
   // its text in UTC ("2026-11-26 14:40 UTC", pf__html_time), is shown in
   // the reader's time zone and language, in place: the text node stays the
@@ -565,6 +561,10 @@ const PyFrameRT = (() => {
     }
   }
 
+  /** Applies the patch byte strings of runtime/pf_dom.h (version 1) to one
+   * mounted root element, strictly in order, in one pass. Keeps the focused
+   * control's focus and selection across moves. Stops at the first
+   * malformed op and reports it instead of guessing. */
   class DomApplier {
     constructor(root, onDelegatedType) {
       this.root = root;
@@ -2363,7 +2363,7 @@ const PyFrameRT = (() => {
       const box = el.parentElement;
       const doc = el.ownerDocument;
       const marks = box && this.handle.root ? box.querySelectorAll(':scope>.cursor[data-offset]') : [];
-      if (!marks.length) return 0;
+      if (!marks.length) return;
       const cs = getComputedStyle(el);
       const px = (k) => parseFloat(cs[k]);
       if (getComputedStyle(box).position === 'static') box.style.position = 'relative';
@@ -2384,11 +2384,12 @@ const PyFrameRT = (() => {
         const off = +mark.dataset.offset;
         const before = text.slice(0, off);
         let at = places.get(mark);
+        const measured = at && at.layout === layout && at.before === before;
         if (off > 1e5 || off > text.length) at = null;
-        else if ((!at || at.layout !== layout || at.before !== before) && !canLayout) {
+        else if (!measured && !canLayout) {
           waiting = true; /* stays where it was until the next layouts */
           continue;
-        } else if (!at || at.layout !== layout || at.before !== before) {
+        } else if (!measured) {
           if (!m.isConnected) {
             m.style.cssText = layout;
             doc.body.append(m);
@@ -2461,9 +2462,9 @@ const PyFrameRT = (() => {
   // Positions are integers below 2^32 - 1 (a wasm size_t): transformPosition
   // and transformSelection throw a range error (-6) where npm's position
   // reaches 2^32 - 1 at any step of the op (a cursor past the end of any
-  // document), never a wrapped or wrong one. makeInvertible and invertWithDoc, like npm's, fill in
-  // only {d: N} and keep the text of {d: 'text'} even where it differs from
-  // the document; a delete past the end is cut to what is left (npm keeps
+  // document), never a wrapped or wrong one. makeInvertible and
+  // invertWithDoc, like npm's, fill in only {d: N} and keep the text of
+  // {d: 'text'} even where it differs from the document; a delete past the end is cut to what is left (npm keeps
   // all of its text). U+0000 is text here, as in npm: this is a local API,
   // and what may go on the wire (no U+0000, docs/protocol.md) is for the
   // sender and the server (demo/server/docs.mjs) to check.

@@ -487,12 +487,6 @@ static void on_read(notif_system *s, const cJSON *msg, int use_count)
     }
     if (all)
         pf__json_id(cJSON_GetObjectItemCaseSensitive(msg, "up_to"), &up_to);
-    if (s->load > 0) { /* the list being loaded may be older: kept for it */
-        if (!s->reads_since_load)
-            s->reads_since_load = cJSON_CreateArray();
-        if (!s->reads_since_load || !cJSON_AddItemToArray(s->reads_since_load, cJSON_Duplicate(msg, 1)))
-            ignore(s, "NotificationSystem: out of memory keeping a read event");
-    }
     cJSON_ArrayForEach(it, s->items)
     {
         double id = num_of(it, "id");
@@ -512,6 +506,12 @@ static void stream_on_message(void *ud, const pf_sse_message *m)
 {
     notif_system *s = ud;
     if (pf__is_named(m->event, m->event_len, "read") && m->msg) {
+        if (s->load > 0) { /* the list being loaded may be older: kept for it */
+            if (!s->reads_since_load)
+                s->reads_since_load = cJSON_CreateArray();
+            if (!s->reads_since_load || !cJSON_AddItemToArray(s->reads_since_load, cJSON_Duplicate(m->msg, 1)))
+                ignore(s, "NotificationSystem: out of memory keeping a read event");
+        }
         on_read(s, m->msg, 1);
         return;
     }

@@ -58,6 +58,21 @@ class Notification : public ::testing::Test {
 
     std::string html() { return lc_html(c); }
     size_t items() { return lc_count(html(), "class=\"notification-item"); }
+
+    // The stream goes silent past its idle timeout, is opened again and
+    // opens: the list is loaded again. Returns that GET's handle.
+    int32_t stream_back_after_loss()
+    {
+        size_t nreq = fake_host_count(FAKE_HTTP_REQUEST), opens = fake_host_count(FAKE_SSE_OPEN);
+        fake_host_advance(45000);
+        for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) == opens; i++)
+            fake_host_advance(100);
+        EXPECT_EQ(fake_host_count(FAKE_SSE_OPEN), opens + 1);
+        sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+        pf_io_opened(sse);
+        EXPECT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq + 1) << "no reload after the stream came back";
+        return fake_host_last(FAKE_HTTP_REQUEST)->handle;
+    }
 };
 
 }  // namespace
@@ -790,15 +805,7 @@ TEST_F(Notification, AStreamThatOpensAfterAFailedFirstAttemptReloadsTheList)
 TEST_F(Notification, AReadEventHeardDuringAReloadAppliesToTheLoadedList)
 {
     mount_loaded("{\"notifications\":[" + notif(6, "b") + "," + notif(5, "a") + "],\"unread_count\":2,\"last_event_id\":6}");
-    size_t nreq = fake_host_count(FAKE_HTTP_REQUEST);
-    fake_host_advance(45000);
-    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
-        fake_host_advance(100);
-    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
-    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
-    pf_io_opened(sse);
-    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), nreq + 1);
-    int32_t get = fake_host_last(FAKE_HTTP_REQUEST)->handle;
+    int32_t get = stream_back_after_loss();
     push("{\"ids\":[5],\"unread_count\":1}", "read");
     lc_tick();
     EXPECT_EQ(lc_num(c, "unread_count"), 1);
@@ -815,13 +822,7 @@ TEST_F(Notification, AReadEventHeardDuringAReloadAppliesToTheLoadedList)
 TEST_F(Notification, AReadEventHeardDuringAReloadKeepsANewerListsCount)
 {
     mount_loaded("{\"notifications\":[" + notif(6, "b") + "," + notif(5, "a") + "],\"unread_count\":5,\"last_event_id\":6}");
-    fake_host_advance(45000);
-    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
-        fake_host_advance(100);
-    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
-    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
-    pf_io_opened(sse);
-    int32_t get = fake_host_last(FAKE_HTTP_REQUEST)->handle;
+    int32_t get = stream_back_after_loss();
     push("{\"ids\":[5],\"unread_count\":4}", "read");
     lc_tick();
     EXPECT_EQ(lc_num(c, "unread_count"), 4);
