@@ -32,7 +32,7 @@ C_HDR := $(wildcard runtime/*.h components/*.h)
 COMPONENTS ?=
 # The example of docs/components.md: in the test binaries, and in a dist of
 # its own for the Chromium test (build/example-dist), never in dist/.
-EXAMPLES := examples/live_counter.c
+EXAMPLES := examples/live_counter.c examples/keyed_list.c
 TEST_SRC := $(sort $(wildcard test/native/*.cc))
 GTEST_DIR := /usr/src/googletest/googletest
 
@@ -106,7 +106,7 @@ all:
 	@bash scripts/setup.sh build
 	@$(MAKE) -j$(JOBS) build
 
-build: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm $(NATIVE_R)/libpyframe_rt.a
+build: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm $(NATIVE_R)/libpyframe_rt.a $(EXAMPLE_DIST)/pyframe_rt.js
 	@$(MAKE) sizes
 
 sizes: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm

@@ -5,7 +5,6 @@
 
 #include "pf_component.h"
 #include "pf_error.h"
-#include "pf_keyed_list.h"
 
 extern const pf_component_class pf_live_post_list_class; /* pf_live_post_list.c */
 extern const pf_component_class pf_notification_system_class; /* pf_notification_system.c */
@@ -15,7 +14,6 @@ extern const pf_component_class pf_document_editor_class; /* pf_document_editor.
 /* The built-in classes, one per file of components/. Filled in as the
  * components land. */
 static const pf_component_class *const builtin[] = {
-    &pf_keyed_list_class,
     &pf_live_post_list_class,
     &pf_notification_system_class,
     &pf_chat_room_class,

@@ -47,7 +47,7 @@
 #elif defined(FUZZ_KEYED_LIST)
 // No connection of its own: messages come through pf_component_deliver (the
 // page's handle.deliver). Its rows are memoized, so renders share them.
-#define FUZZ_CLASS pf_keyed_list_class
+#define FUZZ_CLASS keyed_list_class
 #define FUZZ_NAME "KeyedList"
 #define FUZZ_PROPS "{\"items\":[{\"id\":1,\"label\":\"a\"},{\"id\":2,\"label\":\"b\"}]}"
 #define FUZZ_PRELUDE "{\"type\":\"set\",\"items\":[{\"id\":1,\"label\":\"one\"},{\"id\":2,\"label\":\"two\"},{\"id\":\"x\",\"label\":\"<b>three</b>\"}]}"

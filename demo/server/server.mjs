@@ -30,6 +30,9 @@ export const DEFAULTS = {
   dbPath: resolve(REPO_ROOT, 'demo', 'data', 'pyframe.db'),
   publicDir: resolve(REPO_ROOT, 'demo', 'public'),
   distDir: resolve(REPO_ROOT, 'dist'),
+  // The runtime built with the example components (examples/, make builds
+  // it): the custom component page loads it.
+  exampleDistDir: resolve(REPO_ROOT, 'build', 'example-dist'),
   secret: undefined, // PYFRAME_SECRET, else generated and kept in the database
   tokenTtlSeconds: 7 * 24 * 3600,
   maxPayload: 1024 * 1024, // largest WebSocket frame, bytes
@@ -179,6 +182,7 @@ export async function startServer(opts = {}) {
     // Static files; the raw (still percent-encoded) path is checked there.
     const rawPath = req.url.split('?')[0].split('#')[0];
     if (rawPath === '/dist' || rawPath.startsWith('/dist/')) return serveStatic(req, res, options.distDir, rawPath.slice(5));
+    if (rawPath.startsWith('/example-dist/')) return serveStatic(req, res, options.exampleDistDir, rawPath.slice(13));
     return serveStatic(req, res, options.publicDir, rawPath);
   }
 

@@ -1,5 +1,5 @@
-// Static files: the demo pages (demo/public at /) and the build (dist at
-// /dist/). Only regular files strictly inside the root are served, after
+// Static files: the demo pages (demo/public at /) and the builds (dist at
+// /dist/, build/example-dist at /example-dist/). Only regular files strictly inside the root are served, after
 // resolving symbolic links, so no request path can escape it.
 
 import { createReadStream } from 'node:fs';

@@ -112,9 +112,21 @@ test('a component built in with make COMPONENTS= is live in two pages', async ()
   await b.page.close();
 });
 
-test('the shipped dist/ does not carry the example', async () => {
+test('the shipped dist/ carries neither example (LiveCounter, KeyedList)', async () => {
   const { page, mounted } = await open('/dist');
-  assert.match(mounted, /PyFrameError: .*LiveCounter|PyFrameError: .*not found|PyFrameError/);
+  assert.match(mounted, /PyFrameError: .*unknown component "LiveCounter"/);
   assert.equal(await page.locator('#counter output').count(), 0);
+  const keyed = await page.evaluate(async () => {
+    const el = document.createElement('div');
+    el.id = 'keyed';
+    document.body.append(el);
+    try {
+      await PyFrameRT.mount('KeyedList', 'keyed', {});
+      return 'mounted';
+    } catch (e) {
+      return `${e.name}: ${e.message}`;
+    }
+  });
+  assert.match(keyed, /PyFrameError: .*unknown component "KeyedList"/);
   await page.close();
 });

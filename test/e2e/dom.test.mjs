@@ -1,6 +1,6 @@
 // Chromium tests of the DOM patch applier, event delegation and the mount
 // API (issue 5), driven through the KeyedList component
-// (components/pf_keyed_list.c) on test/e2e/pages/dom.html.
+// (examples/keyed_list.c, in build/example-dist) on test/e2e/pages/dom.html.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic } from '../lib/static_server.mjs';

@@ -1,10 +1,14 @@
 /*
- * pf_keyed_list.c: KeyedList, a generic keyed list, and the worked example
- * of how to write a live component in C.
+ * keyed_list.c: KeyedList, a generic keyed list (the row of the
+ * js-framework-benchmark), and a second worked example of a live component
+ * in C, after live_counter.c. Like every example it is not in the stock
+ * dist/: make builds it into build/example-dist (and `make
+ * COMPONENTS=examples/keyed_list.c` into dist/), where the DOM benchmark and
+ * the demo's custom component page load it.
  *
  * A component is a static table of callbacks (pf_component_class, see
- * runtime/pf_component.h) registered by name in components/pf_components.c.
- * The page mounts it with PyFrameRT.mount('KeyedList', 'some-id', props) or
+ * runtime/pf_component.h) that registers itself by name when the runtime
+ * loads (PF_COMPONENT_REGISTER_AT_LOAD, at the end). The page mounts it with PyFrameRT.mount('KeyedList', 'some-id', props) or
  * with <div data-pyframe-component="KeyedList"> and PyFrameRT.mountAll().
  * From then on:
  *
@@ -74,7 +78,6 @@
  *
  * Props: {"items": [...]} (initial items), {"placeholder": "..."}.
  */
-#include "pf_keyed_list.h"
 #include "pf_json.h"
 
 #include <stdio.h>
@@ -711,7 +714,7 @@ static int kl_render(pf_component *c, void *self, pf_html *h)
 /* The class                                                                */
 /* ------------------------------------------------------------------------ */
 
-const pf_component_class pf_keyed_list_class = {
+const pf_component_class keyed_list_class = {
     "KeyedList",
     kl_create,
     NULL,           /* did_mount: nothing to load or connect */
@@ -723,3 +726,6 @@ const pf_component_class pf_keyed_list_class = {
     NULL,           /* will_unmount */
     kl_destroy,
 };
+
+/* Registered when the runtime loads: no table of the runtime lists it. */
+PF_COMPONENT_REGISTER_AT_LOAD(keyed_list_class)
