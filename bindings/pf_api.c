@@ -1054,6 +1054,15 @@ double pf_api_editor_length16(int32_t root)
     return pf_document_editor_client(c) ? (double)pf_document_editor_length16(c) : -1;
 }
 
+/* The editor's text as UTF-8 (what a textarea the DOM rebuilt must show
+ * before it is attached); its byte length goes to *len. Borrowed: valid
+ * until the next call into the runtime. NULL if `root` is no editor. */
+const char *pf_api_editor_data(int32_t root, size_t *len)
+{
+    pf_ot_client *ot = pf_document_editor_client(pf_component_find(root));
+    return ot ? pf_text_data(pf_ot_client_text(ot), len) : NULL;
+}
+
 /* The server revision of the editor's text, or -1. */
 double pf_api_editor_rev(int32_t root)
 {

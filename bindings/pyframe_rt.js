@@ -1898,11 +1898,21 @@ const PyFrameRT = (() => {
       // tree: the root is emptied and C sends the whole tree again (-11).
       try {
         handle.applier.apply(bytes);
+        if (handle.was) { // the whole tree again, with new editor textareas
+          const was = handle.was;
+          handle.was = null;
+          handle.attachEditors(was);
+        }
         localTimes(el);
         for (const ed of handle.editors || []) ed.scheduleMarks(); // other users' cursors
         return 0;
       } catch (e) {
         console.error(redactTokens(`[pyframe_rt] ${String(name)}: ${e.message}`));
+        // What the editor textareas showed, for the new ones (the first
+        // failure's: a second one finds them already out of the page).
+        handle.was = handle.was || (handle.editors || []).map(({ el }) => ({
+          s: el.selectionStart, e: el.selectionEnd, dir: el.selectionDirection,
+          top: el.scrollTop, left: el.scrollLeft, focused: el.ownerDocument.activeElement === el }));
         handle.applier.clear();
         return -11;
       }
@@ -2041,6 +2051,13 @@ const PyFrameRT = (() => {
       this.stats = { splices: 0, fallbacks: 0, remote: 0, localMs: 0, remoteMs: 0, browserMs: 0 };
       const core = handle.rt.core;
       this.core = core;
+      // A textarea rendered again (after a failed patch) is empty: it shows
+      // C's text before anything compares them (the length check would
+      // make C take the empty text: the document deleted).
+      const scratch = handle.rt.scratch;
+      const p = core._pf_api_editor_data(handle.root, scratch);
+      const text = readString(core, p, new Uint32Array(core.HEAPU8.buffer, scratch, 1)[0]);
+      if (el.value !== text) el.value = text;
       this.len = Math.max(0, core._pf_api_editor_length16(handle.root)); // UTF-16 length C knows
       this.listeners = {
         beforeinput: (e) => this.timed('localMs', () => this.onBeforeInput(e)),
@@ -2425,12 +2442,24 @@ const PyFrameRT = (() => {
   }
 
   /** Attaches the input path to the component's editor textareas (called
-   * once the first render is in the DOM). */
-  ComponentHandle.prototype.attachEditors = function attachEditors() {
-    if (!this.editors) this.editors = [];
+   * once the first render is in the DOM, and after a failed patch once the
+   * whole tree is in again: new textareas take the selection, scroll and
+   * focus the old ones had, in `was`). Detaches the editors whose
+   * textarea is gone. */
+  ComponentHandle.prototype.attachEditors = function attachEditors(was = []) {
+    const editors = [];
     for (const el of this.element.querySelectorAll('textarea[data-pf-editor]')) {
-      if (!el.pfEditor) this.editors.push(new EditorInput(this, el));
+      const w = !el.pfEditor && was[editors.length];
+      editors.push(el.pfEditor || new EditorInput(this, el));
+      if (w) {
+        el.setSelectionRange(w.s, w.e, w.dir);
+        el.scrollTop = w.top;
+        el.scrollLeft = w.left;
+        if (w.focused) el.focus({ preventScroll: true });
+      }
     }
+    for (const ed of this.editors || []) if (!editors.includes(ed)) ed.detach();
+    this.editors = editors;
   };
 
   /** The editor's own counters: splices and fallbacks sent, remote edits
