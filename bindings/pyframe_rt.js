@@ -2398,6 +2398,11 @@ const PyFrameRT = (() => {
       const y0 = el.offsetTop + el.clientTop + px('paddingTop');
       const places = this.places || (this.places = new WeakMap());
       for (const mark of marks) {
+        // A colour per user, the same in every page and render: a hue from
+        // its id (ids in sequence a golden angle apart) for the page's CSS.
+        let h = 0;
+        for (const c of mark.dataset.user || '') h = Math.imul(h, 31) + c.charCodeAt(0) | 0;
+        mark.style.setProperty('--pf-hue', Math.round((h >>> 0) * 137.508 % 360));
         const off = +mark.dataset.offset;
         const before = text.slice(0, off);
         let at = places.get(mark);

@@ -140,3 +140,54 @@ test('after one slow placement a scroll still moves the markers at once', async 
   assert.ok(r.scrollWaitedMs < 100, JSON.stringify(r));
   await context.close();
 });
+
+test("each user's cursor has a colour of its own, the same in every page and render", async () => {
+  const doc = 'marks-colour';
+  const open = async (name) => {
+    const s = await loginAt(server.url, name);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}/editor.html`);
+    await page.evaluate(() => window.E.ready);
+    await page.evaluate((p) => window.E.mount(p), { doc, token: s.token, user: s.user });
+    await page.waitForFunction(() => window.E.loaded(), null, { timeout: 5000 });
+    return { s, context, page, errors };
+  };
+  const caret = (p, off) => p.page.evaluate((o) => {
+    const t = document.querySelector('textarea.editor');
+    t.focus();
+    t.setSelectionRange(o, o);
+    t.dispatchEvent(new Event('select'));
+  }, off);
+  // user id -> the caret's colour and its name's, once `n` marks are placed
+  // (and `moved`'s at offset `at`).
+  const colours = (p, n, moved, at) => p.page.waitForFunction(([n, moved, at]) => {
+    const marks = [...document.querySelectorAll('.cursor[data-user]')];
+    if (marks.length !== n || marks.some((m) => m.style.position !== 'absolute')) return false;
+    if (moved && marks.find((m) => m.dataset.user === moved)?.dataset.offset !== String(at)) return false;
+    return Object.fromEntries(marks.map((m) => [m.dataset.user,
+      [getComputedStyle(m).backgroundColor, getComputedStyle(m, '::after').color]]));
+  }, [n, moved, at], { timeout: 5000 }).then((h) => h.jsonValue());
+  const alice = await open('colour-alice');
+  const bob = await open('colour-bob');
+  const carol = await open('colour-carol');
+  try {
+    await alice.page.click('textarea.editor');
+    await alice.page.keyboard.type('some text to put cursors in');
+    await caret(bob, 4);
+    await caret(carol, 9);
+    const [b, c] = [String(bob.s.user.id), String(carol.s.user.id)];
+    const seen = await colours(alice, 2, c, 9);
+    assert.notEqual(seen[b][0], seen[c][0], `bob and carol look alike: ${JSON.stringify(seen)}`);
+    for (const [bg, label] of Object.values(seen)) assert.equal(bg, label, 'the name is not in the caret colour');
+    // Carol types: her cursor moves, Alice's page renders again.
+    await carol.page.keyboard.type('!!');
+    assert.deepEqual(await colours(alice, 2, c, 11), seen);
+    // Bob's colour in Carol's page is the one he has in Alice's.
+    assert.deepEqual((await colours(carol, 2))[b], seen[b]);
+    assert.deepEqual([...alice.errors, ...bob.errors, ...carol.errors], []);
+  } finally {
+    for (const p of [alice, bob, carol]) await p.context.close();
+  }
+});
