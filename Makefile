@@ -99,7 +99,7 @@ WASM_LDFLAGS := $(WASM_OPT) $(WASM_ARCH) -sMODULARIZE=1 -sEXPORT_NAME=createPyFr
 	-sEXPORTED_FUNCTIONS='[$(EXPORTS)]' -sEXPORTED_RUNTIME_METHODS='[]' \
 	--js-library bindings/library_pyframe.js $(WASM_SIZE_FLAGS)
 
-.PHONY: all test demo bench bench-run build native test-native test-wasm test-js test-server test-e2e clean sizes \
+.PHONY: all test demo bench bench-run build native test-native test-wasm test-js test-server test-e2e clean sizes test-size \
 	chaos soak test-chaos test-soak
 
 all:
@@ -112,9 +112,17 @@ build: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.mjs $(DIST)/pyframe_rt.wasm $(NA
 sizes: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm
 	@node scripts/sizes.mjs $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm
 
+# dist/ is over its 60 KB budget (issue #8); until it is met, it must not
+# grow past the ceiling in scripts/size_ceiling.txt without a commit that
+# says why.
+test-size: $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm
+	@echo "== size ceiling (scripts/size_ceiling.txt)"
+	@node scripts/sizes.mjs --ceiling scripts/size_ceiling.txt $(DIST)/pyframe_rt.js $(DIST)/pyframe_rt.wasm
+
 test:
 	@bash scripts/setup.sh test
 	@$(MAKE) -j$(JOBS) build
+	@$(MAKE) test-size
 	@$(MAKE) -j$(JOBS) $(NATIVE_T)/pf_tests $(WASM_T)/pf_tests.js traces
 	@$(MAKE) test-native
 	@$(MAKE) -j$(JOBS) test-fuzz

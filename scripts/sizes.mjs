@@ -2,6 +2,9 @@
 // their total and the size budget (issue #8: 60 KB gzipped for
 // dist/pyframe_rt.js + dist/pyframe_rt.wasm, every component included). With
 // --check it exits with status 1 when the total is over the budget. With
+// --ceiling FILE it exits with status 1 when the total is over the ceiling
+// in FILE (scripts/size_ceiling.txt, run by make test): the budget is not
+// met yet, and the ceiling keeps the size from growing unnoticed. With
 // --json it also gzips the real files of peer npm packages (devDependencies:
 // yjs, react + react-dom, phoenix_live_view + phoenix) in the same run and
 // writes build/bench/size.json for bench/report.mjs; the printed table is
@@ -15,6 +18,8 @@ const BUDGET_KB = 60;
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const json = args.includes('--json');
+const ceilingAt = args.indexOf('--ceiling');
+const ceilingFile = ceilingAt >= 0 ? args.splice(ceilingAt, 2)[1] : null;
 const size = (data) => ({ raw: data.length, gz: gzipSync(data, { level: 9 }).length });
 const rows = args.filter((a) => !a.startsWith('--')).map((f) => ({ name: basename(f), ...size(readFileSync(f)) }));
 const total = rows.reduce((t, r) => ({ name: 'total', raw: t.raw + r.raw, gz: t.gz + r.gz }), { raw: 0, gz: 0 });
@@ -23,6 +28,22 @@ console.log('size of dist/            raw         gzip -9');
 for (const r of [...rows, total]) console.log(`  ${r.name.padEnd(18)}${kb(r.raw)}  ${kb(r.gz)}`);
 const over = total.gz / 1024 - BUDGET_KB;
 console.log(`  budget ${BUDGET_KB} KB gzip: ${over <= 0 ? `OK (${(-over).toFixed(1)} KB to spare)` : `OVER by ${over.toFixed(1)} KB`}`);
+if (ceilingFile) {
+  // The file's first number that is not in a comment line: KB, gzipped.
+  const text = readFileSync(ceilingFile, 'utf8').replace(/^#.*$/gm, '');
+  const ceiling = Number((text.match(/\d+(\.\d+)?/) || [])[0]);
+  if (!(ceiling > 0)) {
+    console.error(`sizes.mjs: no ceiling (a number of KB) in ${ceilingFile}`);
+    process.exit(2);
+  }
+  const gzKb = total.gz / 1024;
+  if (gzKb > ceiling) {
+    console.error(`  ceiling ${ceiling} KB gzip (${ceilingFile}): OVER, ${gzKb.toFixed(2)} KB. The change made dist/ ` +
+      `larger: make it smaller, or raise the ceiling in ${ceilingFile} and say why in the commit.`);
+    process.exit(1);
+  }
+  console.log(`  ceiling ${ceiling} KB gzip (${ceilingFile}): OK, ${gzKb.toFixed(2)} KB`);
+}
 
 if (json) {
   const { writeResults } = await import('../bench/lib/results.mjs');
