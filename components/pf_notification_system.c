@@ -19,14 +19,16 @@
  * (normalised copies, newest first, at most MAX_ITEMS) are kept by the
  * component.
  *
- * On mount it loads GET <api>/api/notifications?days=7 (an object
- * {notifications, unread_count, last_event_id} or a plain array), then opens
- * the stream with pf_sse (?last_event_id= from the load, so nothing falls in
- * between; or after STREAM_FALLBACK_MS if the load hangs). The stream is
- * shared (pf_component_sse_connect): every NotificationSystem on the page
- * with the same URL and token uses one event stream; one that joins a
- * running stream is handed the events after its load's last id; unmount
- * leaves the stream to the others (pf_component does it). Each
+ * On mount it opens the stream with pf_sse and, once the stream is open,
+ * loads GET <api>/api/notifications?days=7 (an object {notifications,
+ * unread_count} or a plain array): subscribed first, so that nothing falls
+ * between the list and the stream, read events included (they are not
+ * replayed). A stream that fails its first attempt, or is not open after
+ * FIRST_LOAD_WAIT_MS, does not hold the list back: it loads then, and again
+ * when the stream opens. The stream is shared (pf_component_sse_connect):
+ * every NotificationSystem on the page with the same URL and token uses one
+ * event stream; one that joins an open stream loads its list at once;
+ * unmount leaves the stream to the others (pf_component does it). Each
  * `notification` event goes to the top (a known id is a duplicate and is
  * dropped), the list keeps the newest MAX_ITEMS, and an unread one asks the
  * browser for a Notification through pf_component_call("notify"): the
@@ -39,8 +41,9 @@
  * is loaded again, so that what the server still has unread shows again.
  * What the user marks read in another window comes as `event: read` (the
  * items and the server's unread count); those events are not replayed, so
- * the list is loaded again when the stream opens after a loss or a failed
- * attempt. Each item has a "Mark as read" <button> for the keyboard, and
+ * the list is loaded again when the stream opens after a loss or after the
+ * list was asked for without it. Until the first load ends the list says
+ * it is loading. Each item has a "Mark as read" <button> for the keyboard, and
  * shows created_at as a <time> (pf__html_time).
  * A failed load is shown and tried again (5 s, then doubling up to 60 s).
  */
@@ -63,7 +66,7 @@
 
 #define MAX_ITEMS 50
 #define MAX_POSTS 16                 /* mark-as-read requests watched at once */
-#define STREAM_FALLBACK_MS 5000.0    /* open the stream even if the load hangs */
+#define FIRST_LOAD_WAIT_MS 2000.0    /* load even if the stream is not open yet */
 #define REST_MAX_BYTES ((size_t)8 * 1024 * 1024)
 #define DEFAULT_ICON "\xF0\x9F\x93\xA2" /* 📢, the protocol's default */
 
@@ -83,13 +86,16 @@ typedef struct notif_system {
     cJSON *reads_since_load; /* read events heard while a load was in flight */
     int32_t load;          /* GET in flight, 0 if none */
     int32_t posts[MAX_POSTS];
-    uint32_t fallback_timer;
+    uint32_t first_load_timer; /* set until the first load starts */
     uint32_t retry_timer;  /* the next load after a failed one */
     double retry_ms;
     int mark_failed;       /* "error" says a mark-as-read failed */
     double ignored;
     double idle_timeout_ms; /* pf_sse_opts.idle_timeout_ms */
-    int stream_gap;        /* 1: open; 2: down after being open, or failed */
+    int stream_open;
+    int list_live;         /* the list (or its load) was asked for on an open
+                              stream that has stayed open since */
+    int listed;            /* a load has ended (the list is not "loading") */
 } notif_system;
 
 /* ------------------------------------------------------------------------ */
@@ -209,7 +215,7 @@ static void trim(notif_system *s)
 /* HTTP                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static void connect_stream(notif_system *s, const char *last_id);
+static void connect_stream(notif_system *s);
 static void load(notif_system *s);
 static void on_read(notif_system *s, const cJSON *msg, int use_count);
 
@@ -292,6 +298,7 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     if (handle != s->load)
         return;
     s->load = 0;
+    s->listed = 1;
     if (status < 200 || status > 299) {
         if (status == 401)
             pf_fmt(msg, sizeof msg, "Authentication required");
@@ -300,19 +307,19 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
         else
             pf_fmt(msg, sizeof msg, "Could not load notifications (network error)");
         load_failed(s, msg, status);
-        connect_stream(s, NULL);
+        connect_stream(s);
         return;
     }
     if (pf_json_parse(body, len, REST_MAX_BYTES, &doc, NULL) != PF_OK) {
         load_failed(s, "Could not load notifications: the answer is not valid JSON", 0);
-        connect_stream(s, NULL);
+        connect_stream(s);
         return;
     }
     const cJSON *arr = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItemCaseSensitive(doc, "notifications");
     if (!cJSON_IsArray(arr)) {
         cJSON_Delete(doc);
         load_failed(s, "Could not load notifications: the answer has no list", 0);
-        connect_stream(s, NULL);
+        connect_stream(s);
         return;
     }
     /* Live notifications that came first stay on top; the loaded ones
@@ -326,7 +333,7 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
         cJSON_Delete(loaded);
         cJSON_Delete(doc);
         load_failed(s, "Could not load notifications: out of memory", 0);
-        connect_stream(s, NULL);
+        connect_stream(s);
         return;
     }
     cJSON_ArrayForEach(it, arr)
@@ -345,13 +352,6 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     const cJSON *uc = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "unread_count") : NULL;
     if (cJSON_IsNumber(uc) && uc->valuedouble > server_unread && isfinite(uc->valuedouble))
         server_unread = uc->valuedouble;
-    const cJSON *lei = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "last_event_id") : NULL;
-    char idbuf[32] = "";
-    double lid;
-    if (pf__json_id(lei, &lid) && lid >= 0)
-        pf_fmt(idbuf, sizeof idbuf, "%.0f", lid);
-    else if (cJSON_IsString(lei) && lei->valuestring && strlen(lei->valuestring) < sizeof idbuf)
-        pf_fmt(idbuf, sizeof idbuf, "%s", lei->valuestring);
     cJSON_Delete(doc);
     if (skipped)
         ignore(s, "NotificationSystem: skipped malformed notifications in the list");
@@ -393,16 +393,19 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
         on_read(s, it, 0);
     cJSON_Delete(reads);
     items_changed(s);
-    /* The stream starts where the load ended: nothing falls in between. */
-    connect_stream(s, idbuf);
+    connect_stream(s);
 }
 
 static const pf_io_handler load_handler = { .http_done = load_done };
 
+/* Loads the list unless a load is in flight. */
 static void load(notif_system *s)
 {
+    pf_timer_clear(s->first_load_timer);
+    s->first_load_timer = 0;
     if (s->load > 0)
         return;
+    s->list_live = s->stream_open;
     s->live_since_load = 0;
     cJSON_Delete(s->reads_since_load);
     s->reads_since_load = NULL;
@@ -414,7 +417,7 @@ static void load(notif_system *s)
         if (h > 0)
             pf_host_http_abort(h);
         load_failed(s, "Could not load notifications: the request could not start", 0);
-        connect_stream(s, NULL);
+        connect_stream(s);
         return;
     }
     s->load = h;
@@ -542,14 +545,22 @@ static void stream_on_state(void *ud, const pf_ws_event *ev)
     notif_system *s = ud;
     pf_state_update(pf_component_state(s->c), "status",
                     cJSON_CreateString(pf_ws_state_name(ev->state)));
-    /* Read events are not replayed: a stream back after a loss or a failed
-     * attempt may have missed some, so the list is loaded again. */
-    if (ev->state == PF_WS_OPEN) {
-        if (s->stream_gap == 2)
+    s->stream_open = ev->state == PF_WS_OPEN;
+    if (s->stream_open) {
+        /* Read events are not replayed: a list asked for before this open
+         * (a load in flight too) may miss some, so it is loaded now. */
+        if (!s->list_live) {
+            if (s->load > 0) {
+                pf_io_unwatch(s->load);
+                pf_host_http_abort(s->load);
+                s->load = 0;
+            }
             load(s);
-        s->stream_gap = 1;
-    } else if (s->stream_gap || ev->state > PF_WS_OPEN) {
-        s->stream_gap = 2;
+        }
+    } else {
+        s->list_live = 0;
+        if (ev->state > PF_WS_OPEN && s->first_load_timer)
+            load(s); /* the first attempt failed: the list does not wait */
     }
 }
 
@@ -568,12 +579,10 @@ static void stream_on_error(void *ud, int err, const char *text, size_t len)
     ignore(s, "NotificationSystem: ignored a malformed event");
 }
 
-/* Opens the stream unless it is open; `last_id` (may be NULL or "") is
- * where it resumes. */
-static void connect_stream(notif_system *s, const char *last_id)
+/* Subscribes to the stream unless subscribed (from no event id: the list
+ * is loaded once it is open). */
+static void connect_stream(notif_system *s)
 {
-    pf_timer_clear(s->fallback_timer);
-    s->fallback_timer = 0;
     if (pf_component_sse(s->c))
         return;
     static const pf_pool_sse_callbacks cb = {
@@ -585,16 +594,19 @@ static void connect_stream(notif_system *s, const char *last_id)
     pf_sse_opts o;
     memset(&o, 0, sizeof o);
     o.idle_timeout_ms = s->idle_timeout_ms;
-    if (pf_component_sse_connect(s->c, s->stream_url, s->stream_url_len, &o, last_id,
-                                 last_id ? strlen(last_id) : 0, &cb, s) != PF_OK)
+    if (pf_component_sse_connect(s->c, s->stream_url, s->stream_url_len, &o, NULL, 0, &cb, s) !=
+        PF_OK) {
         set_error(s, "Live notifications are unavailable");
+        if (s->first_load_timer)
+            load(s);
+    }
 }
 
-static void fallback_due(void *ud)
+static void first_load_due(void *ud)
 {
     notif_system *s = ud;
-    s->fallback_timer = 0;
-    connect_stream(s, NULL);
+    s->first_load_timer = 0;
+    load(s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -644,8 +656,8 @@ static void ns_did_mount(pf_component *c, void *self)
 {
     notif_system *s = self;
     (void)c;
-    s->fallback_timer = pf_timer_set(STREAM_FALLBACK_MS, fallback_due, s);
-    load(s);
+    s->first_load_timer = pf_timer_set(FIRST_LOAD_WAIT_MS, first_load_due, s);
+    connect_stream(s);
 }
 
 static void mark_all_read(notif_system *s)
@@ -817,8 +829,8 @@ static int ns_render(pf_component *c, void *self, pf_html *h)
     pf_html_attr(h, "class", "notification-list");
     if (!s->items->child) {
         pf_html_open(h, "p");
-        pf_html_attr(h, "class", "empty");
-        pf_html_str(h, "No notifications");
+        pf_html_attr(h, "class", s->listed ? "empty" : "loading");
+        pf_html_str(h, s->listed ? "No notifications" : "Loading notifications...");
         pf_html_close(h);
     } else {
         const cJSON *n;
@@ -838,7 +850,7 @@ static void ns_destroy(void *self)
     notif_system *s = self;
     if (!s)
         return;
-    pf_timer_clear(s->fallback_timer);
+    pf_timer_clear(s->first_load_timer);
     pf_timer_clear(s->retry_timer);
     if (s->load > 0) {
         pf_io_unwatch(s->load);

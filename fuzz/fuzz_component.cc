@@ -32,7 +32,7 @@
 #define FUZZ_CLASS pf_notification_system_class
 #define FUZZ_NAME "NotificationSystem"
 #define FUZZ_PROPS "{\"token\":\"T\"}"
-#define FUZZ_PRELUDE "!h200 {\"notifications\":[{\"id\":30,\"user_id\":3,\"title\":\"old\",\"message\":\"m\",\"read\":true,\"created_at\":\"2026-11-26T14:45:00.000Z\"}]}", "!o"
+#define FUZZ_PRELUDE "!o", "!h200 {\"notifications\":[{\"id\":30,\"user_id\":3,\"title\":\"old\",\"message\":\"m\",\"read\":true,\"created_at\":\"2026-11-26T14:45:00.000Z\"}]}"
 #define FUZZ_SSE 1
 #elif defined(FUZZ_CHAT_ROOM)
 #define FUZZ_CLASS pf_chat_room_class
@@ -77,7 +77,7 @@ namespace {
 const int32_t kRoot = 7;
 
 // How a plain line reaches the component: a WebSocket frame, or for the
-// NotificationSystem (HTTP load, then SSE) the data of a "notification".
+// NotificationSystem (SSE, then the HTTP load) the data of a "notification".
 #ifdef FUZZ_SSE
 const bool kSse = true;
 #else

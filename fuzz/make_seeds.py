@@ -121,12 +121,12 @@ def components():
     out["live_post_list_script"] = ["\n".join(["!o"] + lpl + ["!c1006", "!t3000", "!o", J({"type": "resync"}), lpl[0], "!d0 click", "!t30000"]),
                                     "\n".join(["!c4001", "!t2000", "!o", "!h200 " + J({"posts": [post(1, "a")]}), lpl[1]]),
                                     "\n".join(["!o", J({"type": "resync"}), "!h200 " + J([post(2, "b")]), "!h500 oops", lpl[3], "!n00", "!n11"])]
-    out["notification_system_script"] = ["\n".join(["!h200 " + J({"notifications": [notif(31, "new"), notif(30, "old", True)]}), "!o"] + ns +
+    out["notification_system_script"] = ["\n".join(["!o", "!h200 " + J({"notifications": [notif(31, "new"), notif(30, "old", True)]})] + ns +
                                                    ["!d0 click", "!h200 " + J({"notification": {**notif(33, "hello"), "read": True}, "unread_count": 1}),
                                                     "!enotification\t36\t-1\t" + J(notif(36, "x")), "!econnected\t\t-1\t{}", "!x0", "!t5000", "!o"]),
-                                         "\n".join(["!h200 []", "!o", "!eresync\t\t-1\t{}", "!h200 " + J([notif(1, "a")]), "!x204", "!t60000", "!h404 {}"]),
-                                         "\n".join(["!h500 x", "!t10000", "!h200 " + J({"notifications": "bad"}), "!x401", "!t1000"]),
-                                         "\n".join(["!h200 " + J({"notifications": [notif(31, "new"), notif(30, "old")], "unread_count": 4}), "!o",
+                                         "\n".join(["!o", "!h200 []", "!eresync\t\t-1\t{}", "!h200 " + J([notif(1, "a")]), "!x204", "!t60000", "!h404 {}"]),
+                                         "\n".join(["!x0", "!h500 x", "!t10000", "!h200 " + J({"notifications": "bad"}), "!x401", "!t1000"]),
+                                         "\n".join(["!o", "!eread\t\t-1\t" + J({"ids": [31], "unread_count": 3}), "!h200 " + J({"notifications": [notif(31, "new"), notif(30, "old")], "unread_count": 4}),
                                                     "!eread\t\t-1\t" + J({"ids": [30, "31", 1e300], "unread_count": 3}),
                                                     "!eread\t\t-1\t" + J({"all": True, "up_to": 30, "unread_count": -1}),
                                                     "!eread\t\t-1\t" + J({"ids": 5}), "!x0", "!t5000", "!o"])]

@@ -38,12 +38,15 @@ void cycle(const char *name, int i)
 {
     std::string props = "{\"token\":\"T\",\"room\":\"r1\",\"doc\":\"d1\",\"user\":{\"id\":1,\"name\":\"me\"}}";
     pf_component *c = nullptr;
+    size_t loads = fake_host_count(FAKE_HTTP_REQUEST);
     ASSERT_EQ(pf_component_mount(name, 7, props.data(), props.size(), &c), PF_OK);
     std::string n = std::to_string(i);
     if (strcmp(name, "NotificationSystem") == 0) {
+        int32_t sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+        if (fake_host_count(FAKE_HTTP_REQUEST) == loads)
+            pf_io_opened(sse); /* a new stream; one still shared loads at once */
         lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
                 "{\"notifications\":[{\"id\":1,\"title\":\"t\",\"message\":\"m\",\"read\":false}],\"unread_count\":1}");
-        int32_t sse = fake_host_last(FAKE_SSE_OPEN)->handle;
         std::string data = "{\"id\":2,\"title\":\"n" + n + "\",\"message\":\"<b>x</b>\",\"read\":false}";
         pf_io_sse(sse, "notification", 12, "2", 1, data.data(), data.size(), -1);
         lc_tick();

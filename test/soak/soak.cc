@@ -327,9 +327,9 @@ Run soak(const char *name, long total)
         return r;
     }
     if (strcmp(name, "NotificationSystem") == 0) {
-        lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200, "{\"notifications\":[],\"unread_count\":0}");
         sse = fake_host_last(FAKE_SSE_OPEN)->handle;
-        pf_io_opened(sse);
+        pf_io_opened(sse); /* then it loads its list */
+        lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200, "{\"notifications\":[],\"unread_count\":0}");
     } else {
         l.ws = fake_host_last(FAKE_WS_OPEN)->handle;
         pf_io_opened(l.ws);
