@@ -118,16 +118,12 @@
 
   async function refreshMyPosts() {
     if (!demo.session) return;
-    // The user's own posts: drafts, and published ones (the published list
-    // is the newest 500 of everyone's: an older one of the user's is not in
-    // it, a limit of the reference server's API).
+    // The user's own posts, drafts and published ones (?author=: the
+    // newest 500 of the user's, not those among everyone's newest 500). A
+    // server without the filter lists everyone's: the user's are kept.
     const me = demo.session.user.id;
-    const drafts = await api('GET', '/api/posts?published=false');
-    const published = await api('GET', '/api/posts?published=true');
-    const list = (d) => (Array.isArray(d) ? d : d.posts);
-    const byId = new Map();
-    for (const p of [...list(drafts), ...list(published)]) if (p.author_id === me) byId.set(p.id, p);
-    myPosts = [...byId.values()].sort((a, b) => b.id - a.id);
+    const mine = await api('GET', `/api/posts?author=${encodeURIComponent(me)}`);
+    myPosts = (Array.isArray(mine) ? mine : mine.posts).filter((p) => p.author_id === me).sort((a, b) => b.id - a.id);
     const ul = $('my-posts');
     ul.replaceChildren(...myPosts.map((p) => {
       const li = document.createElement('li');

@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS posts (
   updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS posts_by_created ON posts (published, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS posts_by_author ON posts (author_id, created_at DESC, id DESC);
 CREATE TABLE IF NOT EXISTS post_events (
   seq        INTEGER PRIMARY KEY,
   message    TEXT NOT NULL,
@@ -207,6 +208,8 @@ export class Store {
       postsPublished: q(`${POST_SELECT} WHERE p.published = 1 ORDER BY p.created_at DESC, p.id DESC LIMIT ?`),
       postsDrafts: q(`${POST_SELECT} WHERE p.published = 0 AND p.author_id = ? ORDER BY p.created_at DESC, p.id DESC LIMIT ?`),
       postsVisible: q(`${POST_SELECT} WHERE p.published = 1 OR p.author_id = ? ORDER BY p.created_at DESC, p.id DESC LIMIT ?`),
+      // One author's: published, and drafts too when the second ? is 1.
+      postsByAuthor: q(`${POST_SELECT} WHERE p.author_id = ? AND (p.published = 1 OR ? = 1) ORDER BY p.created_at DESC, p.id DESC LIMIT ?`),
       postInsert: q('INSERT INTO posts (title, content, author_id, published, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
       postUpdate: q('UPDATE posts SET title = ?, content = ?, published = ?, updated_at = ? WHERE id = ?'),
       postDelete: q('DELETE FROM posts WHERE id = ?'),
@@ -298,7 +301,15 @@ export class Store {
   }
 
   /** `filter`: 'published' | 'drafts' | 'visible'; newest first. */
-  posts(filter, userId, limit = 500) {
+  /** `filter`: 'published', 'drafts' (userId's) or 'visible' (published
+   *  plus userId's drafts). With `authorId`, that author's only. */
+  posts(filter, userId, limit = 500, authorId = null) {
+    if (authorId !== null) {
+      const drafts = authorId === userId;
+      if (filter === 'drafts' && !drafts) return [];
+      if (filter === 'drafts') return this.s.postsDrafts.all(authorId, limit).map(postRow);
+      return this.s.postsByAuthor.all(authorId, drafts && filter === 'visible' ? 1 : 0, limit).map(postRow);
+    }
     if (filter === 'published') return this.s.postsPublished.all(limit).map(postRow);
     if (filter === 'drafts') return this.s.postsDrafts.all(userId, limit).map(postRow);
     return this.s.postsVisible.all(userId ?? -1, limit).map(postRow);

@@ -70,7 +70,11 @@ export function createPosts(ctx) {
           filter = 'drafts';
         } else if (published === null) filter = user ? 'visible' : 'published';
         else throw new HttpError(400, 'invalid_query', 'published must be true or false');
-        const posts = store.posts(filter, user?.id ?? null, options.postsSnapshotLimit);
+        const author = url.searchParams.get('author');
+        if (author !== null && !/^[1-9][0-9]{0,14}$/.test(author)) {
+          throw new HttpError(400, 'invalid_query', 'author must be a user id');
+        }
+        const posts = store.posts(filter, user?.id ?? null, options.postsSnapshotLimit, author === null ? null : Number(author));
         sendJson(res, 200, { posts, seq: store.postsSeq() });
         return true;
       }

@@ -137,3 +137,37 @@ test('/ws/posts answers ping and rejects other client messages as unknown_type',
   assert.equal((await c.next('error')).code, 'unknown_type');
   await c.close();
 });
+
+// "My posts" in the demo: the list has room for the newest 500 of
+// everyone's, so a post of carol's older than 500 newer ones of dave's was
+// not in it, and neither in what her page showed. ?author= lists one
+// author's: published ones, plus drafts for the author herself.
+test('?author= lists one author\'s posts, also one older than 500 newer posts of others', async () => {
+  const carol = await login(srv.base, 'carol');
+  const dave = await login(srv.base, 'dave');
+  const old = (await create(carol, { title: 'Carol, long ago', published: true })).body.post;
+  const draft = (await create(carol, { title: 'Carol draft' })).body.post;
+  for (let i = 0; i < 500; i += 50) {
+    await Promise.all(Array.from({ length: 50 }, (_, j) => create(dave, { title: `Dave ${i + j}`, published: true })));
+  }
+  const all = await api(srv.base, 'GET', '/api/posts?published=true', { token: carol.token });
+  assert.ok(!all.body.posts.some((p) => p.id === old.id), 'the newest 500 of everyone\'s leave it out');
+  const mine = await api(srv.base, 'GET', `/api/posts?author=${carol.user.id}`, { token: carol.token });
+  assert.equal(mine.status, 200);
+  assert.deepEqual(mine.body.posts.map((p) => p.id), [draft.id, old.id]);
+  assert.equal(typeof mine.body.seq, 'number');
+  const published = await api(srv.base, 'GET', `/api/posts?author=${carol.user.id}&published=true`, { token: carol.token });
+  assert.deepEqual(published.body.posts.map((p) => p.id), [old.id]);
+  // Someone else, or nobody signed in, sees her published posts only.
+  for (const token of [dave.token, undefined]) {
+    const r = await api(srv.base, 'GET', `/api/posts?author=${carol.user.id}`, { token });
+    assert.deepEqual(r.body.posts.map((p) => p.id), [old.id]);
+  }
+  const theirs = await api(srv.base, 'GET', `/api/posts?author=${carol.user.id}&published=false`, { token: dave.token });
+  assert.deepEqual(theirs.body.posts, []);
+  for (const bad of ['', 'x', '0', '-1', '1.5', '1e3', '99999999999999999']) {
+    const r = await api(srv.base, 'GET', `/api/posts?author=${encodeURIComponent(bad)}`);
+    assert.equal(r.status, 400, bad);
+    assert.equal(r.body.code, 'invalid_query');
+  }
+});
