@@ -21,13 +21,15 @@
  *
  * On mount it opens the stream with pf_sse and, once the stream is open,
  * loads GET <api>/api/notifications?days=7 (an object {notifications,
- * unread_count} or a plain array): subscribed first, so that nothing falls
+ * unread_count, last_event_id} or a plain array): subscribed first, so that nothing falls
  * between the list and the stream, read events included (they are not
  * replayed). A stream that fails its first attempt, or is not open after
  * FIRST_LOAD_WAIT_MS, does not hold the list back: it loads then, and again
- * when the stream opens. The stream is shared (pf_component_sse_connect):
- * every NotificationSystem on the page with the same URL and token uses one
- * event stream; one that joins an open stream loads its list at once;
+ * when the stream opens. A stream that has had no event yet takes the
+ * list's last_event_id, so that after a loss it resumes from there (what
+ * came meanwhile is replayed as events). The stream is shared
+ * (pf_component_sse_connect): every NotificationSystem on the page with the
+ * same URL and token uses one event stream; one that joins an open stream loads its list at once;
  * unmount leaves the stream to the others (pf_component does it). Each
  * `notification` event goes to the top (a known id is a duplicate and is
  * dropped), the list keeps the newest MAX_ITEMS, and an unread one asks the
@@ -352,6 +354,21 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     const cJSON *uc = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "unread_count") : NULL;
     if (cJSON_IsNumber(uc) && uc->valuedouble > server_unread && isfinite(uc->valuedouble))
         server_unread = uc->valuedouble;
+    /* A stream that has had no event yet resumes, after a loss, from the
+     * list's last event id: what comes while it is down is then replayed
+     * as events (a browser notification each), not only found by the
+     * reload. */
+    const cJSON *lei = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "last_event_id") : NULL;
+    pf_sse *sse = pf_component_sse(s->c);
+    size_t seen = 0;
+    char idbuf[32] = "";
+    double lid;
+    if (pf__json_id(lei, &lid) && lid >= 0)
+        pf_fmt(idbuf, sizeof idbuf, "%.0f", lid);
+    else if (cJSON_IsString(lei) && lei->valuestring && strlen(lei->valuestring) < sizeof idbuf)
+        pf_fmt(idbuf, sizeof idbuf, "%s", lei->valuestring);
+    if (sse && idbuf[0] && (!pf_sse_last_event_id(sse, &seen) || !seen))
+        pf_sse_set_last_event_id(sse, idbuf, strlen(idbuf));
     cJSON_Delete(doc);
     if (skipped)
         ignore(s, "NotificationSystem: skipped malformed notifications in the list");

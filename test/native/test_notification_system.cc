@@ -353,6 +353,27 @@ TEST_F(Notification, ASilentStreamIsReopenedFromTheLastEventId)
     EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=T&last_event_id=5");
 }
 
+TEST_F(Notification, AStreamDroppedBeforeItsFirstEventResumesFromTheListsLastEventId)
+{
+    // Opened with no event id, the list ends at 4, no event before a drop:
+    // the stream must come back from 4, so that what was posted while it
+    // was down comes as events (each asks for a browser notification), not
+    // only in the reloaded list.
+    mount_loaded("{\"notifications\":[],\"unread_count\":0,\"last_event_id\":4}");
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=T");
+    pf_io_error(sse, 0);
+    for (int i = 0; i < 600 && fake_host_count(FAKE_SSE_OPEN) < 2; i++)
+        fake_host_advance(100);
+    ASSERT_EQ(fake_host_count(FAKE_SSE_OPEN), 2u);
+    EXPECT_STREQ(fake_host_last(FAKE_SSE_OPEN)->text, "/events/notifications?token=T&last_event_id=4");
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    pf_io_opened(sse);
+    push(notif(5, "while down"), "notification", "5"); // the replay
+    lc_tick();
+    ASSERT_EQ(fake_host_count(FAKE_CALL), 1u);
+    EXPECT_STREQ(fake_host_last(FAKE_CALL)->name, "notify");
+}
+
 TEST_F(Notification, IdleTimeoutZeroTurnsTheCheckOff)
 {
     mount_loaded("{\"notifications\":[],\"unread_count\":0}", "{\"idle_timeout\":0}");
