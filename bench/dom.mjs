@@ -1,6 +1,6 @@
 // DOM benchmark: the KeyedList component of pyframe_rt (examples/keyed_list.c,
-// loaded from build/example-dist: the runtime with it built in, as make
-// COMPONENTS=examples/keyed_list.c gives a page) against (a) the seed's approach, innerHTML re-render of the whole list, and (b) a
+// loaded from build/example-dist: the runtime with the examples built in,
+// as make COMPONENTS=examples/keyed_list.c gives a page) against (a) the seed's approach, innerHTML re-render of the whole list, and (b) a
 // hand-written vanilla JS list, in Debian's Chromium, in the same run.
 //
 //   node bench/dom.mjs [--runs N]

@@ -98,6 +98,7 @@ typedef struct notif_system {
     int list_live;         /* the list (or its load) was asked for on an open
                               stream that has stayed open since */
     int listed;            /* a load has ended (the list is not "loading") */
+    int had_list;          /* a load has succeeded */
 } notif_system;
 
 /* ------------------------------------------------------------------------ */
@@ -220,6 +221,7 @@ static void trim(notif_system *s)
 static void connect_stream(notif_system *s);
 static void load(notif_system *s);
 static void on_read(notif_system *s, const cJSON *msg, int use_count);
+static void notify_browser(notif_system *s, const cJSON *n);
 
 /* A mark-as-read the server did not take: the list was marked here at
  * once, so it is loaded again to show what the server has (still unread).
@@ -330,6 +332,12 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     cJSON *loaded = cJSON_CreateArray();
     const cJSON *it;
     double skipped = 0, loaded_unread = 0;
+    /* After the first list, an unread one newer than all this page had is
+     * new to the user: it gets its browser notification here if the stream
+     * did not bring it (a stream that opened late, without an event id). */
+    double newest = -INFINITY;
+    cJSON_ArrayForEach(it, s->items)
+        newest = fmax(newest, num_of(it, "id"));
     if (!list || !loaded) {
         cJSON_Delete(list);
         cJSON_Delete(loaded);
@@ -346,8 +354,11 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
             skipped++;
             continue;
         }
-        if (!is_read(n))
+        if (!is_read(n)) {
             loaded_unread++;
+            if (s->had_list && num_of(n, "id") > newest)
+                notify_browser(s, n);
+        }
         cJSON_AddItemToArray(loaded, n);
     }
     double server_unread = loaded_unread;
@@ -398,6 +409,7 @@ static void load_done(void *ud, int32_t handle, int status, const char *body, si
     if (!s->mark_failed) /* that one stays until a mark-as-read works */
         set_error(s, NULL);
     s->retry_ms = 0;
+    s->had_list = 1;
     pf_timer_clear(s->retry_timer);
     s->retry_timer = 0;
     /* A read event heard while the list loaded may be newer than the

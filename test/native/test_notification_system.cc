@@ -374,6 +374,36 @@ TEST_F(Notification, AStreamDroppedBeforeItsFirstEventResumesFromTheListsLastEve
     EXPECT_STREQ(fake_host_last(FAKE_CALL)->name, "notify");
 }
 
+TEST_F(Notification, OneNewOnlyInTheReloadAfterALateFirstOpenStillGetsItsBrowserNotification)
+{
+    // The stream's first attempt hangs: the list loads without it after
+    // FIRST_LOAD_WAIT_MS; a notification is posted; the attempt (made with
+    // no event id) opens at last, so nothing is replayed, and the reload
+    // is the only place the new one shows up: it still gets its browser
+    // notification, once.
+    ASSERT_EQ(pf_component_mount("NotificationSystem", 2, "{\"token\":\"T\"}", 13, &c), PF_OK);
+    sse = fake_host_last(FAKE_SSE_OPEN)->handle;
+    fake_host_advance(2000);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 1u);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[" + notif(3, "old") + "],\"unread_count\":1,\"last_event_id\":3}");
+    lc_tick();
+    EXPECT_EQ(fake_host_count(FAKE_CALL), 0u); // the first list asks for none
+    pf_io_opened(sse);
+    ASSERT_EQ(fake_host_count(FAKE_HTTP_REQUEST), 2u);
+    lc_http(fake_host_last(FAKE_HTTP_REQUEST)->handle, 200,
+            "{\"notifications\":[" + notif(4, "posted meanwhile") + "," + notif(3, "old") +
+                "],\"unread_count\":2,\"last_event_id\":4}");
+    lc_tick();
+    EXPECT_EQ(items(), 2u);
+    ASSERT_EQ(fake_host_count(FAKE_CALL), 1u);
+    EXPECT_NE(std::string(fake_host_last(FAKE_CALL)->text).find("posted meanwhile"), std::string::npos);
+    push(notif(4, "posted meanwhile"), "notification", "4"); // a late replay of it
+    lc_tick();
+    EXPECT_EQ(fake_host_count(FAKE_CALL), 1u);
+    EXPECT_EQ(items(), 2u);
+}
+
 TEST_F(Notification, IdleTimeoutZeroTurnsTheCheckOff)
 {
     mount_loaded("{\"notifications\":[],\"unread_count\":0}", "{\"idle_timeout\":0}");
