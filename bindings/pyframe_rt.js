@@ -174,7 +174,9 @@ const PyFrameRT = (() => {
     log(level, ptr, len) {
       const text = '[pyframe_rt] ' + redactTokens(readString(this.core, ptr, len));
       const sink = this.options.log;
-      if (sink) return sink(level, text);
+      // C is mid-call (pf_ws's gap handling, say): the sink's exception is
+      // reported after this task, never unwound through wasm.
+      if (sink) return callListener(sink, level, text);
       if (level >= 3) console.error(text);
       else if (level === 2) console.warn(text);
       else if (level === 1) console.info(text);
