@@ -230,7 +230,9 @@ export interface Runtime {
   mountAll(root?: ParentNode): ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] };
   /** Mounted components, bytes malloc'ed in the wasm heap, and wasm memory size (leak checks). */
   memoryStats(): { components: number; heapUsed: number; heapSize: number };
+  /** Throws PyFrameError -1 when `url`, resolved against the page, is not ws(s) (http(s) becomes ws(s)). */
   socket(url: string, options?: SocketOptions): Socket;
+  /** Throws PyFrameError -1 when `url`, resolved against the page, is not http(s). */
   events(url: string, options?: EventsOptions): EventStream;
   /** The token provider of the mounted components' shared sockets and
    *  event streams: called once after a 4001 (or HTTP 401) on one of them;
@@ -259,7 +261,9 @@ export interface PyFrameRTStatic {
   createState(initial?: { [key: string]: JSONValue }): Promise<State>;
   mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): Promise<ComponentHandle>;
   mountAll(root?: ParentNode): Promise<ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] }>;
+  /** Throws PyFrameError -1 when `url`, resolved against the page, is not ws(s) (http(s) becomes ws(s)). */
   socket(url: string, options?: SocketOptions): Socket;
+  /** Throws PyFrameError -1 when `url`, resolved against the page, is not http(s). */
   events(url: string, options?: EventsOptions): EventStream;
 }
 

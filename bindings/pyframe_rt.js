@@ -1152,17 +1152,21 @@ const PyFrameRT = (() => {
     return JSON.stringify(out);
   }
 
-  /** ws(s): URL of `url`, resolved against the page in a browser. */
-  function socketUrl(url) {
-    if (typeof location === 'undefined' || /^wss?:/i.test(url)) return String(url);
-    const u = new URL(url, location.href);
-    if (u.protocol === 'http:') u.protocol = 'ws:';
-    else if (u.protocol === 'https:') u.protocol = 'wss:';
-    return u.href;
-  }
-
-  function eventsUrl(url) {
-    return typeof location === 'undefined' ? String(url) : new URL(url, location.href).href;
+  /** The URL of a socket (ws) or event stream: resolved against the page
+   * in a browser, http(s) becoming ws(s) for a socket. Throws a
+   * PyFrameError (PF_EINVAL) when it cannot be a ws(s) URL (socket) or an
+   * http(s) URL (events): no URL, not a string, unparsable, another scheme,
+   * or relative where there is no page (Node). */
+  function transportUrl(url, kind) {
+    const base = typeof location !== 'undefined' && location.href ? location.href : undefined;
+    const ws = kind === 'socket';
+    let u = null;
+    try { u = new URL(url, base); } catch (e) { /* refused below */ }
+    const given = u && u.protocol;
+    if (u && ws) u.protocol = given.replace(/^http/, 'ws');
+    if (typeof url !== 'string' || !u || !(ws ? /^wss?:$/ : /^https?:$/).test(u.protocol))
+      throw new PyFrameError(`${kind}(${JSON.stringify(String(url))}): not a${ws ? ' ws(s)' : 'n http(s)'} URL${base ? '' : ' (a relative URL needs a page)'}`, PF_EINVAL);
+    return base || given !== u.protocol ? u.href : url;
   }
 
   /** Small ids for functions and classes, so that options holding them can
@@ -1349,7 +1353,7 @@ const PyFrameRT = (() => {
    * PyFrameRT.socket of the same URL and options (pf_pool). */
   class Socket extends Transport {
     constructor(url, options = {}) {
-      super(socketUrl(url), options);
+      super(transportUrl(url, 'socket'), options);
       this.kind = 'socket';
       this.shared = options.shared !== false;
       if (options.type !== undefined && (typeof options.type !== 'string' || !options.type))
@@ -1562,7 +1566,7 @@ const PyFrameRT = (() => {
    * HTTP/1.1 connections per origin, and each stream holds one). */
   class EventStream extends Transport {
     constructor(url, options = {}) {
-      super(eventsUrl(url), options);
+      super(transportUrl(url, 'events'), options);
       this.kind = 'events';
       this.shared = options.shared !== false;
       this.optionsJSON = transportOptionsJSON(options, SSE_OPTIONS, {});

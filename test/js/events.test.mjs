@@ -296,3 +296,12 @@ test('dispose() ends a stream, shared or private, with a closed state, as close(
   }
   await srv.stop();
 });
+
+test('events(url) throws PF_EINVAL at once when the URL cannot be http(s): none, not a string, unparsable, ws:, relative in Node', () => {
+  for (const url of [undefined, 5, 'not a url', 'http://[bad', 'ws://x/y', 'ftp://x/y', '/events']) {
+    for (const make of [() => rt.events(url), () => rt.events(url, { shared: false }), () => PyFrameRT.events(url)]) {
+      assert.throws(make, (e) => e instanceof PyFrameRT.PyFrameError && e.code === -1 &&
+        e.message.includes(JSON.stringify(String(url))) && /not an http\(s\) URL/.test(e.message), String(url));
+    }
+  }
+});

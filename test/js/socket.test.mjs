@@ -469,3 +469,16 @@ test('idleTimeout: 0 closes a shared socket as soon as its last user leaves; sta
   assert.ok(Date.now() - t0 < 500, `closed after ${Date.now() - t0} ms`);
   await srv.stop();
 });
+
+test('socket(url) throws PF_EINVAL at once when the URL cannot be ws(s): none, not a string, unparsable, ftp:, relative in Node', () => {
+  for (const url of [undefined, 123, 'not a url', 'http://[bad', 'ftp://x/y', '/ws/posts']) {
+    for (const make of [() => rt.socket(url), () => rt.socket(url, { shared: false }), () => PyFrameRT.socket(url)]) {
+      assert.throws(make, (e) => e instanceof PyFrameRT.PyFrameError && e.code === -1 &&
+        e.message.includes(JSON.stringify(String(url))) && /not a ws\(s\) URL/.test(e.message), String(url));
+    }
+  }
+  // http(s) is a WebSocket's URL with the other scheme.
+  const s = rt.socket('http://127.0.0.1:9/ws', { WebSocket, shared: false });
+  assert.equal(s.url, 'ws://127.0.0.1:9/ws');
+  s.dispose();
+});
