@@ -140,8 +140,11 @@ interface Transport<Self> {
   on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): Self;
   off(event: string, fn?: (...args: any[]) => void): Self;
   close(): void;
+  /** Connects again at once. Throws PyFrameError -9 after dispose(). */
   reconnect(): void;
+  /** The token of later attempts. Throws PyFrameError -9 after dispose(). */
   setToken(token: string): void;
+  /** Frees the transport for good: later reconnect, setToken and send throw PyFrameError -9 ("... has been disposed"). */
   dispose(): void;
 }
 
@@ -151,7 +154,7 @@ export interface Socket extends Transport<Socket> {
   on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): Socket;
   on(event: 'resync', fn: () => void): Socket;
   on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): Socket;
-  /** true: sent now; false: queued. Throws PyFrameError -10 when the outbox is full. */
+  /** true: sent now; false: queued. Throws PyFrameError -10 when the outbox is full, -9 after dispose(). */
   send(value: JSONValue | string, options?: { noQueue?: boolean }): boolean;
   readonly lastSeq: number;
   readonly stats: {

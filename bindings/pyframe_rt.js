@@ -1335,9 +1335,16 @@ const PyFrameRT = (() => {
       if (this.rt && this.target) this.applyToken(token);
     }
 
+    /** Throws PF_ESTATE once dispose() has run: a disposed transport
+     * never connects again. */
+    alive(what) {
+      if (this.disposed) throw new PyFrameError(`${what}: ${this.kind} ${this.url} has been disposed`, PF_ESTATE);
+    }
+
     /** Sets the token of later attempts (and resumes an attempt waiting
      * for one). */
     setToken(token) {
+      this.alive('setToken');
       if (typeof token !== 'string') throw new PyFrameError('setToken: expected a string', PF_EINVAL);
       if (!this.rt) { this.options = Object.assign({}, this.options, { token }); return; }
       this.applyToken(token);
@@ -1447,6 +1454,7 @@ const PyFrameRT = (() => {
     send(data, opts = {}) {
       const text = typeof data === 'string' ? data : toJSONText(data, 'send');
       if (text === undefined) throw new PyFrameError('send: the value is not JSON-serialisable', PF_ETYPE);
+      this.alive('send');
       if (this.closed) throw new PyFrameError(`send: socket ${this.url} is closed`, PF_ESTATE);
       const noQueue = !!((opts && opts.noQueue) || this.options.noQueue);
       if (!this.rt) {
@@ -1487,16 +1495,19 @@ const PyFrameRT = (() => {
     /** Drops the link and connects again at once (every user of a shared
      * socket sees it); starts again after close(). */
     reconnect() {
+      this.alive('reconnect');
       this.closed = false;
       if (!this.rt) return;
       if (!this.ws) this.attach(this.rt); // a shared socket after close(), or never attached
       else this.rt.check(this.rt.core._pf_ws_reconnect(this.ws), `reconnect(${this.url})`);
     }
 
-    /** Frees the C object. The socket cannot be used after. */
+    /** Frees the C object. Later send, reconnect and setToken throw. */
     dispose() {
       this.close();
       if (this.rt && this.ws) this.detach();
+      this.disposed = true;
+      this.pending = [];
     }
 
     /** The last seq handled (-1: none). */
@@ -1659,6 +1670,7 @@ const PyFrameRT = (() => {
     /** Starts again (after close(), a stop, or to retry at once; every user
      * of a shared stream sees it). */
     reconnect() {
+      this.alive('reconnect');
       this.closed = false;
       if (!this.rt) return;
       if (this.shared && !this.sub) {
@@ -1674,6 +1686,7 @@ const PyFrameRT = (() => {
     dispose() {
       this.close(); // listeners hear 'closed', as a Socket's do
       if (this.rt && (this.sse || this.sub)) this.detach();
+      this.disposed = true;
     }
 
     /** The last event id seen ('' when none); the next stream resumes
@@ -1701,6 +1714,7 @@ const PyFrameRT = (() => {
   function openTransport(getRuntime, make) {
     const t = make();
     t.ready = Promise.resolve().then(getRuntime).then((rt) => {
+      if (t.disposed) return t;
       if (t.closed && t.kind === 'socket') {
         t.rt = rt; // closed before it loaded: reconnect() attaches it
         return t;

@@ -305,3 +305,20 @@ test('events(url) throws PF_EINVAL at once when the URL cannot be http(s): none,
     }
   }
 });
+
+test('after dispose(), reconnect and setToken throw PF_ESTATE and nothing connects again, shared or private', async () => {
+  let requests = 0;
+  const srv = await startServer({ onRequest: (req, res) => { requests++; res.writeHead(200, streamHead); res.write(': hi\n\n'); } });
+  for (const shared of [true, false]) {
+    const [s] = open(srv.httpUrl(`/disposed/${shared}`), { shared });
+    await until(() => s.state === 'open', 'open');
+    const before = requests;
+    s.dispose();
+    for (const call of [() => s.reconnect(), () => s.setToken('t')])
+      assert.throws(call, (e) => e instanceof PyFrameRT.PyFrameError && e.code === -9 && /has been disposed/.test(e.message));
+    await sleep(100);
+    assert.equal(s.state, 'closed');
+    assert.equal(requests, before, `shared: ${shared}`);
+  }
+  await srv.stop();
+});

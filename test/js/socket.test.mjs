@@ -482,3 +482,20 @@ test('socket(url) throws PF_EINVAL at once when the URL cannot be ws(s): none, n
   assert.equal(s.url, 'ws://127.0.0.1:9/ws');
   s.dispose();
 });
+
+test('after dispose(), send, reconnect and setToken throw PF_ESTATE and nothing connects again (shared, private, not yet attached)', async () => {
+  const srv = await startServer({ onSocket: () => {} });
+  for (const options of [{}, { shared: false }, { early: true }]) {
+    const s = PyFrameRT.socket(srv.wsUrl('/ws/disposed'), { WebSocket, heartbeat: false, backoff: FAST, shared: options.shared });
+    if (!options.early) await until(() => s.state === 'open', 'open');
+    const before = srv.connections;
+    s.dispose();
+    for (const call of [() => s.send({ x: 1 }), () => s.reconnect(), () => s.setToken('t')])
+      assert.throws(call, (e) => e instanceof PyFrameRT.PyFrameError && e.code === -9 && /has been disposed/.test(e.message));
+    await s.ready;
+    await sleep(100);
+    assert.equal(srv.connections, before, JSON.stringify(options));
+    assert.notEqual(s.state, 'open');
+  }
+  await srv.stop();
+});
