@@ -1189,13 +1189,19 @@ const PyFrameRT = (() => {
     }
   }
 
+  /** Throws PF_EINVAL unless `fn` is a function: a listener that is not
+   * would throw a TypeError at every event instead. */
+  function needFunction(event, fn) {
+    if (typeof fn !== 'function') throw new PyFrameError(`on(${JSON.stringify(event)}): a function is needed`, PF_EINVAL);
+  }
+
   /** on / off for the transport objects. Lists are copied on change, so a
    * dispatch iterates them as they were when it began. */
   class Listeners {
     constructor() { this.lists = new Map(); }
 
     on(event, fn) {
-      if (typeof fn !== 'function') throw new PyFrameError(`on(${JSON.stringify(event)}): a function is needed`, PF_EINVAL);
+      needFunction(event, fn);
       this.lists.set(event, [...(this.lists.get(event) || []), fn]);
     }
 
@@ -1774,6 +1780,7 @@ const PyFrameRT = (() => {
 
     /** Listens to an event the component emits (pf_component_emit). */
     on(event, fn) {
+      needFunction(event, fn);
       if (!this.listeners.has(event)) this.listeners.set(event, new Set());
       this.listeners.get(event).add(fn);
       return () => this.off(event, fn);

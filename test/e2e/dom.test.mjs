@@ -718,3 +718,26 @@ test('checked and selected follow the component after the user has clicked (the 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('handle.on(event, notAFunction) throws PF_EINVAL at once; the component and its other listeners go on', async () => {
+  const { page, errors } = await openPage();
+  const out = await page.evaluate(async () => {
+    const rt = window.T.rt;
+    const attempt = (fn) => { try { fn(); return 'no error'; } catch (e) { return [e.name, e.code, e.message]; } };
+    const h = rt.mount('KeyedList', 'list', { items: [{ id: 1, label: 'one' }] });
+    const res = { null: attempt(() => h.on('selected', null)), string: attempt(() => h.on('selected', 'str')) };
+    const heard = [];
+    h.on('selected', (p) => heard.push(p.id));
+    await window.T.frame();
+    document.querySelector('#list tr[data-id="1"] td.label a').click();
+    await window.T.frame();
+    res.heard = heard;
+    h.unmount();
+    return res;
+  });
+  assert.deepEqual(out.null, ['PyFrameError', -1, 'on("selected"): a function is needed']);
+  assert.deepEqual(out.string, ['PyFrameError', -1, 'on("selected"): a function is needed']);
+  assert.deepEqual(out.heard, ['1']);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
