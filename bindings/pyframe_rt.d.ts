@@ -46,6 +46,7 @@ export interface State {
   subscribe(fn: (changedKeys: string[], state: State) => void): () => void;
   subscribe(key: string, fn: (changedKeys: string[], state: State) => void): () => void;
   flush(): void;
+  /** Frees the store. Throws PyFrameError -9 on a mounted component's store (unmount frees it). */
   free(): void;
 }
 

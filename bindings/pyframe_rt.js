@@ -1071,16 +1071,14 @@ const PyFrameRT = (() => {
       this.ptr = 0;
     }
 
-    /** Frees the store. Further calls throw. */
+    /** Frees the store. Further calls throw. A mounted component's store
+     * is its component's: freeing it throws PF_ESTATE (unmount frees it). */
     free() {
       if (!this.ptr) return;
-      for (const [id, target] of this.watches) {
-        if (!this.owned) this.rt.core._pf_api_state_unwatch(this.ptr, id);
-        this.rt.removeTarget(target);
-      }
-      this.watches.clear();
-      if (this.owned) this.rt.core._pf_state_free(this.ptr);
-      this.ptr = 0;
+      if (!this.owned) throw new PyFrameError('state.free: a component owns this store; it is freed at unmount', PF_ESTATE);
+      const ptr = this.ptr;
+      this.forget();
+      this.rt.core._pf_state_free(ptr);
     }
   }
 

@@ -741,3 +741,28 @@ test('handle.on(event, notAFunction) throws PF_EINVAL at once; the component and
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("handle.state.free() throws PF_ESTATE: the component owns its store, which stays usable until unmount", async () => {
+  const { page, errors } = await openPage();
+  const out = await page.evaluate(async () => {
+    const rt = window.T.rt;
+    const h = rt.mount('KeyedList', 'list', { items: [{ id: 1, label: 'one' }] });
+    const res = {};
+    try { h.state.free(); res.free = 'no error'; } catch (e) { res.free = [e.name, e.code, e.message]; }
+    try { res.items = h.state.get('items').map((i) => i.id); } catch (e) { res.items = [e.name, e.code, e.message]; }
+    h.deliver({ type: 'append', items: [{ id: 2, label: 'two' }] });
+    h.flush();
+    res.rows = [...document.querySelectorAll('#list tr')].map((tr) => tr.dataset.id);
+    const view = h.state;
+    h.unmount();
+    view.free(); // after unmount: nothing left to free, harmless
+    res.components = rt.memoryStats().components;
+    return res;
+  });
+  assert.deepEqual(out.free, ['PyFrameError', -9, 'state.free: a component owns this store; it is freed at unmount']);
+  assert.deepEqual(out.items, [1]);
+  assert.deepEqual(out.rows, ['1', '2']);
+  assert.equal(out.components, 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
