@@ -230,8 +230,10 @@ export interface OtOp {
 export interface Runtime {
   readonly version: string;
   createState(initial?: { [key: string]: JSONValue }): State;
+  /** Throws PyFrameError -1 when elementOrId is neither an element id nor an Element. */
   mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): ComponentHandle;
-  mountAll(root?: ParentNode): ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] };
+  /** Throws PyFrameError -1 when root is given and is not an Element or a Document. */
+  mountAll(root?: Element | Document): ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] };
   /** Mounted components, bytes malloc'ed in the wasm heap, and wasm memory size (leak checks). */
   memoryStats(): { components: number; heapUsed: number; heapSize: number };
   /** Throws PyFrameError -1 when `url`, resolved against the page, is not ws(s) (http(s) becomes ws(s)). */
@@ -264,7 +266,7 @@ export interface PyFrameRTStatic {
   load(options?: LoadOptions): Promise<Runtime>;
   createState(initial?: { [key: string]: JSONValue }): Promise<State>;
   mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): Promise<ComponentHandle>;
-  mountAll(root?: ParentNode): Promise<ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] }>;
+  mountAll(root?: Element | Document): Promise<ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] }>;
   /** Throws PyFrameError -1 when `url`, resolved against the page, is not ws(s) (http(s) becomes ws(s)). */
   socket(url: string, options?: SocketOptions): Socket;
   /** Throws PyFrameError -1 when `url`, resolved against the page, is not http(s). */

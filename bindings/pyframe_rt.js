@@ -1904,6 +1904,8 @@ const PyFrameRT = (() => {
 
   Runtime.prototype.mount = function mount(name, elementOrId, props = {}) {
     if (typeof document === 'undefined') throw new PyFrameError('mount needs a DOM (a browser page)', -9);
+    if (typeof elementOrId !== 'string' && !(elementOrId && elementOrId.nodeType === 1))
+      throw new PyFrameError(`mount(${JSON.stringify(name)}): expected an element id string or an Element`, PF_EINVAL);
     const el = typeof elementOrId === 'string' ? document.getElementById(elementOrId) : elementOrId;
     if (!el) throw new PyFrameError(`mount(${JSON.stringify(name)}): no element with id ${JSON.stringify(String(elementOrId))}`, -5);
     if (!this.mounted) this.mounted = new WeakMap();
@@ -1984,6 +1986,8 @@ const PyFrameRT = (() => {
       if (typeof document === 'undefined') throw new PyFrameError('mountAll needs a DOM (a browser page)', -9);
       root = document;
     }
+    if (!root || (root.nodeType !== 1 && root.nodeType !== 9))
+      throw new PyFrameError('mountAll: expected a root Element or Document, or nothing', PF_EINVAL);
     const handles = [];
     const errors = [];
     for (const el of root.querySelectorAll('[data-pyframe-component]')) {

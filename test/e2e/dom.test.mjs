@@ -766,3 +766,30 @@ test("handle.state.free() throws PF_ESTATE: the component owns its store, which 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('mount and mountAll refuse what is not an element id, an Element or a root with PF_EINVAL, before registering anything', async () => {
+  const { page, errors } = await openPage();
+  const out = await page.evaluate(async () => {
+    const rt = window.T.rt;
+    const attempt = async (fn) => { try { await fn(); return 'no error'; } catch (e) { return [e.name, e.code, e.message]; } };
+    const res = {};
+    for (const [k, v] of [['object', {}], ['number', 5], ['null', null], ['text', document.createTextNode('x')]])
+      res[k] = await attempt(() => PyFrameRT.mount('KeyedList', v, {}));
+    res.syncObject = await attempt(() => rt.mount('KeyedList', {}, {}));
+    res.all5 = await attempt(() => PyFrameRT.mountAll(5));
+    res.allNull = await attempt(() => rt.mountAll(null));
+    res.components = rt.memoryStats().components;
+    // Nothing half-registered: the same calls with an element work.
+    const h = rt.mount('KeyedList', 'list', {});
+    res.mounted = h.mounted;
+    h.unmount();
+    return res;
+  });
+  const bad = ['PyFrameError', -1, 'mount("KeyedList"): expected an element id string or an Element'];
+  for (const k of ['object', 'number', 'null', 'text', 'syncObject']) assert.deepEqual(out[k], bad, k);
+  for (const k of ['all5', 'allNull']) assert.deepEqual(out[k], ['PyFrameError', -1, 'mountAll: expected a root Element or Document, or nothing'], k);
+  assert.equal(out.components, 0);
+  assert.equal(out.mounted, true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
