@@ -8,6 +8,7 @@ export type JSONValue = null | boolean | number | string | JSONValue[] | { [key:
  * (-1 invalid argument, -3 malformed JSON, -4 wrong type, -5 not found,
  * -8 too large, -9 wrong state, -10 queue full, -12 protocol, -13 exists). */
 export declare class PyFrameError extends Error {
+  constructor(message: string, code: number, position?: number);
   readonly name: 'PyFrameError';
   readonly code: number;
   /** Byte offset of a parse error, when known. */
@@ -31,8 +32,11 @@ export interface LoadOptions {
 
 /** A State store: keyed JSON values, one batched notification per tick. */
 export interface State {
-  get<T = JSONValue>(key: string): T | undefined;
-  get<T = JSONValue>(key: string, fallback: T): T;
+  /** The value of `key` (undefined, or `fallback`, when it is not set).
+   * Untyped by default (`state.get('count') + 1` compiles); give T to
+   * have it checked: `state.get<number>('count', 0)`. */
+  get<T = any>(key: string): T | undefined;
+  get<T = any>(key: string, fallback: T): T;
   update(key: string, value: JSONValue): void;
   /** Sets a key from JSON text (as received from the network). */
   updateJSON(key: string, json: string): void;
@@ -133,12 +137,17 @@ export interface EventsOptions extends TransportOptions {
   shared?: boolean;
 }
 
+/** What a transport's 'error' listeners get: a PyFrameError with `text`
+ * (the frame concerned, cut to 256 bytes) when a frame was dropped, and
+ * `cause` (the original error) when the runtime failed to load. */
+export type TransportError = PyFrameError & { text?: string; cause?: unknown };
+
 interface Transport<Self> {
   readonly ready: Promise<Self>;
   readonly state: TransportStateName;
   on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): Self;
   on(event: 'resync', fn: () => void): Self;
-  on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): Self;
+  on(event: 'error', fn: (err: TransportError) => void): Self;
   off(event: string, fn?: (...args: any[]) => void): Self;
   close(): void;
   /** Connects again at once. Throws PyFrameError -9 after dispose(). */
@@ -154,7 +163,7 @@ export interface Socket extends Transport<Socket> {
   on(event: 'message', fn: (msg: any, seq: number, text: string) => void): Socket;
   on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): Socket;
   on(event: 'resync', fn: () => void): Socket;
-  on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): Socket;
+  on(event: 'error', fn: (err: TransportError) => void): Socket;
   /** true: sent now; false: queued. Throws PyFrameError -10 when the outbox is full, -9 after dispose(). */
   send(value: JSONValue | string, options?: { noQueue?: boolean }): boolean;
   readonly lastSeq: number;
@@ -171,7 +180,7 @@ export interface EventStream extends Transport<EventStream> {
   on(event: 'message', fn: (data: any, info: { event: string; id: string; seq: number }) => void): EventStream;
   on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): EventStream;
   on(event: 'resync', fn: () => void): EventStream;
-  on(event: 'error', fn: (err: PyFrameError & { text?: string }) => void): EventStream;
+  on(event: 'error', fn: (err: TransportError) => void): EventStream;
   readonly lastEventId: string;
   readonly serverRetry: number;
   readonly stats: {
@@ -210,9 +219,10 @@ export interface OtDocument {
   readonly text: string;
   readonly length: number;
   readonly byteLength: number;
-  apply(op: TextOp | string | OtOp): void;
-  /** Delete `del` code points at `pos`, then insert `ins`. */
-  splice(pos: number, del: number, ins?: string): void;
+  /** Returns the document itself, for chaining. */
+  apply(op: TextOp | string | OtOp): OtDocument;
+  /** Delete `del` code points at `pos`, then insert `ins`. Returns the document. */
+  splice(pos: number, del: number, ins?: string): OtDocument;
   free(): void;
 }
 

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const off = state.subscribe('posts', (keys) => console.log(keys.join(',')));
   state.update('loading', false);
   const n: number = state.get<number>('count', 0);
+  state.update('count', state.get('count') + 1); // as the README writes it
   off();
   const handle = await PyFrameRT.mount('LivePostList', 'posts', { token: 'abc' });
   handle.on('change', (p) => console.log(p));
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
   const text: string = rt.ot.type.apply('hello world', op);
   const doc = new rt.ot.Document('hi');
   doc.splice(0, 0, '😀');
+  const chained: string = doc.apply([1, 'y']).splice(0, 1).text;
+  const made: PyFrameError = new PyFrameError('made here', -1, 3);
+  sock.on('error', (err) => console.log(err.code, err.text, err.cause, chained, made.position));
   try {
     state.updateJSON('x', '{');
   } catch (e) {
