@@ -143,6 +143,10 @@ export interface EventsOptions extends TransportOptions {
 export type TransportError = PyFrameError & { text?: string; cause?: unknown };
 
 interface Transport<Self> {
+  /** Resolves once attached to the runtime. Rejects with a PyFrameError
+   *  (-11, `cause`: the original error) when the runtime failed to load;
+   *  the transport then attaches when a later load() succeeds, and `ready`
+   *  is replaced by that attachment's promise. */
   readonly ready: Promise<Self>;
   readonly state: TransportStateName;
   on(event: 'state' | TransportStateName, fn: (ev: TransportStateEvent) => void): Self;

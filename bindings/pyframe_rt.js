@@ -1717,16 +1717,29 @@ const PyFrameRT = (() => {
    * after creation hear every event, the first 'connecting' included. */
   function openTransport(getRuntime, make) {
     const t = make();
-    t.ready = Promise.resolve().then(getRuntime).then((rt) => {
-      if (t.disposed) return t;
-      if (t.closed && t.kind === 'socket') {
-        t.rt = rt; // closed before it loaded: reconnect() attaches it
+    const start = (runtime) => {
+      t.ready = runtime.then((rt) => {
+        if (t.disposed) return t;
+        if (t.closed && t.kind === 'socket') {
+          t.rt = rt; // closed before it loaded: reconnect() attaches it
+          return t;
+        }
+        t.attach(rt);
         return t;
-      }
-      t.attach(rt);
-      return t;
-    });
-    t.ready.catch((e) => t.reportError(e));
+      }, (e) => {
+        // The runtime did not load: t (its queued sends too) waits for a
+        // load() that succeeds, the one under way or the next one; `ready`
+        // becomes that one's.
+        if (loading) start(loading);
+        else waiting.add(start);
+        const err = new PyFrameError(`${t.kind} ${t.url}: the runtime did not load: ${e && e.message}`,
+          e instanceof PyFrameError ? e.code : PF_EHOST);
+        err.cause = e;
+        throw err;
+      });
+      t.ready.catch((e) => t.reportError(e));
+    };
+    start(Promise.resolve().then(getRuntime));
     return t;
   }
 
@@ -2997,6 +3010,7 @@ const PyFrameRT = (() => {
   // ---- loading ------------------------------------------------------------
 
   let loading = null;
+  const waiting = new Set(); // openTransport's start() of transports whose load failed
 
   function wasmLocation(options) {
     if (options.wasmUrl) return options.wasmUrl;
@@ -3030,8 +3044,11 @@ const PyFrameRT = (() => {
    * promise (their options are ignored). */
   function load(options = {}) {
     if (!loading) {
-      loading = instantiate(options);
-      loading.catch(() => { loading = null; }); // a failed load may be retried
+      const p = loading = instantiate(options);
+      p.then(() => {
+        for (const start of waiting) start(p);
+        waiting.clear();
+      }, () => { loading = null; }); // a failed load may be retried
     }
     return loading;
   }

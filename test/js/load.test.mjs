@@ -31,6 +31,37 @@ async function catchingTimers(fn) {
   }
 }
 
+test('sockets and streams made before a load() that fails attach when a later load() succeeds; the failure is a PyFrameError', async () => {
+  const got = [];
+  const srv = await startServer({
+    onSocket: (ws) => ws.on('message', (d) => got.push(String(d))),
+    onRequest: (req, res) => { res.writeHead(200, { 'Content-Type': 'text/event-stream' }); res.write('data: 1\n\n'); },
+  });
+  const s = PyFrameRT.socket(srv.wsUrl('/early'), { WebSocket, shared: false, heartbeat: false });
+  const ev = PyFrameRT.events(srv.httpUrl('/early'));
+  const errors = [];
+  s.on('error', (e) => errors.push(e));
+  ev.on('error', (e) => errors.push(e));
+  assert.equal(s.send({ hello: 1 }), false, 'queued until the runtime is attached');
+  const [sReady, evReady] = [s.ready, ev.ready];
+  await assert.rejects(PyFrameRT.load({ ...OPTIONS, wasmUrl: '/nonexistent/pyframe_rt.wasm' }), (e) => e.code === 'ENOENT');
+  for (const ready of [sReady, evReady]) {
+    await assert.rejects(ready, (e) => e instanceof PyFrameRT.PyFrameError && e.code === -11 &&
+      /the runtime did not load/.test(e.message) && e.cause.code === 'ENOENT');
+  }
+  assert.deepEqual(errors.map((e) => [e instanceof PyFrameRT.PyFrameError, e.code]), [[true, -11], [true, -11]]);
+  s.reconnect(); // still nothing to attach to: no error, it waits
+  await PyFrameRT.load(OPTIONS);
+  assert.equal(await s.ready, s);
+  assert.equal(await ev.ready, ev);
+  await until(() => got.length === 1 && ev.state === 'open' && s.state === 'open', 'both open, the early send delivered');
+  assert.deepEqual(got, ['{"hello":1}']);
+  assert.equal(s.send({ again: 1 }), true);
+  s.dispose();
+  ev.dispose();
+  await srv.close();
+});
+
 test('a log sink that throws does not unwind through C: a socket still recovers from a gap', async () => {
   const rt = await PyFrameRT.load(OPTIONS);
   // seq 1, then seq 3: pf_ws logs the gap and reconnects with since=1.
