@@ -1462,10 +1462,22 @@ const PyFrameRT = (() => {
       if (this.closed) throw new PyFrameError(`send: socket ${this.url} is closed`, PF_ESTATE);
       const noQueue = !!((opts && opts.noQueue) || this.options.noQueue);
       if (!this.rt) {
-        if (noQueue) throw new PyFrameError(`send: socket ${this.url} is not open yet`, PF_ESTATE);
-        const max = this.options.outboxMax || 256;
-        if (this.pending.length >= max) throw new PyFrameError(`send: socket ${this.url}: queue full`, PF_EFULL);
-        this.pending.push({ text, opts });
+        // Queued as pf_ws's outbox will hold it (queue_frame: the same
+        // options and defaults), so that the sends accepted now are
+        // accepted when they go to C at attach.
+        const o = this.options;
+        const q = this.pending;
+        if (noQueue || o.outbox === false) throw new PyFrameError(`send: socket ${this.url} is not open yet`, PF_ESTATE);
+        const len = encoder.encode(text).length;
+        const maxBytes = o.outboxMaxBytes || 1048576;
+        const full = () => q.length >= (o.outboxMax || 256) || q.reduce((n, p) => n + p.len, len) > maxBytes;
+        while (len <= maxBytes && q.length && full() && o.fullPolicy === 'dropOldest') {
+          const err = new PyFrameError(`socket ${this.url}: the outbox is full: its oldest send was dropped`, PF_EFULL);
+          err.text = q.shift().text.slice(0, 256);
+          this.reportError(err);
+        }
+        if (len > maxBytes || full()) throw new PyFrameError(`send on ${this.url}: the outbox is full`, PF_EFULL);
+        q.push({ text, opts, len });
         return false;
       }
       const core = this.rt.core;

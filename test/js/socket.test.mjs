@@ -499,3 +499,37 @@ test('after dispose(), send, reconnect and setToken throw PF_ESTATE and nothing 
   }
   await srv.stop();
 });
+
+test('sends before the socket attaches follow the outbox options (outboxMax, outboxMaxBytes, dropOldest, outbox: false): what send() accepted then goes out', async () => {
+  const got = [];
+  const srv = await startServer({ onSocket: (ws) => ws.on('message', (d) => got.push(JSON.parse(d).i)) });
+  const cases = [
+    [{ outboxMax: 2 }, [false, false, -10, -10], [0, 1]],
+    [{ outboxMaxBytes: 150 }, [false, -10, -10, -10], [0]],
+    [{ outboxMax: 2, fullPolicy: 'dropOldest' }, [false, false, false, false], [2, 3]],
+    [{ outboxMaxBytes: 150, fullPolicy: 'dropOldest' }, [false, false, false, false], [3]],
+    [{ outbox: false }, [-9, -9, -9, -9], []],
+  ];
+  let n = 0;
+  for (const shared of [false, true]) {
+    for (const [options, returned, delivered] of cases) {
+      got.length = 0;
+      const [s, rec] = open(srv.wsUrl(`/ws/early/${n++}`), { ...options, shared, heartbeat: false });
+      const res = [];
+      for (let i = 0; i < 4; i++) {
+        try { res.push(s.send({ i, pad: 'x'.repeat(80) })); } catch (e) { res.push(e.code); }
+      }
+      const what = `${JSON.stringify(options)} shared: ${shared}`;
+      assert.deepEqual(res, returned, what);
+      await until(() => s.state === 'open', 'open');
+      await until(() => got.length === delivered.length, what);
+      await sleep(20);
+      assert.deepEqual(got, delivered, what);
+      const dropped = options.fullPolicy ? returned.length - delivered.length : 0;
+      assert.deepEqual(rec.errors.map((e) => e.code), Array(dropped).fill(-10), what);
+      assert.equal(s.stats.queued, 0);
+      s.dispose();
+    }
+  }
+  await srv.stop();
+});
