@@ -1693,10 +1693,7 @@ const PyFrameRT = (() => {
         this.attach(this.rt);
         return;
       }
-      if (!this.sse) return;
-      const core = this.rt.core;
-      if (!['closed', 'auth_failed', 'forbidden', 'not_found', 'idle'].includes(this.state)) core._pf_sse_close(this.sse);
-      this.rt.check(core._pf_sse_connect(this.sse), `reconnect(${this.url})`);
+      if (this.sse) this.rt.check(this.rt.core._pf_sse_reconnect(this.sse), `reconnect(${this.url})`);
     }
 
     dispose() {

@@ -533,6 +533,16 @@ void pf_sse_close(pf_sse *s)
     leave(s);
 }
 
+int pf_sse_reconnect(pf_sse *s)
+{
+    if (!s || s->dying)
+        return PF_EINVAL;
+    clear_timer(&s->retry_timer);
+    abort_link(s);
+    s->active = 0; /* pf_sse_connect starts from scratch */
+    return pf_sse_connect(s);
+}
+
 const char *pf_sse_url(const pf_sse *s, size_t *len)
 {
     *len = s ? s->url_len : 0;

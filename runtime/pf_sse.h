@@ -112,6 +112,12 @@ int pf_sse_connect(pf_sse *sse);
 /* Closes at the app's request: no retry until pf_sse_connect. */
 void pf_sse_close(pf_sse *sse);
 
+/* Drops the stream, if any, and opens it again at once with the backoff
+ * reset (after pf_sse_close, a stop, or to retry now), as pf_ws_reconnect
+ * does: the next state is connecting, never closed. Returns as
+ * pf_sse_connect. */
+int pf_sse_reconnect(pf_sse *sse);
+
 /* Sets the token appended as token= to later attempts (copied; NULL
  * removes it); resumes an attempt waiting for the token provider. */
 int pf_sse_set_token(pf_sse *sse, const char *token, size_t len);

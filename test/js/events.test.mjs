@@ -322,3 +322,19 @@ test('after dispose(), reconnect and setToken throw PF_ESTATE and nothing connec
   }
   await srv.stop();
 });
+
+test('reconnect() while open goes to connecting without a closed state (as a Socket), shared or private', async () => {
+  let requests = 0;
+  const srv = await startServer({ onRequest: (req, res) => { requests++; res.writeHead(200, streamHead); res.write('data: 1\n\n'); } });
+  for (const shared of [false, true]) {
+    const [s, rec] = open(srv.httpUrl(`/again/${shared}`), { shared });
+    await until(() => s.state === 'open', 'open');
+    const before = requests;
+    rec.states.length = 0;
+    s.reconnect();
+    await until(() => s.state === 'open' && requests === before + 1, 'open again');
+    assert.deepEqual(rec.states.map((e) => e.state), ['connecting', 'open'], `shared: ${shared}`);
+    s.dispose();
+  }
+  await srv.stop();
+});

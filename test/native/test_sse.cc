@@ -348,6 +348,25 @@ TEST_F(SseTest, CloseStopsAndFreeInsideACallbackIsSafe)
     pf_sse_free(nullptr);
 }
 
+TEST_F(SseTest, ReconnectWhileOpenGoesToConnectingWithoutClosed)
+{
+    connect_open();
+    size_t before = rec.states.size();
+    ASSERT_EQ(pf_sse_reconnect(rec.sse), PF_OK);
+    EXPECT_EQ(fake_host_count(FAKE_SSE_CLOSE), 1u);
+    EXPECT_EQ(opens(), 2u);
+    ASSERT_EQ(rec.states.size(), before + 1);
+    EXPECT_EQ(last_state().state, PF_WS_CONNECTING);
+    pf_io_opened(handle());
+    EXPECT_EQ(last_state().state, PF_WS_OPEN);
+    // After a close it starts again, as pf_sse_connect.
+    pf_sse_close(rec.sse);
+    EXPECT_EQ(pf_sse_reconnect(rec.sse), PF_OK);
+    EXPECT_EQ(last_state().state, PF_WS_CONNECTING);
+    EXPECT_EQ(opens(), 3u);
+    EXPECT_EQ(pf_sse_reconnect(nullptr), PF_EINVAL);
+}
+
 } // namespace
 
 // ---- dead-link detection (opts.idle_timeout_ms) -----------------------------
