@@ -247,13 +247,13 @@ export interface Runtime {
   /** Throws PyFrameError -1 when elementOrId is neither an element id nor an Element. */
   mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): ComponentHandle;
   /** Throws PyFrameError -1 when root is given and is not an Element or a Document. */
-  mountAll(root?: Element | Document): ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] };
+  mountAll(root?: ParentNode): ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] };
   /** Mounted components, bytes malloc'ed in the wasm heap, and wasm memory size (leak checks). */
   memoryStats(): { components: number; heapUsed: number; heapSize: number };
   /** Throws PyFrameError -1 when `url`, resolved against the page, is not ws(s) (http(s) becomes ws(s)). */
-  socket(url: string, options?: SocketOptions): Socket;
+  socket(url: string | URL, options?: SocketOptions): Socket;
   /** Throws PyFrameError -1 when `url`, resolved against the page, is not http(s). */
-  events(url: string, options?: EventsOptions): EventStream;
+  events(url: string | URL, options?: EventsOptions): EventStream;
   /** The token provider of the mounted components' shared sockets and
    *  event streams: called once after a 4001 (or HTTP 401) on one of them;
    *  its token replaces the one the components' `token` props put in the
@@ -280,11 +280,11 @@ export interface PyFrameRTStatic {
   load(options?: LoadOptions): Promise<Runtime>;
   createState(initial?: { [key: string]: JSONValue }): Promise<State>;
   mount(name: string, elementOrId: string | Element, props?: { [key: string]: JSONValue }): Promise<ComponentHandle>;
-  mountAll(root?: Element | Document): Promise<ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] }>;
+  mountAll(root?: ParentNode): Promise<ComponentHandle[] & { errors: { element: Element; error: PyFrameError }[] }>;
   /** Throws PyFrameError -1 when `url`, resolved against the page, is not ws(s) (http(s) becomes ws(s)). */
-  socket(url: string, options?: SocketOptions): Socket;
+  socket(url: string | URL, options?: SocketOptions): Socket;
   /** Throws PyFrameError -1 when `url`, resolved against the page, is not http(s). */
-  events(url: string, options?: EventsOptions): EventStream;
+  events(url: string | URL, options?: EventsOptions): EventStream;
 }
 
 declare const PyFrameRT: PyFrameRTStatic;

@@ -1156,6 +1156,7 @@ const PyFrameRT = (() => {
    * http(s) URL (events): no URL, not a string, unparsable, another scheme,
    * or relative where there is no page (Node). */
   function transportUrl(url, kind) {
+    if (typeof URL !== 'undefined' && url instanceof URL) url = url.href;
     const base = typeof location !== 'undefined' && location.href ? location.href : undefined;
     const ws = kind === 'socket';
     let u = null;
@@ -1163,7 +1164,7 @@ const PyFrameRT = (() => {
     const given = u && u.protocol;
     if (u && ws) u.protocol = given.replace(/^http/, 'ws');
     if (typeof url !== 'string' || !u || !(ws ? /^wss?:$/ : /^https?:$/).test(u.protocol))
-      throw new PyFrameError(`${kind}(${JSON.stringify(String(url))}): not a${ws ? ' ws(s)' : 'n http(s)'} URL${base ? '' : ' (a relative URL needs a page)'}`, PF_EINVAL);
+      throw new PyFrameError(`${kind}(${JSON.stringify(String(url))}): not a${ws ? ' ws(s)' : 'n http(s)'} URL${u || base ? '' : ' (a relative URL needs a page)'}`, PF_EINVAL);
     return base || given !== u.protocol ? u.href : url;
   }
 
@@ -1456,9 +1457,9 @@ const PyFrameRT = (() => {
      * Throws PyFrameError: PF_EFULL (outbox full: nothing is dropped),
      * PF_ESTATE (noQueue and not open, or closed), PF_ETYPE. */
     send(data, opts = {}) {
+      this.alive('send');
       const text = typeof data === 'string' ? data : toJSONText(data, 'send');
       if (text === undefined) throw new PyFrameError('send: the value is not JSON-serialisable', PF_ETYPE);
-      this.alive('send');
       if (this.closed) throw new PyFrameError(`send: socket ${this.url} is closed`, PF_ESTATE);
       const noQueue = !!((opts && opts.noQueue) || this.options.noQueue);
       if (!this.rt) {
@@ -2008,8 +2009,8 @@ const PyFrameRT = (() => {
       if (typeof document === 'undefined') throw new PyFrameError('mountAll needs a DOM (a browser page)', -9);
       root = document;
     }
-    if (!root || (root.nodeType !== 1 && root.nodeType !== 9))
-      throw new PyFrameError('mountAll: expected a root Element or Document, or nothing', PF_EINVAL);
+    if (!root || (root.nodeType !== 1 && root.nodeType !== 9 && root.nodeType !== 11))
+      throw new PyFrameError('mountAll: expected a root Element, Document, ShadowRoot or DocumentFragment, or nothing', PF_EINVAL);
     const handles = [];
     const errors = [];
     for (const el of root.querySelectorAll('[data-pyframe-component]')) {

@@ -779,6 +779,20 @@ test('mount and mountAll refuse what is not an element id, an Element or a root 
     res.all5 = await attempt(() => PyFrameRT.mountAll(5));
     res.allNull = await attempt(() => rt.mountAll(null));
     res.components = rt.memoryStats().components;
+    // A shadow root and a fragment are roots too (web components).
+    const host = document.createElement('div');
+    document.body.append(host);
+    const shadow = host.attachShadow({ mode: 'open' });
+    shadow.innerHTML = '<div data-pyframe-component="KeyedList"></div>';
+    const frag = document.createDocumentFragment();
+    frag.append(Object.assign(document.createElement('div'), { innerHTML: '<div data-pyframe-component="KeyedList"></div>' }));
+    res.roots = [];
+    for (const root of [shadow, frag]) {
+      const all = rt.mountAll(root);
+      res.roots.push([all.length, all.errors.length]);
+      for (const x of all) x.unmount();
+    }
+    host.remove();
     // Nothing half-registered: the same calls with an element work.
     const h = rt.mount('KeyedList', 'list', {});
     res.mounted = h.mounted;
@@ -787,7 +801,8 @@ test('mount and mountAll refuse what is not an element id, an Element or a root 
   });
   const bad = ['PyFrameError', -1, 'mount("KeyedList"): expected an element id string or an Element'];
   for (const k of ['object', 'number', 'null', 'text', 'syncObject']) assert.deepEqual(out[k], bad, k);
-  for (const k of ['all5', 'allNull']) assert.deepEqual(out[k], ['PyFrameError', -1, 'mountAll: expected a root Element or Document, or nothing'], k);
+  for (const k of ['all5', 'allNull']) assert.deepEqual(out[k], ['PyFrameError', -1, 'mountAll: expected a root Element, Document, ShadowRoot or DocumentFragment, or nothing'], k);
+  assert.deepEqual(out.roots, [[1, 0], [1, 0]]);
   assert.equal(out.components, 0);
   assert.equal(out.mounted, true);
   assert.deepEqual(errors, []);

@@ -304,6 +304,10 @@ test('events(url) throws PF_EINVAL at once when the URL cannot be http(s): none,
         e.message.includes(JSON.stringify(String(url))) && /not an http\(s\) URL/.test(e.message), String(url));
     }
   }
+  // A URL object is taken as its text.
+  const s = rt.events(new URL('http://127.0.0.1:9/e'), { shared: false });
+  assert.equal(s.url, 'http://127.0.0.1:9/e');
+  s.dispose();
 });
 
 test('after dispose(), reconnect and setToken throw PF_ESTATE and nothing connects again, shared or private', async () => {

@@ -481,6 +481,14 @@ test('socket(url) throws PF_EINVAL at once when the URL cannot be ws(s): none, n
   const s = rt.socket('http://127.0.0.1:9/ws', { WebSocket, shared: false });
   assert.equal(s.url, 'ws://127.0.0.1:9/ws');
   s.dispose();
+  // A URL object is taken as its text (it was, before the URL check).
+  for (const [given, want] of [['ws://127.0.0.1:9/u', 'ws://127.0.0.1:9/u'], ['http://127.0.0.1:9/u', 'ws://127.0.0.1:9/u']]) {
+    const o = rt.socket(new URL(given), { WebSocket, shared: false });
+    assert.equal(o.url, want);
+    o.dispose();
+  }
+  // An absolute URL of another scheme is not told that it needs a page.
+  assert.throws(() => rt.socket(new URL('ftp://x/y')), (e) => e.code === -1 && !/needs a page/.test(e.message));
 });
 
 test('after dispose(), send, reconnect and setToken throw PF_ESTATE and nothing connects again (shared, private, not yet attached)', async () => {
@@ -490,7 +498,7 @@ test('after dispose(), send, reconnect and setToken throw PF_ESTATE and nothing 
     if (!options.early) await until(() => s.state === 'open', 'open');
     const before = srv.connections;
     s.dispose();
-    for (const call of [() => s.send({ x: 1 }), () => s.reconnect(), () => s.setToken('t')])
+    for (const call of [() => s.send({ x: 1 }), () => s.send(1n), () => s.reconnect(), () => s.setToken('t')])
       assert.throws(call, (e) => e instanceof PyFrameRT.PyFrameError && e.code === -9 && /has been disposed/.test(e.message));
     await s.ready;
     await sleep(100);
