@@ -955,12 +955,21 @@ const PyFrameRT = (() => {
       if (!this.ptr) throw new PyFrameError('this State has been freed', -9);
     }
 
+    /** `key` as text; a lone surrogate would reach C as U+FFFD (two keys
+     * the same), so it is refused. */
+    static key(key, what) {
+      const k = String(key);
+      if (k.isWellFormed && !k.isWellFormed())
+        throw new PyFrameError(`${what}: the key ${JSON.stringify(k)} holds a lone surrogate (not valid Unicode)`, -1);
+      return k;
+    }
+
     /** Returns the value of `key`, or `fallback` (default undefined) when
      * the key is not set. */
     get(key, fallback) {
       this.alive();
       const core = this.rt.core;
-      const rc = withStrings(core, [String(key)], (k) =>
+      const rc = withStrings(core, [State.key(key, 'state.get')], (k) =>
         core._pf_state_get_json(this.ptr, k.ptr, k.len, this.rt.scratch, this.rt.scratch + 4));
       if (rc === -5) return fallback;
       this.rt.check(rc, `state.get(${JSON.stringify(String(key))})`);
@@ -979,7 +988,7 @@ const PyFrameRT = (() => {
     updateJSON(key, json) {
       this.alive();
       const core = this.rt.core;
-      const rc = withStrings(core, [String(key), String(json)], (k, j) =>
+      const rc = withStrings(core, [State.key(key, 'state.update'), String(json)], (k, j) =>
         core._pf_state_update_json(this.ptr, k.ptr, k.len, j.ptr, j.len, this.rt.errScratch));
       this.rt.checkParse(rc, `state.update(${JSON.stringify(String(key))})`);
     }
@@ -1005,7 +1014,7 @@ const PyFrameRT = (() => {
     remove(key) {
       this.alive();
       const core = this.rt.core;
-      const rc = withStrings(core, [String(key)], (k) => core._pf_state_remove(this.ptr, k.ptr, k.len));
+      const rc = withStrings(core, [State.key(key, 'state.remove')], (k) => core._pf_state_remove(this.ptr, k.ptr, k.len));
       if (rc === -5) return false;
       this.rt.check(rc, 'state.remove');
       return true;
@@ -1038,7 +1047,7 @@ const PyFrameRT = (() => {
         if (event === 'change') callListener(fn, JSON.parse(json), this);
       });
       const core = this.rt.core;
-      const k = key === null || key === undefined ? '' : String(key);
+      const k = key === null || key === undefined ? '' : State.key(key, 'state.subscribe');
       if (key !== null && key !== undefined && k === '') throw new PyFrameError('state.subscribe: empty key', -1);
       let id;
       try {

@@ -43,6 +43,20 @@ test('values round-trip, Unicode and hostile strings included', async () => {
   s.free();
 });
 
+test('a key with a lone surrogate is refused (it would reach C as U+FFFD and meet another key)', async () => {
+  const rt = await PyFrameRT.load();
+  const s = rt.createState();
+  s.update('k\uFFFD', 1);
+  const lone = (e) => e instanceof PyFrameRT.PyFrameError && e.code === -1 && /lone surrogate/.test(e.message);
+  for (const key of ['k\uD800', 'k\uDC00', '\uDBFFx'])
+    for (const call of [() => s.update(key, 2), () => s.get(key), () => s.remove(key), () => s.subscribe(key, () => {})])
+      assert.throws(call, lone, JSON.stringify(key));
+  assert.deepEqual(s.toJSON(), { 'k\uFFFD': 1 });
+  s.update('k\uD83D\uDE00', 3); // a pair is fine
+  assert.equal(s.get('k\uD83D\uDE00'), 3);
+  s.free();
+});
+
 test('redactTokens: every token form is hidden, everything else kept', () => {
   const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl';
   const cases = [
